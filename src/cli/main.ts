@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_USAGE } from './output.ts';
+import { registerPlanned } from './planned.ts';
+import { registerStart } from './start.ts';
+
+const program = new Command('retouch')
+  .description('Retouch: generate and edit images with diffusion models, from chat or the command line')
+  .showHelpAfterError('(run with --help for usage)')
+  .showSuggestionAfterError()
+  .exitOverride();
+
+registerStart(program);
+registerPlanned(program);
+program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // Help and --version end with code 0; every other parse error is a usage error.
+  process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+}

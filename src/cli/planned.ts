@@ -1,0 +1,95 @@
+// Subcommands whose work lands with later parts of the product. They already parse and document
+// their options, so scripts can be written against them, and say plainly that they can't run yet.
+import { Option, type Command } from 'commander';
+import { EXIT_FAILURE, printError } from './output.ts';
+
+interface Planned {
+  name: string;
+  args?: string;
+  description: string;
+  options: Array<Option>;
+  arrivesWith: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const PLANNED: Planned[] = [
+  {
+    name: 'generate',
+    description: 'generate an image from a prompt',
+    options: [
+      new Option('--prompt <text>', 'what to draw').makeOptionMandatory(),
+      new Option('--negative <text>', 'what to avoid'),
+      new Option('--seed <n>', 'random seed').argParser(Number),
+      new Option('--steps <n>', 'sampling steps').argParser(Number),
+      new Option('--guidance <w>', 'classifier-free guidance scale').argParser(Number),
+      new Option('--out <file>', 'where to write the PNG'),
+    ],
+    arrivesWith: 'the sampling pipeline (W1.5)',
+  },
+  {
+    name: 'edit',
+    description: 'edit an image with one method from METHODS.md',
+    options: [
+      new Option('--image <file>', 'the image to edit').makeOptionMandatory(),
+      new Option('--method <id>', 'method id, e.g. p2p.replace').makeOptionMandatory(),
+      new Option('--param <key=value>', 'a method parameter (repeatable)').argParser(collect),
+      new Option('--out <file>', 'where to write the PNG'),
+    ],
+    arrivesWith: 'the editing methods (W1.6)',
+  },
+  {
+    name: 'plan',
+    args: '<instruction...>',
+    description: 'show the edit plan an instruction becomes',
+    options: [new Option('--caption <text>', 'what the image shows, to resolve words against')],
+    arrivesWith: 'the instruction parser (W1.7)',
+  },
+  {
+    name: 'invert',
+    description: 'invert an image and report reconstruction quality and time',
+    options: [
+      new Option('--image <file>', 'the image to invert').makeOptionMandatory(),
+      new Option('--method <id>', 'inversion method id').default('invert.ddim'),
+    ],
+    arrivesWith: 'inversion (W1.5)',
+  },
+  {
+    name: 'eval',
+    args: '<suite>',
+    description: 'run an evaluation suite (e.g. inversion, edits) and print its table',
+    options: [],
+    arrivesWith: 'the shipped model and its evaluation (W1.4)',
+  },
+  {
+    name: 'bench',
+    args: '[suite]',
+    description: 'run a benchmark and print its figures',
+    options: [],
+    arrivesWith: 'the engine benchmarks (W1.2); meanwhile `npm run bench:engine`',
+  },
+  {
+    name: 'worker',
+    description: 'run a GPU worker alone, taking jobs from the shared database',
+    options: [],
+    arrivesWith: 'the job queue (W1.9)',
+  },
+];
+
+export function registerPlanned(program: Command): void {
+  for (const planned of PLANNED) {
+    const command = program.command(planned.args ? `${planned.name} ${planned.args}` : planned.name);
+    command.description(`${planned.description} (not available yet: arrives with ${planned.arrivesWith})`);
+    for (const option of planned.options) command.addOption(option);
+    command.option('--json', 'machine-readable output');
+    command.action((...args: unknown[]) => {
+      const options = command.opts<{ json?: boolean }>();
+      void args;
+      process.exitCode = printError(
+        options.json === true,
+        `"retouch ${planned.name}" is not available in this version; it arrives with ${planned.arrivesWith}.`,
+        EXIT_FAILURE,
+      );
+    });
+  }
+}

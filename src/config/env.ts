@@ -1,0 +1,82 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Every environment variable Retouch reads, with its meaning. The README's table mirrors this. */
+export const envSchema = z.object({
+  DATABASE_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+  ),
+  RETOUCH_DATA_DIR: z.string().default('./data'),
+  RETOUCH_PG_PORT: port(0),
+  RETOUCH_PG_SYSTEM_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('postgres'),
+  RETOUCH_HOST: z.string().default('127.0.0.1'),
+  RETOUCH_PORT: port(8080),
+  RETOUCH_MODEL_DIR: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText,
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgres: { port: number; systemUser: string };
+  web: { host: string; port: number };
+  modelDir: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  discord: { token: string; applicationId: string | undefined } | undefined;
+  slack: { botToken: string; signingSecret: string | undefined; appToken: string | undefined } | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    problems.push('SLACK_BOT_TOKEN is set, so SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    databaseUrl: env.DATABASE_URL,
+    dataDir: resolve(env.RETOUCH_DATA_DIR),
+    embeddedPostgres: { port: env.RETOUCH_PG_PORT, systemUser: env.RETOUCH_PG_SYSTEM_USER },
+    web: { host: env.RETOUCH_HOST, port: env.RETOUCH_PORT },
+    modelDir: env.RETOUCH_MODEL_DIR === undefined ? undefined : resolve(env.RETOUCH_MODEL_DIR),
+    logLevel: env.LOG_LEVEL,
+    discord: env.DISCORD_TOKEN
+      ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID }
+      : undefined,
+    slack: env.SLACK_BOT_TOKEN
+      ? { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN }
+      : undefined,
+  };
+}

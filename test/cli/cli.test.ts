@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { runRetouch } from './run.ts';
+
+const SUBCOMMANDS = ['generate', 'edit', 'plan', 'invert', 'eval', 'bench', 'worker', 'start'];
+
+test('retouch --help lists every subcommand', async () => {
+  const { code, stdout } = await runRetouch(['--help']);
+  assert.equal(code, 0);
+  for (const name of SUBCOMMANDS) assert.match(stdout, new RegExp(`^\\s+${name}\\b`, 'm'), name);
+});
+
+test('every subcommand prints its own --help', async () => {
+  for (const name of SUBCOMMANDS) {
+    const { code, stdout } = await runRetouch([name, '--help']);
+    assert.equal(code, 0, name);
+    assert.match(stdout, new RegExp(`^Usage: retouch ${name}`, 'm'), name);
+    assert.match(stdout, /--json/, `${name} offers --json`);
+  }
+});
+
+test('an unknown subcommand is a usage error (exit 2) with a clear message', async () => {
+  const { code, stderr } = await runRetouch(['frobnicate']);
+  assert.equal(code, 2);
+  assert.match(stderr, /unknown command 'frobnicate'/);
+});
+
+test('a bad flag is a usage error (exit 2) naming the flag', async () => {
+  const { code, stderr } = await runRetouch(['start', '--no-such-flag']);
+  assert.equal(code, 2);
+  assert.match(stderr, /unknown option '--no-such-flag'/);
+  const missing = await runRetouch(['edit', '--method', 'sdedit']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /required option '--image <file>' not specified/);
+});
+
+test('a subcommand that has not arrived yet says so, in JSON with --json', async () => {
+  const { code, stdout } = await runRetouch(['generate', '--prompt', 'a red star', '--json']);
+  assert.equal(code, 1);
+  const parsed = JSON.parse(stdout) as { error: string };
+  assert.match(parsed.error, /not available in this version/);
+});
+
+test('an invalid configuration stops start-up, naming the variable (exit 2)', async () => {
+  const { code, stderr } = await runRetouch(['start'], { DATABASE_URL: 'mysql://localhost/db', RETOUCH_PORT: 'eighty' });
+  assert.equal(code, 2);
+  assert.match(stderr, /DATABASE_URL: must be a postgres/);
+  assert.match(stderr, /RETOUCH_PORT/);
+});
+
+test('start fails fast with a clear message when DATABASE_URL refuses connections', async () => {
+  const { code, stderr, ms } = await runRetouch(['start'], { DATABASE_URL: 'postgresql://bot:secret@127.0.0.1:1/retouch' });
+  assert.notEqual(code, 0);
+  assert.ok(ms < 10_000, `took ${ms} ms`);
+  assert.match(stderr, /Cannot reach the database at postgresql:\/\/bot:\*\*\*@127\.0\.0\.1:1\/retouch \(DATABASE_URL\)/);
+  assert.doesNotMatch(stderr, /secret/);
+});
+
+test('start fails within 10 s when DATABASE_URL points at a server that never answers', async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as { port: number };
+  try {
+    const { code, stderr, ms } = await runRetouch(['start'], { DATABASE_URL: `postgresql://bot@127.0.0.1:${port}/retouch` });
+    assert.notEqual(code, 0);
+    assert.ok(ms < 10_000, `took ${ms} ms`);
+    assert.match(stderr, /Cannot reach the database at postgresql:\/\/bot@127\.0\.0\.1:\d+\/retouch/);
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    silent.close();
+  }
+});
