@@ -1,0 +1,115 @@
+// Reads what a user typed into a command name and typed arguments. Two forms, mixable:
+//   /help imagine                 free text, which goes to the command's first option
+//   /name option:value other:"a b" named options; a value runs until the next `option:`
+import type { Command, OptionDefinition } from './command.ts';
+
+export interface CommandLine {
+  /** Lowercased, without the slash; may be empty for a lone `/`. */
+  name: string;
+  /** Everything after the name, trimmed. */
+  rest: string;
+}
+
+export type ArgumentValue = string | number | boolean;
+export type ParsedArguments = Record<string, ArgumentValue | undefined>;
+
+export type ArgumentsResult = { ok: true; args: ParsedArguments } | { ok: false; problem: string };
+
+/** Undefined when the text is not a command (does not start with `/`). */
+export function splitCommandLine(text: string): CommandLine | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('/')) return undefined;
+  const match = /^\/(\S*)\s*([\s\S]*)$/.exec(trimmed);
+  return { name: (match?.[1] ?? '').toLowerCase(), rest: (match?.[2] ?? '').trim() };
+}
+
+export function parseArguments(command: Command, rest: string): ArgumentsResult {
+  const options = Object.entries(command.options);
+  const raw = new Map<string, string>();
+  const problems: string[] = [];
+
+  const give = (name: string, value: string) => {
+    if (raw.has(name)) problems.push(`\`${name}\` is given twice`);
+    raw.set(name, unquote(value.trim()));
+  };
+
+  const names = options.map(([name]) => name);
+  const markers = names.length === 0 ? [] : [...rest.matchAll(optionMarker(names))];
+  const freeText = rest.slice(0, markers[0]?.index ?? rest.length).trim();
+  if (freeText !== '') {
+    const first = options[0];
+    if (first === undefined) problems.push(`/${command.name} takes no options, but got "${freeText}"`);
+    else give(first[0], freeText);
+  }
+  markers.forEach((marker, i) => {
+    const name = (marker[2] ?? '').toLowerCase();
+    const start = (marker.index ?? 0) + marker[0].length;
+    give(name, rest.slice(start, markers[i + 1]?.index ?? rest.length));
+  });
+
+  return typed(command, raw, problems);
+}
+
+/**
+ * For platforms that deliver options already split (Discord's and Slack's slash commands): checks
+ * and converts them exactly as typed-out text would be.
+ */
+export function checkArguments(command: Command, given: Record<string, ArgumentValue>): ArgumentsResult {
+  const raw = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(given)) {
+    if (command.options[name] === undefined) problems.push(`/${command.name} has no option \`${name}\``);
+    else raw.set(name, String(value).trim());
+  }
+  return typed(command, raw, problems);
+}
+
+function typed(command: Command, raw: Map<string, string>, problems: string[]): ArgumentsResult {
+  const args: ParsedArguments = {};
+  for (const [name, option] of Object.entries(command.options)) {
+    const text = raw.get(name);
+    if (text === undefined || text === '') {
+      if (text === '') problems.push(`\`${name}\` needs a value`);
+      else if (option.required) problems.push(`\`${name}\` is required (${option.description})`);
+      args[name] = undefined;
+      continue;
+    }
+    const converted = convert(name, option, text);
+    if (typeof converted === 'object') problems.push(converted.problem);
+    else args[name] = converted;
+  }
+  return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, args };
+}
+
+/** Matches ` name:` for the known option names, at the start or after whitespace. */
+function optionMarker(names: string[]): RegExp {
+  // Option names are [a-z0-9_-] (the registry checks), so they need no escaping.
+  return new RegExp(`(^|\\s)(${names.join('|')}):`, 'gi');
+}
+
+function unquote(value: string): string {
+  const quoted = /^"([\s\S]*)"$/.exec(value) ?? /^'([\s\S]*)'$/.exec(value);
+  return quoted?.[1] ?? value;
+}
+
+function convert(name: string, option: OptionDefinition, text: string): ArgumentValue | { problem: string } {
+  switch (option.type) {
+    case 'string': {
+      if (!option.choices) return text;
+      const choice = option.choices.find((c) => c.toLowerCase() === text.toLowerCase());
+      return choice ?? { problem: `\`${name}\` must be one of ${option.choices.map((c) => `\`${c}\``).join(', ')}` };
+    }
+    case 'integer':
+      return /^[-+]?\d+$/.test(text) ? Number(text) : { problem: `\`${name}\` must be a whole number, not "${text}"` };
+    case 'number': {
+      const value = Number(text);
+      return Number.isFinite(value) ? value : { problem: `\`${name}\` must be a number, not "${text}"` };
+    }
+    case 'boolean': {
+      const lowered = text.toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(lowered)) return true;
+      if (['false', 'no', 'off', '0'].includes(lowered)) return false;
+      return { problem: `\`${name}\` must be true or false, not "${text}"` };
+    }
+  }
+}
