@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './output.ts';
+import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
 import { registerStart } from './start.ts';
 
@@ -10,6 +11,7 @@ const program = new Command('retouch')
   .exitOverride();
 
 registerStart(program);
+registerPlan(program);
 registerPlanned(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 

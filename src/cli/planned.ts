@@ -39,13 +39,6 @@ const PLANNED: Planned[] = [
     arrivesWith: 'the editing methods (W1.6)',
   },
   {
-    name: 'plan',
-    args: '<instruction...>',
-    description: 'show the edit plan an instruction becomes',
-    options: [new Option('--caption <text>', 'what the image shows, to resolve words against')],
-    arrivesWith: 'the instruction parser (W1.7)',
-  },
-  {
     name: 'invert',
     description: 'invert an image and report reconstruction quality and time',
     options: [

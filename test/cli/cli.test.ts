@@ -72,3 +72,19 @@ test('start fails within 10 s when DATABASE_URL points at a server that never an
     silent.close();
   }
 });
+
+test('plan --json prints the edit plan an instruction becomes', async () => {
+  const { code, stdout } = await runRetouch(['plan', '--json', '--caption', 'a large red star in the top left on grass', 'make', 'the', 'star', 'blue']);
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout) as { kind: string; plan: { version: number; steps: Array<{ method: string; params: { target?: string } }> } };
+  assert.equal(result.kind, 'plan');
+  assert.equal(result.plan.version, 1);
+  assert.equal(result.plan.steps[0]?.method, 'p2p.replace');
+  assert.equal(result.plan.steps[0]?.params.target, 'blue');
+});
+
+test('plan asks rather than guesses when the instruction names something the caption lacks', async () => {
+  const { code, stdout } = await runRetouch(['plan', '--json', '--caption', 'a cat sitting on a sofa', 'make the dog a wolf']);
+  assert.equal(code, 0);
+  assert.equal((JSON.parse(stdout) as { kind: string }).kind, 'clarify');
+});

@@ -1,0 +1,149 @@
+// From an instruction (or intents) to an EditPlan, or to a clarifying question with choices.
+import { readCaption, type Caption } from './caption.ts';
+import type { Intent } from './intents.ts';
+import { needsSourceBranch } from './methods.ts';
+import { parseInstruction } from './parse.ts';
+import { DEFAULT_OUTPUT, EditPlan, PLAN_VERSION, type PlanStep, type SourceKind } from './schema.ts';
+import { selectMethod, type SelectionContext } from './select.ts';
+import { cleanInstruction, safeWords, singular } from './text.ts';
+
+export interface PlanOptions {
+  /** What the image shows: its prompt when we generated it, a caption when uploaded. */
+  caption?: string;
+  source?: SourceKind;
+  /** An inversion of this image is stored and can be reused. */
+  storedInversion?: boolean;
+  imageId?: string;
+  seed?: number;
+  steps?: number;
+  guidance?: number;
+}
+
+export interface Choice {
+  /** A button's label. */
+  label: string;
+  plan: EditPlan;
+}
+
+export type PlanResult =
+  | { kind: 'plan'; plan: EditPlan }
+  | { kind: 'clarify'; question: string; choices: Choice[] };
+
+const MAX_CHOICES = 5;
+
+const EXAMPLES = '“make the cat a tiger”, “move the star to the top left”, “watercolor”, “less snow”, “make it wider”';
+
+/** Reads a plain-English instruction into a plan, or a question when it is unclear. Never throws. */
+export function planFromInstruction(text: unknown, options: PlanOptions = {}): PlanResult {
+  try {
+    return planOrAsk(text, options);
+  } catch {
+    return { kind: 'clarify', question: `Sorry, I couldn't read that. Try something like ${EXAMPLES}.`, choices: [] };
+  }
+}
+
+function planOrAsk(text: unknown, options: PlanOptions): PlanResult {
+  const clean = cleanInstruction(text);
+  if (clean.problem === 'too_long') {
+    return { kind: 'clarify', question: `That's longer than I can read. Please describe the change in a sentence or two, e.g. ${EXAMPLES}.`, choices: fallbackChoices(options) };
+  }
+  if (clean.problem) {
+    return { kind: 'clarify', question: `What would you like to change? For example ${EXAMPLES}.`, choices: fallbackChoices(options) };
+  }
+  const parsed = parseInstruction(clean.text);
+  if (parsed.intents.length === 0) {
+    return { kind: 'clarify', question: `I'm not sure what to change. Could you say it another way, e.g. ${EXAMPLES}?`, choices: fallbackChoices(options) };
+  }
+  const result = planFromIntents(parsed.intents, options);
+  if (result.kind === 'plan' && parsed.unparsed.length > 0) {
+    const skipped = parsed.unparsed.map((p) => `“${safeWords(p, 40)}”`).filter((p) => p !== '“”').join(', ');
+    return {
+      kind: 'clarify',
+      question: `I understood part of that, but not ${skipped || 'all of it'}. Should I go ahead with what I understood?`,
+      choices: [{ label: 'Go ahead', plan: result.plan }],
+    };
+  }
+  return result;
+}
+
+/** Turns intents into a plan, asking about the first one that is unclear. */
+export function planFromIntents(intents: Intent[], options: PlanOptions = {}, depth = 0): PlanResult {
+  const caption = readCaption(options.caption);
+  const source: SourceKind = options.source ?? 'generated';
+  const context: SelectionContext = { caption, source, introduced: new Set<string>() };
+  const steps: PlanStep[] = [];
+  const reasons: string[] = [];
+  for (let index = 0; index < intents.length; index++) {
+    const intent = intents[index]!;
+    const selection = selectMethod(intent, context);
+    if (selection.kind === 'ask') {
+      const choices: Choice[] = [];
+      // A choice is a whole plan; a choice that would itself need asking is left out.
+      for (const alternative of depth > 2 ? [] : selection.alternatives) {
+        const replaced = [...intents.slice(0, index), alternative.intent, ...intents.slice(index + 1)];
+        const result = planFromIntents(replaced, options, depth + 1);
+        if (result.kind === 'plan') choices.push({ label: alternative.label, plan: result.plan });
+        if (choices.length >= MAX_CHOICES) break;
+      }
+      return { kind: 'clarify', question: selection.question, choices };
+    }
+    if (intent.kind === 'swap') context.introduced?.add(singular(intent.target.split(' ').at(-1)!));
+    if (intent.kind === 'add') context.introduced?.add(singular(intent.object.split(' ').at(-1)!));
+    steps.push(selection.step);
+    // Later steps see the image as this step leaves it ("make it blue, then make it red").
+    const rewritten = selection.step.params.prompt;
+    if (context.caption && rewritten && ['swap', 'attribute', 'add', 'remove'].includes(selection.step.edit) && selection.step.method !== 'masactrl') {
+      context.caption = readCaption(rewritten) ?? context.caption;
+    }
+    reasons.push(selection.reason);
+  }
+  return { kind: 'plan', plan: assemblePlan(steps.slice(0, 8), reasons, options, caption) };
+}
+
+export function assemblePlan(steps: PlanStep[], reasons: string[], options: PlanOptions, caption?: Caption): EditPlan {
+  const source: SourceKind = options.source ?? 'generated';
+  const needsBranch = steps.some((s) => needsSourceBranch(s.method));
+  const needsEncoding = steps.some((s) => s.method === 'diffedit');
+  let inversion: EditPlan['inversion'] = { method: 'none', reuseStored: false };
+  let inversionNote = '';
+  if (source === 'uploaded' && (needsBranch || needsEncoding)) {
+    inversion = { method: needsBranch ? 'invert.direct' : 'invert.ddim', reuseStored: options.storedInversion === true };
+    inversionNote = options.storedInversion
+      ? 'the stored inversion of your photo is reused'
+      : needsBranch
+        ? 'your photo is first inverted with Direct Inversion so what you didn\'t ask to change stays exact'
+        : 'your photo is first encoded with DDIM inversion';
+  }
+  const sentence = joinReasons(reasons);
+  const reason = inversionNote ? `${sentence.replace(/\.$/, '')}; ${inversionNote}.` : sentence;
+  const plan: EditPlan = {
+    version: PLAN_VERSION,
+    source: {
+      kind: source,
+      ...(caption ? { caption: caption.text } : {}),
+      ...(options.imageId ? { imageId: options.imageId } : {}),
+    },
+    inversion,
+    steps,
+    output: {
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      steps: options.steps ?? DEFAULT_OUTPUT.steps,
+      guidance: options.guidance ?? DEFAULT_OUTPUT.guidance,
+    },
+    reason: reason.length > 600 ? `${reason.slice(0, 597)}...` : reason,
+  };
+  return EditPlan.parse(plan);
+}
+
+function joinReasons(reasons: string[]): string {
+  if (reasons.length === 1) return reasons[0]!;
+  const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1).replace(/\.$/, '');
+  return `First ${lower(reasons[0]!)}; ${reasons.slice(1).map((r, i) => `${i === reasons.length - 2 ? 'finally' : 'then'} ${lower(r)}`).join('; ')}.`;
+}
+
+/** Buttons offered when we understood nothing: things that work on any image. */
+function fallbackChoices(options: PlanOptions): Choice[] {
+  if ((options.source ?? 'generated') === 'none') return [];
+  const result = planFromIntents([{ kind: 'variations', count: 4, amount: 'normal' }], options);
+  return result.kind === 'plan' ? [{ label: 'Show 4 variations', plan: result.plan }] : [];
+}

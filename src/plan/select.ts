@@ -1,0 +1,397 @@
+// Method selection: which method from METHODS.md carries out an intent, given what we know about the
+// image (a generated one whose prompt we have, or an uploaded photo), and why, in plain words.
+// When the instruction names something the caption doesn't contain, or "it" could be several
+// things, selection returns the alternatives to ask about instead of guessing.
+import { findObject, mainObject, mentions, type Caption, type CaptionObject } from './caption.ts';
+import type { Amount, Intent } from './intents.ts';
+import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
+import { cellOf, shiftRegion } from './positions.ts';
+import type { PlanStep, Region, SourceKind, StepParams } from './schema.ts';
+import { safeWords, singular } from './text.ts';
+
+export interface SelectionContext {
+  caption?: Caption;
+  source: SourceKind;
+  /** Things earlier steps of the same plan brought in ("make it a tiger and make it jump"). */
+  introduced?: Set<string>;
+}
+
+export type Selection =
+  | { kind: 'step'; step: PlanStep; reason: string }
+  | { kind: 'ask'; question: string; alternatives: { label: string; intent: Intent }[] };
+
+const quote = (word: string) => `“${word}”`;
+
+const STRENGTH: Record<Amount, number> = { slight: 0.3, normal: 0.5, strong: 0.75 };
+const MORE_WEIGHT: Record<Amount, number> = { slight: 1.5, normal: 2, strong: 3.5 };
+const LESS_WEIGHT: Record<Amount, number> = { slight: 0.6, normal: 0.3, strong: -0.5 };
+
+function step(edit: PlanStep['edit'], method: PlanStep['method'], params: StepParams, reason: string): Selection {
+  const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as StepParams;
+  return { kind: 'step', step: { edit, method, params: clean }, reason };
+}
+
+/** What "the cat" or "it" refers to in this image. */
+type Resolution =
+  | { kind: 'found'; word: string; object?: CaptionObject }
+  | { kind: 'unknown' }
+  | { kind: 'missing'; word: string; candidates: CaptionObject[] }
+  | { kind: 'ambiguous'; candidates: CaptionObject[] };
+
+function resolve(noun: string | undefined, context: SelectionContext): Resolution {
+  const caption = context.caption;
+  if (noun === undefined || noun === 'it') {
+    if (!caption) return { kind: 'unknown' };
+    const objects = caption.objects;
+    if (objects.length === 0) return { kind: 'unknown' };
+    const main = mainObject(caption)!;
+    // "a red circle and a blue square": "it" could be either.
+    const coSubjects = objects.filter((o) => new RegExp(`\\b(?:and|,)\\s+(?:a|an|the|two|some)?\\s*(?:\\w+\\s+){0,3}${o.noun}`).test(caption.text));
+    if (coSubjects.length > 0 && objects.length > 1) return { kind: 'ambiguous', candidates: objects.slice(0, 5) };
+    return { kind: 'found', word: main.noun, object: main };
+  }
+  const qualified = /^([a-z]+) one$/.exec(noun);
+  if (qualified) {
+    const word = qualified[1]!;
+    if (!caption) return { kind: 'unknown' };
+    const size = SIZE_WORDS[word];
+    const matches = caption.objects.filter(
+      (o) => o.color === word || o.texture === word || (size !== undefined && o.size !== undefined && SIZE_WORDS[o.size] === size),
+    );
+    if (matches.length === 1) return { kind: 'found', word: matches[0]!.noun, object: matches[0]! };
+    return matches.length > 1 ? { kind: 'ambiguous', candidates: matches } : { kind: 'missing', word: noun, candidates: caption.objects.slice(0, 5) };
+  }
+  if (!caption) return { kind: 'found', word: noun };
+  if (context.introduced?.has(singular(noun))) return { kind: 'found', word: noun };
+  if (BODY_PARTS.has(noun)) return { kind: 'found', word: noun };
+  const object = findObject(caption, noun);
+  if (object) return { kind: 'found', word: object.noun, object };
+  if (mentions(caption, noun)) return { kind: 'found', word: noun };
+  if (caption.background && singular(noun) === singular(caption.background)) return { kind: 'found', word: caption.background };
+  if (['background', 'backdrop', 'setting'].includes(noun) && caption.background) return { kind: 'found', word: caption.background };
+  // Every outdoor scene has a sky and a ground even when its caption doesn't say so.
+  if (['sky', 'ground'].includes(noun) && [...caption.words].some((w) => OUTDOORS.has(w))) return { kind: 'found', word: noun };
+  return { kind: 'missing', word: noun, candidates: caption.objects.slice(0, 5) };
+}
+
+/** Asks which object was meant, with one alternative per object the caption names. */
+function askWhich(resolution: Extract<Resolution, { kind: 'missing' | 'ambiguous' }>, intent: Intent, what: string): Selection {
+  const alternatives = resolution.candidates.map((candidate) => ({
+    label: `the ${candidate.noun}`,
+    intent: withObject(intent, candidate.noun),
+  }));
+  const question =
+    resolution.kind === 'missing'
+      ? `I don't see a ${quote(safeWords(resolution.word, 30))} in this image${alternatives.length ? `. Which one should I ${what}?` : '. What should I change?'}`
+      : `There are several things in the image. Which one should I ${what}?`;
+  return { kind: 'ask', question, alternatives };
+}
+
+function withObject(intent: Intent, noun: string): Intent {
+  switch (intent.kind) {
+    case 'swap':
+      return { ...intent, object: noun };
+    case 'pose':
+      return { ...intent, subject: noun };
+    case 'add':
+      return { ...intent, anchor: noun };
+    case 'attribute':
+    case 'resize':
+    case 'move':
+    case 'remove':
+      return { ...intent, object: noun };
+    default:
+      return intent;
+  }
+}
+
+/** The caption with one phrase replaced, for the target prompt; undefined without a caption. */
+function substitute(caption: Caption | undefined, from: string, to: string): string | undefined {
+  if (!caption) return undefined;
+  const pattern = new RegExp(`\\b${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s?\\b`);
+  return pattern.test(caption.text) ? caption.text.replace(pattern, to).replace(/\s+/g, ' ').trim() : undefined;
+}
+
+function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
+  if (!caption) return undefined;
+  const pattern = new RegExp(`(?:\\b(?:a|an|the|some|two|three)\\s+)?(?:[a-z]+\\s+){0,2}?\\b${noun}s?\\b(?:\\s+(?:sitting|standing|lying))?(?:\\s+(?:in|at) the (?:top|bottom|upper|lower|center|middle|left|right)(?:\\s+(?:left|right))?)?`);
+  const result = caption.text.replace(pattern, '').replace(/,\s*(?:flat|striped|dotted|outlined)\s*$/, '').replace(/\s+(?:on|in|at|with|and|of|by|under|near|a|an|the)\s*$/, '').replace(/^\s*(?:on|in|at|with|and)\s+/, '').replace(/\s+/g, ' ').replace(/^[,\s]+|[,\s]+$/g, '').trim();
+  return result || 'the background';
+}
+
+function sizeAfter(current: Size | undefined, target: Size, relative: boolean, amount: Amount): Size {
+  if (!relative || !current) return target;
+  const index = SIZES.indexOf(current);
+  const delta = target === 'large' ? 1 : -1;
+  const steps = amount === 'strong' ? 2 : 1;
+  return SIZES[Math.max(0, Math.min(SIZES.length - 1, index + delta * steps))]!;
+}
+
+export function selectMethod(intent: Intent, context: SelectionContext): Selection {
+  const { caption } = context;
+  switch (intent.kind) {
+    case 'swap': {
+      const resolution = resolve(intent.object, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') {
+        return askWhich(resolution, intent, `turn into a ${quote(intent.target)}`);
+      }
+      const source = resolution.kind === 'found' ? resolution.word : undefined;
+      const localised = resolution.kind === 'found' && resolution.object?.region !== undefined;
+      const target = intent.target;
+      const params: StepParams = {
+        object: source,
+        source,
+        target,
+        prompt: source ? substitute(caption, source, target) : undefined,
+      };
+      if (localised && source) {
+        return step('swap', 'p2p.local', { ...params, localWords: [source, target.split(' ').at(-1)!] },
+          `Swapping ${quote(source)} for ${quote(target)} with Prompt-to-Prompt: the new word reuses the old word's attention maps so the layout stays, and local blending keeps everything outside the ${source} untouched.`);
+      }
+      return step('swap', 'p2p.replace', params,
+        `Swapping ${source ? quote(source) : 'the subject'} for ${quote(target)} with Prompt-to-Prompt, which reuses the original attention maps so the composition stays the same.`);
+    }
+    case 'attribute': {
+      if (intent.attribute === 'background') {
+        const current = caption?.background;
+        if (current) {
+          return step('attribute', 'p2p.replace', { attribute: 'background', source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
+            `Changing the background from ${quote(current)} to ${quote(intent.value)} by swapping that word with Prompt-to-Prompt, so the objects keep their place.`);
+        }
+        const subject = caption ? mainObject(caption)?.noun : undefined;
+        return step('attribute', 'blended', { attribute: 'background', target: intent.value, mask: { kind: 'word', word: subject ?? 'subject', invert: true } },
+          `Repainting everything except the ${subject ?? 'main subject'} as ${quote(intent.value)} with Blended Diffusion, which changes only the masked area.`);
+      }
+      // "make it brighter": an adjective for the whole picture, not one object.
+      if (intent.from && caption && !mentions(caption, intent.from)) {
+        return { kind: 'ask', question: `I don't see anything ${quote(safeWords(intent.from, 30))} in this image. What should become ${quote(intent.value)}?`,
+          alternatives: caption.objects.slice(0, 5).map((o) => ({ label: `the ${o.noun}`, intent: { kind: 'attribute', attribute: intent.attribute, object: o.noun, value: intent.value } as Intent })) };
+      }
+      // "red to blue": the object is the one that is red.
+      const owner = intent.from && !intent.object ? caption?.objects.filter((o) => o.color === intent.from || o.texture === intent.from || o.material === intent.from) : undefined;
+      const resolution: Resolution =
+        owner?.length === 1
+          ? { kind: 'found', word: owner[0]!.noun, object: owner[0]! }
+          : intent.attribute === 'adjective' && !intent.object
+            ? { kind: 'unknown' }
+            : resolve(intent.object, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') {
+        return askWhich(resolution, intent, `make ${quote(intent.value)}`);
+      }
+      const object = resolution.kind === 'found' ? resolution.word : undefined;
+      const found = resolution.kind === 'found' ? resolution.object : undefined;
+      const current =
+        intent.from ??
+        (intent.attribute === 'color' ? found?.color : intent.attribute === 'texture' ? found?.texture : intent.attribute === 'material' ? found?.material : undefined);
+      if (current && current !== intent.value) {
+        return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
+          `Changing ${quote(current)} to ${quote(intent.value)}${object ? ` on the ${object}` : ''} by swapping that one word with Prompt-to-Prompt, so shape and layout stay.`);
+      }
+      const phrase = object ? `${intent.value} ${object}` : intent.value;
+      return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, target: intent.value, prompt: object ? substitute(caption, object, phrase) : undefined },
+        `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
+    }
+    case 'resize': {
+      const resolution = resolve(intent.object, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, intent.size === 'large' ? 'make bigger' : 'make smaller');
+      const object = resolution.kind === 'found' ? resolution.word : undefined;
+      const current = resolution.kind === 'found' ? (resolution.object?.size as Size | undefined) : undefined;
+      const target = sizeAfter(current, intent.size, intent.relative, intent.amount);
+      return step('attribute', 'masactrl', { object, attribute: 'size', source: current, target, prompt: current ? substitute(caption, current, target) : undefined },
+        `Making the ${object ?? 'subject'} ${target === 'large' ? 'bigger' : target === 'small' ? 'smaller' : 'medium-sized'} changes the layout, so MasaCtrl redraws it at the new size and borrows its look from the original.`);
+    }
+    case 'add': {
+      if (intent.anchor) {
+        const resolution = resolve(intent.anchor, context);
+        if (resolution.kind === 'missing') return askWhich(resolution, intent, `add a ${quote(intent.object)} to`);
+      }
+      if (intent.region) {
+        return step('add', 'blended', { object: intent.object, target: intent.object, region: intent.region, mask: { kind: 'region', region: intent.region } },
+          `Painting a ${quote(intent.object)} into the ${regionName(intent.region)} with Blended Diffusion, which changes only that area and keeps the rest.`);
+      }
+      return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
+        `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, so everything already there keeps its attention and place.`);
+    }
+    case 'remove': {
+      if (!intent.object && intent.region) {
+        return step('remove', 'repaint', { region: intent.region, mask: { kind: 'region', region: intent.region } },
+          `Filling in the ${regionName(intent.region)} from its surroundings with RePaint, which regenerates only the masked area and blends it in.`);
+      }
+      const resolution = resolve(intent.object, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, 'remove');
+      const object = resolution.kind === 'found' ? resolution.word : intent.object;
+      if (!object) {
+        return { kind: 'ask', question: 'What should I remove?', alternatives: [] };
+      }
+      const prompt = withoutObject(caption, object);
+      if (context.source === 'uploaded') {
+        return step('remove', 'diffedit', { object, word: object, prompt },
+          `Removing the ${object} with DiffEdit: it finds the ${object} by comparing what the model expects with and without it, then repaints only there.`);
+      }
+      return step('remove', 'blended', { object, word: object, mask: { kind: 'word', word: object }, prompt },
+        `Removing the ${object} with Blended Diffusion: the mask comes from where the word ${quote(object)} attends, and only that area is repainted as background.`);
+    }
+    case 'move': {
+      const resolution = resolve(intent.object, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, 'move');
+      const object = resolution.kind === 'found' ? resolution.word : intent.object;
+      const from = resolution.kind === 'found' ? resolution.object?.region : undefined;
+      let region = intent.region ?? (intent.direction ? shiftRegion(from ?? 'center', intent.direction, intent.amount === 'strong' ? 2 : 1) : undefined);
+      if (intent.relativeTo) {
+        const anchor = resolve(intent.relativeTo.object, context);
+        if (anchor.kind === 'missing' || anchor.kind === 'ambiguous') {
+          const relativeTo = intent.relativeTo;
+          const asked = askWhich(anchor, intent, `put the ${object ?? 'subject'} next to`);
+          if (asked.kind !== 'ask') return asked;
+          return { ...asked, alternatives: anchor.candidates.filter((c) => c.noun !== object).map((c) => ({ label: `the ${c.noun}`, intent: { ...intent, relativeTo: { ...relativeTo, object: c.noun } } })) };
+        }
+        const at = anchor.kind === 'found' ? anchor.object?.region : undefined;
+        const { offset } = intent.relativeTo;
+        // Next to something: the neighbouring cell toward the middle, so it stays in frame.
+        region = at ? (offset ? shiftRegion(at, offset) : shiftRegion(at, cellOf(at).column === 2 ? 'left' : 'right')) : offset ? shiftRegion('center', offset) : undefined;
+      }
+      const distance = intent.direction ? { slight: 0.15, normal: 0.33, strong: 0.66 }[intent.amount] : undefined;
+      const anchorWord = intent.relativeTo ? (resolve(intent.relativeTo.object, context) as { word?: string }).word ?? intent.relativeTo.object : undefined;
+      return step('move', 'sae.move', { object, region, direction: intent.direction ?? intent.relativeTo?.offset, distance, anchor: anchorWord },
+        `Moving the ${object ?? 'subject'} ${intent.direction && !intent.region ? `${intent.direction === 'up' || intent.direction === 'down' ? intent.direction : `to the ${intent.direction}`}` : `to the ${regionName(region ?? 'center')}`} needs SAE spatial steering (sae.move), which steers the object's concept features toward the new place.`);
+    }
+    case 'style': {
+      const strength = STRENGTH[intent.amount];
+      if (context.source === 'uploaded') {
+        return step('style', 'pnp', { style: intent.style, strength, prompt: `a ${intent.style} image` },
+          `Restyling the photo as ${quote(intent.style)} with Plug-and-Play, which injects the original's features and self-attention so the layout survives the new look.`);
+      }
+      return step('style', 'fpe', { style: intent.style, strength, prompt: caption ? `${caption.text}, ${intent.style} style` : `${intent.style} style` },
+        `Restyling as ${quote(intent.style)} with Free-Prompt-Editing, which keeps the original's self-attention maps (the layout) while the new prompt sets the look.`);
+    }
+    case 'reweight': {
+      let word = intent.word;
+      if (caption && !mentions(caption, word)) {
+        const related = relatedToken(caption, word);
+        if (!related && intent.adjective && intent.more) {
+          // "make the ocean calmer" where nothing is calm yet: describe it as calm.
+          return selectMethod({ kind: 'attribute', attribute: 'adjective', value: word, ...(intent.object ? { object: intent.object } : {}) }, context);
+        }
+        if (!related) {
+          const alternatives = intent.more
+            ? [{ label: `Add ${word}`, intent: { kind: 'add', object: word } as Intent }]
+            : [];
+          return { kind: 'ask', question: `The image's description has no ${quote(safeWords(word, 30))} to ${intent.more ? 'strengthen' : 'weaken'}.${intent.more ? ' Should I add it instead?' : ' What should I change?'}`, alternatives };
+        }
+        word = related;
+      }
+      const weight = intent.more ? MORE_WEIGHT[intent.amount] : LESS_WEIGHT[intent.amount];
+      return step('reweight', 'p2p.reweight', { token: word, weight },
+        `${intent.more ? 'Strengthening' : 'Weakening'} ${quote(word)} by scaling its attention ${weight}× with Prompt-to-Prompt reweighting; everything else is kept.`);
+    }
+    case 'pose': {
+      const resolution = resolve(intent.subject, context);
+      if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, `make ${intent.action}`);
+      const subject = resolution.kind === 'found' ? resolution.word : intent.subject;
+      return step('pose', 'masactrl', { object: subject, action: intent.action, prompt: subject ? `a ${subject} ${gerund(intent.action)}` : undefined },
+        `Changing the pose with MasaCtrl: the ${subject ?? 'subject'} is redrawn ${gerund(intent.action)} while attending to the original's keys and values, so it keeps its identity.`);
+    }
+    case 'canvas': {
+      const { width, height } = intent.ratio;
+      return step('canvas', 'multidiffusion', { ratio: intent.ratio, extend: intent.extend },
+        `Extending the canvas to ${width}:${height} with MultiDiffusion, which denoises overlapping windows and fuses them so the new area continues the scene.`);
+    }
+    case 'regions': {
+      const allKnown = caption !== undefined && intent.regions.every((r) => mentions(caption, r.prompt.split(' ').at(-1)!));
+      const list = intent.regions.map((r) => `${r.prompt} in the ${regionName(r.region)}`).join(', ');
+      if (allKnown && context.source === 'generated') {
+        return step('regions', 'paint_with_words', { regions: intent.regions },
+          `Placing ${list} with paint-with-words, which pushes each word's attention into its region.`);
+      }
+      return step('regions', 'multidiffusion', { regions: intent.regions },
+        `Composing ${list} with MultiDiffusion: each region gets its own prompt and the results are fused step by step.`);
+    }
+    case 'region_piece': {
+      // A single "X on the left": move it if the image has it, otherwise add it there.
+      const resolution = caption ? resolve(intent.prompt.split(' ').at(-1), context) : { kind: 'unknown' as const };
+      if (resolution.kind === 'found') return selectMethod({ kind: 'move', object: resolution.word, region: intent.region, amount: 'normal' }, context);
+      return selectMethod({ kind: 'add', object: intent.prompt, region: intent.region }, context);
+    }
+    case 'variations': {
+      const strength = STRENGTH[intent.amount];
+      return step('variations', 'sdedit', { count: intent.count, strength },
+        `Making ${intent.count} variation${intent.count === 1 ? '' : 's'} with SDEdit: the image is noised ${Math.round(strength * 100)}% of the way and redrawn with different seeds, so they stay close to it.`);
+    }
+    case 'scene': {
+      const word = intent.word.replace(/\s*time$/, '');
+      const group = SCENE_GROUPS.find((g) => g.includes(word));
+      const current = group && caption ? group.find((w) => w !== word && caption.words.has(w)) : undefined;
+      if (current) {
+        return step('attribute', 'p2p.replace', { attribute: 'adjective', source: current, target: word, prompt: substitute(caption, current, word) },
+          `Changing ${quote(current)} to ${quote(word)} by swapping that word with Prompt-to-Prompt, so the layout stays.`);
+      }
+      const background = caption?.background;
+      if (background && /^(?:plain|sky|grass|night|sand)$/.test(background) && /^(?:night|sky|grass|sand|plain)$/.test(intent.word) && background !== intent.word) {
+        return step('attribute', 'p2p.replace', { attribute: 'background', source: background, target: intent.word, prompt: substitute(caption, background, intent.word) },
+          `Changing the background from ${quote(background)} to ${quote(intent.word)} by swapping that word with Prompt-to-Prompt, so the objects keep their place.`);
+      }
+      return step('attribute', 'p2p.refine', { attribute: 'adjective', target: intent.phrase, prompt: caption ? `${caption.text} ${intent.phrase}` : undefined },
+        `Adding ${quote(intent.phrase)} to the description with Prompt-to-Prompt refinement, which keeps the layout of everything already there.`);
+    }
+    case 'unsupported':
+      return { kind: 'ask', question: `I can't do ${intent.what} yet. I can change, add, remove, move or restyle things, or make variations.`, alternatives: [] };
+    case 'bare_noun': {
+      const main = caption ? mainObject(caption) : undefined;
+      const noun = intent.noun;
+      const alternatives: { label: string; intent: Intent }[] = [];
+      if (main && main.noun !== noun) alternatives.push({ label: `Turn the ${main.noun} into a ${noun}`, intent: { kind: 'swap', object: main.noun, target: noun } });
+      else if (!caption) alternatives.push({ label: `Turn the subject into a ${noun}`, intent: { kind: 'swap', object: 'it', target: noun } });
+      alternatives.push({ label: `Add a ${noun}`, intent: { kind: 'add', object: noun } });
+      return { kind: 'ask', question: `What should I do with ${quote(safeWords(noun, 30))}?`, alternatives };
+    }
+  }
+}
+
+const OUTDOORS = new Set([
+  'beach', 'field', 'park', 'sky', 'grass', 'sand', 'mountain', 'mountains', 'meadow', 'forest', 'desert',
+  'street', 'city', 'garden', 'lake', 'river', 'ocean', 'sea', 'snow', 'outside', 'outdoors', 'road',
+  'countryside', 'landscape', 'sunset', 'sunrise', 'night', 'hill', 'hills', 'jungle', 'valley', 'farm',
+]);
+
+const SCENE_GROUPS: string[][] = [
+  ['night', 'nighttime', 'day', 'daytime', 'daylight', 'sunset', 'sunrise', 'dusk', 'dawn', 'evening', 'morning', 'noon'],
+  ['winter', 'summer', 'autumn', 'fall', 'spring'],
+  ['snowy', 'rainy', 'foggy', 'misty', 'stormy', 'sunny', 'cloudy'],
+];
+
+/** "snow" in the instruction, "snowy" in the caption: the caption's token is the one to reweight. */
+function relatedToken(caption: Caption, word: string): string | undefined {
+  const stem = word.replace(/(?:y|ies|s|ing|ed)$/, '');
+  if (stem.length < 3) return undefined;
+  for (const token of caption.words) {
+    if (token.startsWith(stem) && token.length - stem.length <= 4) return token;
+  }
+  return undefined;
+}
+
+function gerund(action: string): string {
+  const [verb, ...rest] = action.split(' ');
+  const v = verb!;
+  const irregular: Record<string, string> = { lie: 'lying', sit: 'sitting', run: 'running', swim: 'swimming', hop: 'hopping', skip: 'skipping', be: 'being', die: 'dying', get: 'getting', clap: 'clapping', jog: 'jogging', beg: 'begging', stop: 'stopping', hug: 'hugging', spin: 'spinning' };
+  const ing = irregular[v] ?? (v.endsWith('ie') ? `${v.slice(0, -2)}ying` : v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : `${v}ing`);
+  return [ing, ...rest].join(' ');
+}
+
+export function regionName(region: Region): string {
+  switch (region) {
+    case 'top_left':
+      return 'top left';
+    case 'top_right':
+      return 'top right';
+    case 'bottom_left':
+      return 'bottom left';
+    case 'bottom_right':
+      return 'bottom right';
+    case 'top':
+      return 'top';
+    case 'bottom':
+      return 'bottom';
+    default:
+      return `${region}`;
+  }
+}

@@ -1,0 +1,180 @@
+// Slash-command options map straight onto plans: `/imagine prompt:…` and
+// `/edit method:… strength:… source:… target:…` (or `/edit instruction:…`, which is parsed).
+import { z } from 'zod';
+import { readCaption } from './caption.ts';
+import { familyOf, isAvailable, isMethodId, methodName, type MethodId } from './methods.ts';
+import { assemblePlan, planFromInstruction, type PlanOptions, type PlanResult } from './plan.ts';
+import { readDirection, readRegion } from './positions.ts';
+import { EditKind, StepParams, type PlanStep } from './schema.ts';
+import { safeWords, stripMarkup } from './text.ts';
+
+export type SlashCommand = 'edit' | 'imagine';
+export type SlashOptions = Record<string, string | number | boolean | undefined>;
+
+const text = (max = 200) =>
+  z
+    .string()
+    .transform((value) => stripMarkup(value).slice(0, max).trim())
+    .pipe(z.string().min(1));
+const unit = z.coerce.number().min(0).max(1);
+
+const ImagineOptions = z.object({
+  prompt: text(500),
+  negative: text(500).optional(),
+  seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
+  steps: z.coerce.number().int().min(1).max(1000).optional(),
+  guidance: z.coerce.number().min(0).max(30).optional(),
+  ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
+});
+
+const EditOptions = z.object({
+  method: z.string().optional(),
+  instruction: text(1000).optional(),
+  strength: unit.optional(),
+  source: text(60).optional(),
+  target: text(120).optional(),
+  word: text(60).optional(),
+  token: text(60).optional(),
+  weight: z.coerce.number().min(-2).max(5).optional(),
+  mask: text(60).optional(),
+  region: z.string().optional(),
+  direction: z.string().optional(),
+  style: text(60).optional(),
+  action: text(60).optional(),
+  ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
+  count: z.coerce.number().int().min(1).max(16).optional(),
+  prompt: text(500).optional(),
+  caption: text(500).optional(),
+  seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
+  steps: z.coerce.number().int().min(1).max(1000).optional(),
+  guidance: z.coerce.number().min(0).max(30).optional(),
+});
+
+/** The edit kind a method does when chosen by hand. */
+const EDIT_OF_METHOD: Partial<Record<MethodId, z.infer<typeof EditKind>>> = {
+  'p2p.replace': 'swap',
+  'p2p.local': 'swap',
+  'p2p.refine': 'add',
+  'p2p.reweight': 'reweight',
+  pnp: 'style',
+  fpe: 'style',
+  masactrl: 'pose',
+  sdedit: 'variations',
+  ilvr: 'variations',
+  blended: 'add',
+  diffedit: 'remove',
+  repaint: 'remove',
+  multidiffusion: 'canvas',
+  paint_with_words: 'regions',
+  'sae.move': 'move',
+  'sae.style': 'style',
+};
+
+function ratioOf(value: string | undefined) {
+  if (!value) return undefined;
+  const [w, h] = value.split(':').map(Number);
+  if (!w || !h || w > 16 || h > 16) return undefined;
+  return { width: w, height: h };
+}
+
+/** Maps a slash command's options onto a plan; invalid options become a question, never a throw. */
+export function planFromSlashOptions(command: SlashCommand, options: SlashOptions, context: PlanOptions = {}): PlanResult {
+  try {
+    return command === 'imagine' ? imagine(options, context) : edit(options, context);
+  } catch {
+    return { kind: 'clarify', question: 'Sorry, I could not read those options.', choices: [] };
+  }
+}
+
+function problem(error: z.ZodError): PlanResult {
+  const fields = [...new Set(error.issues.map((issue) => safeWords(String(issue.path[0] ?? 'option'), 30)))].join(', ');
+  return { kind: 'clarify', question: `Some options aren't valid (${fields}). Please check them and try again.`, choices: [] };
+}
+
+function imagine(raw: SlashOptions, context: PlanOptions): PlanResult {
+  const parsed = ImagineOptions.safeParse(raw);
+  if (!parsed.success) return problem(parsed.error);
+  const o = parsed.data;
+  const ratio = ratioOf(o.ratio);
+  const wide = ratio && ratio.width !== ratio.height;
+  const step: PlanStep = {
+    edit: 'generate',
+    method: wide ? 'multidiffusion' : 'sample.ddim',
+    params: StepParams.parse({ prompt: o.prompt, ...(o.negative ? { negativePrompt: o.negative } : {}), ...(wide ? { ratio } : {}) }),
+  };
+  const reason = wide
+    ? `Generating a ${ratio.width}:${ratio.height} image with MultiDiffusion, which fuses overlapping windows so any shape works.`
+    : 'Generating a new image from your prompt with DDIM sampling and classifier-free guidance.';
+  const plan = assemblePlan([step], [reason], {
+    ...context,
+    source: 'none',
+    caption: undefined,
+    seed: o.seed ?? context.seed,
+    steps: o.steps ?? context.steps,
+    guidance: o.guidance ?? context.guidance,
+  });
+  return { kind: 'plan', plan };
+}
+
+function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
+  const parsed = EditOptions.safeParse(raw);
+  if (!parsed.success) return problem(parsed.error);
+  const o = parsed.data;
+  const options: PlanOptions = {
+    ...context,
+    caption: o.caption ?? context.caption,
+    seed: o.seed ?? context.seed,
+    steps: o.steps ?? context.steps,
+    guidance: o.guidance ?? context.guidance,
+  };
+  if (o.method !== undefined && !isMethodId(o.method)) {
+    return { kind: 'clarify', question: `${safeWords(o.method, 40) || 'That'} isn't a method I know. Try /help edit for the list.`, choices: [] };
+  }
+  const method = o.method as MethodId | undefined;
+  if (!method) {
+    if (!o.instruction) return { kind: 'clarify', question: 'Tell me what to change (instruction:…) or pick a method (method:…).', choices: [] };
+    return planFromInstruction(o.instruction, options);
+  }
+  if (familyOf(method) === 'inversion' || familyOf(method) === 'sampler') {
+    return { kind: 'clarify', question: `${method} isn't an edit by itself; pick an editing method such as p2p.replace or sdedit.`, choices: [] };
+  }
+  // With an instruction, parse it and run its first step with the chosen method.
+  if (o.instruction) {
+    const result = planFromInstruction(o.instruction, options);
+    if (result.kind !== 'plan') return result;
+    const [first, ...rest] = result.plan.steps;
+    const steps = [{ ...first!, method, params: StepParams.parse({ ...first!.params, ...explicitParams(o) }) }, ...rest];
+    return { kind: 'plan', plan: assemblePlan(steps, [`${chosenReason(method)} ${result.plan.reason}`], options, readCaption(options.caption)) };
+  }
+  const step: PlanStep = { edit: EDIT_OF_METHOD[method] ?? 'custom', method, params: StepParams.parse(explicitParams(o)) };
+  return { kind: 'plan', plan: assemblePlan([step], [chosenReason(method)], options, readCaption(options.caption)) };
+}
+
+function chosenReason(method: MethodId): string {
+  return `Running ${methodName(method)} (${method}) as you asked${isAvailable(method) ? '' : ', which is not available yet'}.`;
+}
+
+function explicitParams(o: z.infer<typeof EditOptions>) {
+  const region = o.region ? readRegion(o.region.toLowerCase().replace(/_/g, ' ')) : undefined;
+  const direction = o.direction ? readDirection(o.direction.toLowerCase()) : undefined;
+  const ratio = ratioOf(o.ratio);
+  const words = (value: string | undefined) => (value ? safeWords(value, 120) || undefined : undefined);
+  return Object.fromEntries(
+    Object.entries({
+      strength: o.strength,
+      source: words(o.source),
+      target: words(o.target),
+      word: words(o.word),
+      token: words(o.token),
+      weight: o.weight,
+      mask: o.mask ? { kind: 'word', word: words(o.mask) ?? 'subject' } : region ? { kind: 'region', region } : undefined,
+      region,
+      direction,
+      style: words(o.style),
+      action: words(o.action),
+      ratio,
+      count: o.count,
+      prompt: o.prompt,
+    }).filter(([, v]) => v !== undefined),
+  );
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describePlan, isAvailable, planFromInstruction, planIsRunnable } from '../../src/plan/index.ts';
+
+const STAR = 'a large red star in the top left on grass, striped';
+const FIRST_WAVE = new Set([
+  'sdedit', 'ilvr', 'repaint', 'blended', 'diffedit', 'p2p.replace', 'p2p.refine', 'p2p.reweight', 'p2p.local',
+  'pnp', 'fpe', 'masactrl', 'paint_with_words', 'multidiffusion', 'guide.prompt_switch',
+]);
+
+function steps(text: string, caption = STAR) {
+  const result = planFromInstruction(text, { caption, source: 'generated' });
+  assert.equal(result.kind, 'plan', `${text}: ${result.kind === 'clarify' ? result.question : ''}`);
+  return result.kind === 'plan' ? result.plan.steps : [];
+}
+
+test('multi-step instructions become ordered steps', () => {
+  const [colour, move] = steps('make it blue and move it left');
+  assert.equal(colour?.edit, 'attribute');
+  assert.equal(colour?.params.target, 'blue');
+  assert.equal(move?.edit, 'move');
+  assert.equal(move?.params.direction, 'left');
+
+  assert.deepEqual(
+    steps('move it to the center, then make it a heart; finally watercolor').map((s) => s.edit),
+    ['move', 'swap', 'style'],
+  );
+  assert.deepEqual(
+    steps('watercolor, then make it a heart, then move it to the center').map((s) => s.edit),
+    ['style', 'swap', 'move'],
+  );
+});
+
+test('"it" in a later step means the thing the earlier step made', () => {
+  const [swap, pose] = steps('make the cat a tiger and make it jump', 'a cat sitting on a sofa');
+  assert.equal(swap?.params.target, 'tiger');
+  assert.equal(pose?.method, 'masactrl');
+  assert.equal(pose?.params.object, 'tiger');
+});
+
+test('every step is a first-wave method, or one the reply says is not available yet', () => {
+  const instructions = [
+    'make the star a heart', 'make it blue', 'add a moon in the top right', 'remove the star', 'watercolor',
+    'less grass', 'make it wider', 'sky on top, sand below', 'show me variations', 'make it dotted',
+    'make it bigger', 'move the star to the bottom right', 'add a hat to the star',
+  ];
+  for (const text of instructions) {
+    const result = planFromInstruction(text, { caption: STAR });
+    assert.equal(result.kind, 'plan', text);
+    if (result.kind !== 'plan') continue;
+    for (const step of result.plan.steps) {
+      if (FIRST_WAVE.has(step.method)) continue;
+      assert.equal(isAvailable(step.method), false, step.method);
+      assert.match(describePlan(result.plan), /not available yet/, text);
+      assert.equal(planIsRunnable(result.plan), false);
+    }
+  }
+});
+
+test('moving names sae.move and the reply says it is not available yet', () => {
+  const result = planFromInstruction('move the star to the bottom right', { caption: STAR });
+  assert.equal(result.kind, 'plan');
+  if (result.kind !== 'plan') return;
+  assert.equal(result.plan.steps[0]!.method, 'sae.move');
+  assert.equal(result.plan.steps[0]!.params.region, 'bottom_right');
+  assert.match(describePlan(result.plan), /sae\.move.*not available yet/s);
+});
+
+test('positions: the 3×3 grid names, corners, sides and directions', () => {
+  const cases: [string, string][] = [
+    ['move it to the top left', 'top_left'],
+    ['move it to the upper right corner', 'top_right'],
+    ['move it to the left side', 'left'],
+    ['move it to the middle', 'center'],
+    ['move it to the center', 'center'],
+    ['move it to the bottom', 'bottom'],
+    ['move it to the lower right', 'bottom_right'],
+    ['move it to the bottom-left corner', 'bottom_left'],
+    ['move it to the top', 'top'],
+    ['move it to the right edge', 'right'],
+  ];
+  for (const [text, region] of cases) {
+    assert.equal(steps(text, 'a small blue circle in the center on sky')[0]?.params.region, region, text);
+  }
+  // Directions move from where the caption puts the object.
+  const down = steps('move it down a bit')[0]!;
+  assert.equal(down.params.direction, 'down');
+  assert.equal(down.params.region, 'left');
+  assert.ok((down.params.distance ?? 1) < 0.33);
+  assert.equal(steps('move it far to the right')[0]?.params.region, 'top_right');
+});
+
+test('strength words scale reweighting', () => {
+  const weight = (text: string) => steps(text, 'a snowy mountain at sunset')[0]?.params.weight ?? NaN;
+  assert.ok(weight('much more snow') > weight('more snow'));
+  assert.ok(weight('more snow') > weight('a bit more snow'));
+  assert.ok(weight('a bit more snow') > 1);
+  assert.ok(weight('a bit less snow') < 1);
+  assert.ok(weight('less snow') < weight('a bit less snow'));
+  assert.ok(weight('much less snow') < weight('less snow'));
+});
+
+test('method choice follows the image: swaps on generated vs uploaded, style, removal', () => {
+  const uploaded = (text: string, caption: string) => {
+    const result = planFromInstruction(text, { caption, source: 'uploaded' });
+    return result.kind === 'plan' ? result.plan : undefined;
+  };
+  assert.equal(steps('make the cat a tiger', 'a cat sitting on a sofa')[0]?.method, 'p2p.replace');
+  assert.equal(steps('make the star a heart')[0]?.method, 'p2p.local', 'the caption localises the star');
+  assert.equal(uploaded('make the cat a tiger', 'a cat on a sofa')?.steps[0]?.method, 'p2p.replace');
+  assert.equal(uploaded('watercolor', 'a cat on a sofa')?.steps[0]?.method, 'pnp');
+  assert.equal(steps('watercolor')[0]?.method, 'fpe');
+  assert.equal(steps('remove the star')[0]?.method, 'blended');
+  assert.equal(uploaded('remove the cat', 'a cat on a sofa')?.steps[0]?.method, 'diffedit');
+  assert.equal(steps('make the star blue')[0]?.method, 'p2p.replace');
+  assert.equal(steps('make the sofa blue', 'a cat sitting on a sofa')[0]?.method, 'p2p.refine');
+  assert.equal(steps('add a moon in the top right')[0]?.method, 'blended');
+  assert.equal(steps('make it wider')[0]?.method, 'multidiffusion');
+  assert.equal(steps('show me 3 variations')[0]?.params.count, 3);
+});
