@@ -75,9 +75,8 @@ export function registerPlanned(program: Command): void {
     command.description(`${planned.description} (not available yet: arrives with ${planned.arrivesWith})`);
     for (const option of planned.options) command.addOption(option);
     command.option('--json', 'machine-readable output');
-    command.action((...args: unknown[]) => {
+    command.action(() => {
       const options = command.opts<{ json?: boolean }>();
-      void args;
       process.exitCode = printError(
         options.json === true,
         `"retouch ${planned.name}" is not available in this version; it arrives with ${planned.arrivesWith}.`,

@@ -55,6 +55,7 @@ export class EmbeddedPostgres {
   private startedByUs = false;
   private port = 0;
   private credentials: Credentials | undefined;
+  private host: Promise<{ binaries: Binaries; runAs: RunAs | undefined }> | undefined;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = join(options.dataDir, 'postgres');
@@ -72,8 +73,7 @@ export class EmbeddedPostgres {
 
   /** Creates the cluster on first use, then starts the server (or adopts one already running). */
   async start(): Promise<string> {
-    const binaries = await loadBinaries();
-    const runAs = await this.runAsUser();
+    const { binaries, runAs } = await this.resolveHost();
     await mkdir(this.options.dataDir, { recursive: true });
     if (runAs) await assertReachableBy(this.options.dataDir, runAs, this.options.systemUser);
     await this.claimDataDir();
@@ -103,8 +103,7 @@ export class EmbeddedPostgres {
   /** Stops the server with a fast shutdown (open transactions roll back; committed data stays). */
   async stop(): Promise<void> {
     if (!this.startedByUs) return;
-    const binaries = await loadBinaries();
-    const runAs = await this.runAsUser();
+    const { binaries, runAs } = await this.resolveHost();
     await this.pgCtl(binaries, runAs, ['stop', '--wait', '--timeout=60', '-m', 'fast']);
     this.startedByUs = false;
     this.port = 0;
@@ -182,6 +181,12 @@ export class EmbeddedPostgres {
     } finally {
       await client.end();
     }
+  }
+
+  /** The binaries and the user to run them as, looked up once per instance. */
+  private resolveHost(): Promise<{ binaries: Binaries; runAs: RunAs | undefined }> {
+    this.host ??= Promise.all([loadBinaries(), this.runAsUser()]).then(([binaries, runAs]) => ({ binaries, runAs }));
+    return this.host;
   }
 
   /** Who the server runs as: ourselves, or (when we are root) the configured system user. */

@@ -4,9 +4,9 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { createLogger } from '../../src/log.ts';
 import { EmbeddedPostgres, EmbeddedPostgresError } from '../../src/store/embedded-postgres.ts';
+import { queryOnce as sql } from '../support/database.ts';
 
 let dataDir: string;
 const logger = createLogger('warn');
@@ -16,16 +16,6 @@ function server(): EmbeddedPostgres {
   const created = new EmbeddedPostgres({ dataDir, port: 0, systemUser: 'postgres', logger });
   servers.push(created);
   return created;
-}
-
-async function sql(url: string, text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 before(async () => {

@@ -3,10 +3,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import { Prisma } from '../../src/store/generated/client.ts';
 import { MIGRATIONS_DIR, migrate, MigrationError, readMigrations } from '../../src/store/migrate.ts';
-import { startTestDatabase, type TestDatabase } from '../support/database.ts';
+import { queryOnce, startTestDatabase, type TestDatabase } from '../support/database.ts';
 
 let db: TestDatabase;
 
@@ -17,15 +17,7 @@ after(async () => {
   await db?.destroy();
 });
 
-async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => queryOnce<T>(db.url, sql, params);
 
 test('migrations apply to an empty database, record themselves as Prisma does, and re-apply as a no-op', async () => {
   // startTestDatabase already migrated once: the second run must change nothing.
