@@ -1,6 +1,6 @@
 export * from './dtype.ts';
 export {
-  COMPOSITE_OPS, constant, currentScope, GraphError, input, node, numel, param, PRIMITIVE_OPS,
+  COMPOSITE_OPS, constant, currentScope, formatShape, GraphError, input, node, numel, param, PRIMITIVE_OPS,
   scalar, scope, Tensor, topologicalOrder, type Attrs, type OpName,
 } from './tensor.ts';
 export * from './ops/elementwise.ts';

@@ -110,14 +110,17 @@ export class Program {
     return this.boundParams[name];
   }
 
-  /** Runs with host tensors (or onnxruntime tensors, passed through without copying). */
-  async run(feeds: Readonly<Record<string, HostTensor | ort.Tensor>> = {}): Promise<Record<string, HostTensor>> {
-    const raw = await this.runOrt(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)])));
+  /**
+   * Runs with host tensors (or onnxruntime tensors, passed through without copying). `fetch` names
+   * the outputs wanted (default: all); the others are not copied out.
+   */
+  async run(feeds: Readonly<Record<string, HostTensor | ort.Tensor>> = {}, fetch?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const raw = await this.runOrt(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)])), fetch);
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, fromOrt(v)]));
   }
 
   /** Runs with onnxruntime tensors and returns them, so outputs can be fed back (e.g. optimiser state). */
-  async runOrt(feeds: Readonly<OrtFeeds>): Promise<OrtFeeds> {
+  async runOrt(feeds: Readonly<OrtFeeds>, fetch?: readonly string[]): Promise<OrtFeeds> {
     const all: OrtFeeds = { ...this.boundParams, ...feeds };
     for (const info of this.inputs) {
       const value = all[info.name];
@@ -126,7 +129,11 @@ export class Program {
         throw new GraphError(`run: input '${info.name}' expects ${info.dtype} [${info.shape.join(', ')}], got ${value.type} [${value.dims.join(', ')}]`);
       }
     }
-    return (await this.session.run(all)) as OrtFeeds;
+    if (!fetch) return (await this.session.run(all)) as OrtFeeds;
+    const known = new Set(this.outputs.map((info) => info.name));
+    const unknown = fetch.find((name) => !known.has(name));
+    if (unknown) throw new GraphError(`run: no output named '${unknown}'`);
+    return (await this.session.run(all, [...fetch])) as OrtFeeds;
   }
 
   async release(): Promise<void> {
