@@ -58,11 +58,11 @@ export class LoraSite {
   down?: E.Tensor;
   up?: E.Tensor;
 
-  constructor(readonly name: string, readonly rank: number, readonly scale: number, readonly dtype: E.DType) {}
+  constructor(readonly name: string, readonly rank: number, readonly scale: number, readonly dtype: E.DType, private readonly given?: LoraOptions['tensors']) {}
 
   apply(x: E.Tensor, inFeatures: number, outFeatures: number): E.Tensor {
-    this.down = E.input(`lora.${this.name}.down`, [this.rank, inFeatures], this.dtype);
-    this.up = E.input(`lora.${this.name}.up`, [outFeatures, this.rank], this.dtype);
+    this.down = this.given?.(this.name, 'down', [this.rank, inFeatures]) ?? E.input(`lora.${this.name}.down`, [this.rank, inFeatures], this.dtype);
+    this.up = this.given?.(this.name, 'up', [outFeatures, this.rank]) ?? E.input(`lora.${this.name}.up`, [outFeatures, this.rank], this.dtype);
     return E.mul(E.linear(E.linear(x, this.down), this.up), this.scale);
   }
 }
@@ -73,6 +73,8 @@ export interface LoraOptions {
   /** alpha / rank in the usual parametrisation. */
   scale?: number;
   targets: (modulePath: string) => boolean;
+  /** Supplies the delta factors as tensors of a bigger graph (default: graph inputs). */
+  tensors?: (modulePath: string, factor: 'down' | 'up', shape: number[]) => E.Tensor | undefined;
 }
 
 /** Collects the LoRA sites a build created, so callers can feed and differentiate them. */
@@ -83,7 +85,7 @@ export class LoraSet {
 
   siteFor(modulePath: string): LoraSite | undefined {
     if (!this.options || !this.options.targets(modulePath)) return undefined;
-    const site = new LoraSite(modulePath, this.options.rank, this.options.scale ?? 1, this.dtype);
+    const site = new LoraSite(modulePath, this.options.rank, this.options.scale ?? 1, this.dtype, this.options.tensors);
     this.sites.push(site);
     return site;
   }

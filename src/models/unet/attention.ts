@@ -77,7 +77,7 @@ function selfAttention(w: Weights, path: string, x: E.Tensor, ctx: TransformerCo
  * with keep [B, keys] (ones), source [B, B] (zeros) and align [B, keys, keys] (zeros): prompt-to-prompt's
  * replace (keep 0, align = the token alignment), refine (align = mapper x alpha, keep = 1 - alpha) and
  * reweight (scaled columns of both) are all this one form. `bias` [B, tokens, keys] is added to the
- * logits (paint-with-words). The maps are captured before editing, averaged over heads.
+ * logits (paint-with-words). Maps are captured averaged over heads, before (`probs`) and after (`edited`) editing.
  */
 function crossAttention(w: Weights, path: string, x: E.Tensor, context: E.Tensor, ctx: TransformerContext, spatial: [number, number]): E.Tensor {
   const { hooks, heads } = ctx;
@@ -100,6 +100,7 @@ function crossAttention(w: Weights, path: string, x: E.Tensor, context: E.Tensor
       E.mul(probs, E.reshape(keep, [batch, 1, 1, keys])),
       E.matmul(mixRows(source, probs), E.unsqueeze(align, 1)),
     );
+    hooks.capture(path, 'edited', E.mean(edited, 1));
     out = attend(edited, v, heads);
   } else if (ctx.upcast && x.dtype === 'float16') {
     out = attend(attentionProbs(q, k, heads, true), v, heads);
