@@ -41,6 +41,14 @@ const schema = z.object({
   attention_type: z.string().default('default'),
   cross_attention_norm: z.string().nullable().default(null),
   sample_size: z.number().int().positive().nullable().default(null),
+  // Newer keys whose non-default values change the architecture.
+  resnet_out_scale_factor: z.number().default(1),
+  resnet_skip_time_act: z.boolean().default(false),
+  time_embedding_act_fn: z.string().nullable().default(null),
+  timestep_post_act: z.string().nullable().default(null),
+  class_embeddings_concat: z.boolean().default(false),
+  mid_block_only_cross_attention: z.boolean().nullable().default(null),
+  reverse_transformer_layers_per_block: z.unknown().nullable().default(null),
 });
 
 export type RawUNetConfig = z.infer<typeof schema>;
@@ -115,6 +123,12 @@ export function parseUNetConfig(json: unknown, source = 'unet/config.json'): UNe
   mustBe('attention_type', c.attention_type, c.attention_type === 'default', 'default');
   mustBe('cross_attention_norm', c.cross_attention_norm, c.cross_attention_norm === null, 'null');
   mustBe('num_class_embeds', c.num_class_embeds, c.num_class_embeds === null, 'null');
+  mustBe('resnet_out_scale_factor', c.resnet_out_scale_factor, c.resnet_out_scale_factor === 1, '1');
+  mustBe('resnet_skip_time_act', c.resnet_skip_time_act, !c.resnet_skip_time_act, 'false');
+  mustBe('time_embedding_act_fn', c.time_embedding_act_fn, c.time_embedding_act_fn === null, 'null');
+  mustBe('timestep_post_act', c.timestep_post_act, c.timestep_post_act === null, 'null');
+  mustBe('reverse_transformer_layers_per_block', c.reverse_transformer_layers_per_block, c.reverse_transformer_layers_per_block === null, 'null');
+  mustBe('transformer_layers_per_block', c.transformer_layers_per_block, [c.transformer_layers_per_block].flat().every((v) => typeof v === 'number'), 'a number or one number per block');
   if (c.conv_in_kernel % 2 === 0 || c.conv_out_kernel % 2 === 0) unsupported('conv_in_kernel/conv_out_kernel', [c.conv_in_kernel, c.conv_out_kernel], 'odd sizes');
 
   const expand = <T>(key: string, value: T | T[]): T[] => {

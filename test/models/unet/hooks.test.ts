@@ -52,6 +52,7 @@ describe('UNet hook points', () => {
     unet = await CompiledUNet.compile(config, weights, { batch: 2, height, width, textLength, hooks: true, selfMapTokens: 1024 }, { threads: 1 });
   });
   after(() => unet.release());
+  const midSize = () => unet.layout.mid!.channels * unet.layout.mid!.height * unet.layout.mid!.width;
 
   it('names its layers by diffusers module path, in forward order, with their resolution', () => {
     const self = unet.layout.selfAttention;
@@ -59,7 +60,7 @@ describe('UNet hook points', () => {
     assert.equal(self[0]?.path, 'down_blocks.0.attentions.0.transformer_blocks.0.attn1');
     assert.equal(self[0]?.tokens, 144);
     assert.equal(unet.layout.crossAttention.at(-1)?.path, 'up_blocks.2.attentions.2.transformer_blocks.0.attn2');
-    assert.deepEqual(unet.layout.mid && [unet.layout.mid.height, unet.layout.mid.width, unet.layout.mid.channels], [3, 3, 32]);
+    assert.deepEqual(unet.layout.mid && [unet.layout.mid.height, unet.layout.mid.width, unet.layout.mid.channels], [3, 3, config.blockOutChannels.at(-1)]);
   });
 
   it('captured attention maps are distributions: every row sums to 1', async () => {
@@ -79,16 +80,17 @@ describe('UNet hook points', () => {
 
   it('neutral controls and zero deltas change nothing, bit for bit', async () => {
     const plain = await unet.step(distinct);
+    const block = unet.layout.transformers[2]!;
     const controls = unet.controls()
-      .addMidDelta(0, new Float32Array(32 * 9))
-      .addTransformerDelta('down_blocks.1.attentions.0', 1, new Float32Array(32 * 36));
+      .addMidDelta(0, new Float32Array(midSize()))
+      .addTransformerDelta(block.path, 1, new Float32Array(block.channels * block.height * block.width));
     const zeroDelta = await unet.step(distinct, { controls });
     assert.deepEqual(zeroDelta.sample.data, plain.sample.data);
   });
 
   it('a mid-block delta moves only its own batch element', async () => {
     const plain = await unet.step(distinct);
-    const delta = randomTensor([32 * 9], 9).data as Float32Array;
+    const delta = randomTensor([midSize()], 9).data as Float32Array;
     const moved = await unet.step(distinct, { controls: unet.controls().addMidDelta(0, delta) });
     assert.ok(maxDifference(element(moved.sample, 0), element(plain.sample, 0)) > 1e-3);
     assert.deepEqual(element(moved.sample, 1), element(plain.sample, 1));
