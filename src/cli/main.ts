@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './output.ts';
+import { registerModel } from './model.ts';
 import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
 import { registerStart } from './start.ts';
@@ -12,6 +13,7 @@ const program = new Command('retouch')
 
 registerStart(program);
 registerPlan(program);
+registerModel(program);
 registerPlanned(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 

@@ -79,6 +79,13 @@ export class Weights {
     return this.tensors.get(this.key(name))?.shape;
   }
 
+  /** Number of values stored under this prefix. */
+  parameterCount(): number {
+    let total = 0;
+    for (const [key, tensor] of this.tensors) if (key.startsWith(this.prefix)) total += tensor.shape.reduce((a, b) => a * b, 1);
+    return total;
+  }
+
   /** Checkpoint keys (under this prefix) that no builder read. */
   unused(): string[] {
     return [...this.tensors.keys()].filter((key) => key.startsWith(this.prefix) && !this.used.has(key));

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as E from '../../src/engine/index.ts';
@@ -8,35 +7,11 @@ import { buildClipText } from '../../src/models/clip/index.ts';
 import { openStableDiffusion, type StableDiffusionModel } from '../../src/models/stable-diffusion.ts';
 import { buildUNet } from '../../src/models/unet/unet.ts';
 import { buildDecoder } from '../../src/models/vae/index.ts';
-import { FIXTURES, loadFixture, relativeError } from './support.ts';
+import { assembleDiffusersFolder, FIXTURES, loadFixture, relativeError } from './support.ts';
 
 const unetFixture = loadFixture('unet-sd1');
 const vaeFixture = loadFixture('vae');
 const textFixture = loadFixture('clip-text');
-
-/** A diffusers-layout folder assembled from the reference fixtures. */
-function assembleFolder(): string {
-  const root = mkdtempSync(join(tmpdir(), 'retouch-sd-'));
-  const place = (component: string, from: string, files: string[]) => {
-    mkdirSync(join(root, component));
-    for (const file of files) copyFileSync(join(FIXTURES, from, file), join(root, component, file));
-  };
-  place('unet', 'unet-sd1', ['config.json', 'diffusion_pytorch_model.safetensors']);
-  place('vae', 'vae', ['config.json', 'diffusion_pytorch_model.safetensors']);
-  place('text_encoder', 'clip-text', ['config.json', 'model.safetensors']);
-  place('tokenizer', 'tokenizer', ['vocab.json', 'merges.txt']);
-  mkdirSync(join(root, 'scheduler'));
-  writeFileSync(join(root, 'scheduler', 'scheduler_config.json'), JSON.stringify({ _class_name: 'DDIMScheduler', beta_schedule: 'scaled_linear' }));
-  writeFileSync(join(root, 'model_index.json'), JSON.stringify({
-    _class_name: 'StableDiffusionPipeline',
-    unet: ['diffusers', 'UNet2DConditionModel'],
-    vae: ['diffusers', 'AutoencoderKL'],
-    text_encoder: ['transformers', 'CLIPTextModel'],
-    tokenizer: ['transformers', 'CLIPTokenizer'],
-    scheduler: ['diffusers', 'DDIMScheduler'],
-  }));
-  return root;
-}
 
 /** Runs the three networks of `model` on the fixtures' inputs; returns the worst relative error. */
 async function worstError(model: StableDiffusionModel): Promise<number> {
@@ -60,7 +35,7 @@ async function worstError(model: StableDiffusionModel): Promise<number> {
 }
 
 describe('openStableDiffusion', () => {
-  const root = assembleFolder();
+  const root = assembleDiffusersFolder();
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('opens a diffusers folder: the UNet, VAE decoder and text encoder reproduce the reference', async () => {

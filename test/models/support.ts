@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors, toFloat32, type HostTensor } from '../../src/engine/index.ts';
 
@@ -53,4 +54,28 @@ export function averageHeads(maps: HostTensor, heads: number): HostTensor {
     }
   }
   return { dtype: 'float32', shape: [bh / heads, ...rest], data: out };
+}
+
+/** A diffusers-layout folder assembled from the reference fixtures. */
+export function assembleDiffusersFolder(): string {
+  const root = mkdtempSync(join(tmpdir(), 'retouch-sd-'));
+  const place = (component: string, from: string, files: string[]) => {
+    mkdirSync(join(root, component));
+    for (const file of files) copyFileSync(join(FIXTURES, from, file), join(root, component, file));
+  };
+  place('unet', 'unet-sd1', ['config.json', 'diffusion_pytorch_model.safetensors']);
+  place('vae', 'vae', ['config.json', 'diffusion_pytorch_model.safetensors']);
+  place('text_encoder', 'clip-text', ['config.json', 'model.safetensors']);
+  place('tokenizer', 'tokenizer', ['vocab.json', 'merges.txt']);
+  mkdirSync(join(root, 'scheduler'));
+  writeFileSync(join(root, 'scheduler', 'scheduler_config.json'), JSON.stringify({ _class_name: 'DDIMScheduler', beta_schedule: 'scaled_linear' }));
+  writeFileSync(join(root, 'model_index.json'), JSON.stringify({
+    _class_name: 'StableDiffusionPipeline',
+    unet: ['diffusers', 'UNet2DConditionModel'],
+    vae: ['diffusers', 'AutoencoderKL'],
+    text_encoder: ['transformers', 'CLIPTextModel'],
+    tokenizer: ['transformers', 'CLIPTokenizer'],
+    scheduler: ['diffusers', 'DDIMScheduler'],
+  }));
+  return root;
 }
