@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as E from '../src/engine/index.ts';
 import { plainConv, plainMatMul } from './plain-onnx.ts';
-import { buildUNet, SD15 } from './sd-unet.ts';
+import { parseUNetConfig } from '../src/models/unet/config.ts';
+import { buildUNet } from '../src/models/unet/unet.ts';
+import { sd15Config, sd15Weights } from './random-weights.ts';
+
+/** The SD-1.5 UNet (src/models, exact config) on random weights, batch 1, 77 tokens. */
+function sd15UNet(latent: number) {
+  const weights = sd15Weights('unet');
+  const graph = buildUNet(parseUNetConfig(sd15Config('unet')), weights, { batch: 1, height: latent, width: latent, textLength: 77 });
+  return { out: graph.output, sample: graph.sample, context: graph.encoderHiddenStates, parameterCount: weights.parameterCount() };
+}
 
 const random = new E.Random(1);
 const threads = Number(process.env.BENCH_THREADS ?? 0) || undefined;
@@ -142,7 +151,7 @@ async function stableDiffusionSizeUNet(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
   try {
     let start = performance.now();
-    const unet = buildUNet(SD15, { batch: 1, latent, tokens: 77 });
+    const unet = sd15UNet(latent);
     const graph = E.emitGraph({ noise: unet.out });
     const buildSeconds = (performance.now() - start) / 1000;
     console.log(`build: ${buildSeconds.toFixed(1)} s (${(unet.parameterCount / 1e6).toFixed(1)}M parameters, ${graph.nodes.length} ONNX nodes; includes generating the random weights), RSS ${rssGb()} GiB`);
@@ -180,7 +189,7 @@ async function stableDiffusionSizeUNetGradient(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
   try {
     let start = performance.now();
-    const unet = buildUNet(SD15, { batch: 1, latent, tokens: 77 });
+    const unet = sd15UNet(latent);
     const params = E.topologicalOrder([unet.out]).filter((t) => t.op === 'param');
     const target = E.input('target', unet.out.shape);
     const loss = E.mean(E.square(E.sub(unet.out, target)));
