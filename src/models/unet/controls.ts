@@ -197,3 +197,32 @@ function neutral(input: ControlInput): Float32Array {
   }
   return values;
 }
+
+/**
+ * Cross-attention maps averaged over every layer of one resolution (how prompt-to-prompt's local
+ * blend and the chat's attention pictures read them): [batch, height * width, keys], from the
+ * `capture.<path>.probs` (or `.edited`) outputs of a step.
+ */
+export function averageCrossAttention(
+  captures: Readonly<Record<string, E.HostTensor>>,
+  layout: UNetLayout,
+  options: { height: number; width: number; which?: 'probs' | 'edited'; place?: Place | readonly Place[] },
+): E.HostTensor {
+  const sites = layout.crossAttention.filter((site) => site.height === options.height && site.width === options.width && selects(site, site.tokens, { place: options.place }));
+  if (sites.length === 0) throw new E.GraphError(`no cross-attention layers at ${options.height}x${options.width}`);
+  const shape = [layout.batch, options.height * options.width, layout.textLength];
+  const sum = new Float32Array(E.numel(shape));
+  for (const site of sites) {
+    const name = `capture.${site.path}.${options.which ?? 'probs'}`;
+    const map = captures[name];
+    if (!map) throw new E.GraphError(`averageCrossAttention: capture '${name}' was not fetched`);
+    const values = E.toFloat32(map.dtype, map.data);
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (values[i] as number) / sites.length;
+  }
+  return { dtype: 'float32', shape, data: sum };
+}
+
+/** The capture names `averageCrossAttention` needs for one resolution. */
+export function crossAttentionCaptures(layout: UNetLayout, height: number, width: number, which: 'probs' | 'edited' = 'probs'): string[] {
+  return layout.crossAttention.filter((site) => site.height === height && site.width === width).map((site) => `capture.${site.path}.${which}`);
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { numel, Random, toFloat32, type HostTensor } from '../../../src/engine/index.ts';
 import { parseUNetConfig } from '../../../src/models/unet/config.ts';
+import { averageCrossAttention, crossAttentionCaptures } from '../../../src/models/unet/controls.ts';
 import { CompiledUNet, type UNetStepInput } from '../../../src/models/unet/model.ts';
 import { Weights } from '../../../src/models/weights.ts';
 import { loadFixture } from '../support.ts';
@@ -76,6 +77,21 @@ describe('UNet hook points', () => {
         assert.ok(Math.abs(sum - 1) < 1e-5, `${name} row ${row} sums to ${sum}`);
       }
     }
+  });
+
+  it('averages cross-attention maps per resolution over every layer there', async () => {
+    const names = crossAttentionCaptures(unet.layout, height, width);
+    assert.equal(names.length, 5); // 2 in down_blocks.0, 3 in up_blocks.2
+    const { captures } = await unet.step(distinct, { capture: names });
+    const average = averageCrossAttention(captures, unet.layout, { height, width });
+    assert.deepEqual(average.shape, [2, height * width, textLength]);
+    const data = average.data as Float32Array;
+    const expected = names.reduce((sum, name) => sum + (toFloat32('float32', captures[name]!.data)[17] as number), 0) / names.length;
+    assert.ok(Math.abs((data[17] as number) - expected) < 1e-7);
+    let row = 0;
+    for (let k = 0; k < textLength; k++) row += data[5 * textLength + k] as number;
+    assert.ok(Math.abs(row - 1) < 1e-5);
+    assert.throws(() => averageCrossAttention({}, unet.layout, { height, width }), /was not fetched/);
   });
 
   it('neutral controls and zero deltas change nothing, bit for bit', async () => {
