@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fromFloat32, type HostTensor } from '../../../src/engine/index.ts';
 import { parseUNetConfig } from '../../../src/models/unet/config.ts';
 import { CompiledUNet } from '../../../src/models/unet/model.ts';
 import { Weights } from '../../../src/models/weights.ts';
@@ -26,6 +27,17 @@ for (const name of ['unet-sd1', 'unet-sd2']) {
       console.log(`${name} output relative error ${error.toExponential(2)}`);
       assert.ok(error < LIMIT, `relative error ${error}`);
       assert.deepEqual(weights.unused(), []);
+    });
+
+    it('float16 graph (hooks on; SD-2 upcasts attention to float32): within 1e-2', async () => {
+      const weights = Weights.fromFile(join(fixture.dir, 'diffusion_pytorch_model.safetensors'), { dtype: 'float16' });
+      const unet = await CompiledUNet.compile(config, weights, { batch, height, width, textLength, dtype: 'float16', hooks: true });
+      const half = (t: HostTensor): HostTensor => ({ dtype: 'float16', shape: t.shape, data: fromFloat32('float16', t.data as Float32Array) });
+      const { sample: out } = await unet.step({ ...input, sample: half(sample), encoderHiddenStates: half(input.encoderHiddenStates) });
+      await unet.release();
+      const error = relativeError(out, fixture.get('out.sample'));
+      console.log(`${name} float16 output relative error ${error.toExponential(2)}`);
+      assert.ok(error < 1e-2, `relative error ${error}`);
     });
 
     it('hooked graph with neutral controls: same output, captures match the reference', async () => {
