@@ -54,10 +54,13 @@ export class Weights {
   get(name: string, shape?: readonly number[]): Tensor {
     const key = this.key(name);
     const cached = this.params.get(key);
-    if (cached) return this.checked(key, cached.shape, shape, cached);
+    if (cached) {
+      this.checkShape(key, cached.shape, shape);
+      return cached;
+    }
     const host = this.tensors.get(key);
     if (!host) throw new ModelLoadError(`${this.source}: missing weight '${key}'${this.hint(key)}`);
-    this.checked(key, host.shape, shape);
+    this.checkShape(key, host.shape, shape);
     const converted = host.dtype === this.dtype || !host.dtype.startsWith('float') && host.dtype !== 'bfloat16' ? host : convertHost(host, this.dtype);
     const tensor = param(`${this.namespace}${key}`, converted.shape, converted.dtype, converted.data);
     this.params.set(key, tensor);
@@ -95,11 +98,10 @@ export class Weights {
     return this.prefix ? `${this.prefix}.${name}` : name;
   }
 
-  private checked(key: string, actual: readonly number[], expected: readonly number[] | undefined, tensor?: Tensor): Tensor {
+  private checkShape(key: string, actual: readonly number[], expected: readonly number[] | undefined): void {
     if (expected && actual.join() !== expected.join()) {
       throw new ModelLoadError(`${this.source}: weight '${key}' has shape ${formatShape(actual)}, the config needs ${formatShape(expected)}`);
     }
-    return tensor as Tensor;
   }
 
   private hint(key: string): string {

@@ -2,7 +2,7 @@ import * as E from '../../engine/index.ts';
 import type { Weights } from '../weights.ts';
 import type { UNetConfig } from './config.ts';
 import { UNetControls } from './controls.ts';
-import type { UNetLayout } from './hooks.ts';
+import type { ControlInput, UNetLayout } from './hooks.ts';
 import { buildUNet, type UNetBuildOptions } from './unet.ts';
 
 export interface UNetStepInput {
@@ -31,7 +31,7 @@ export class CompiledUNet {
     readonly program: E.Program,
     readonly layout: UNetLayout,
     readonly captureNames: readonly string[],
-    private readonly controlInputs: ReturnType<typeof buildUNet>['controls'],
+    private readonly controlInputs: readonly ControlInput[],
     readonly options: UNetBuildOptions,
   ) {}
 

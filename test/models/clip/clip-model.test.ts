@@ -7,7 +7,8 @@ import {
   resizedSize,
 } from '../../../src/models/clip/index.ts';
 import { Weights } from '../../../src/models/weights.ts';
-import { FIXTURES, maxRelativeError, need, readIo, tinyClipWeights } from './helpers.ts';
+import { relativeError } from '../support.ts';
+import { FIXTURES, need, readIo, tinyClipWeights } from './helpers.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -33,7 +34,7 @@ test(`clip: embeddings, logits and poolers match the PyTorch reference to ${TOLE
   for (const name of Object.keys(outputs)) {
     const expected = need(io, `out.${name}`);
     assert.deepEqual(result[name]?.shape, expected.shape, name);
-    errors[name] = maxRelativeError(result[name] as E.HostTensor, expected);
+    errors[name] = relativeError(result[name] as E.HostTensor, expected);
   }
   console.log(`clip max relative errors: ${JSON.stringify(errors)}`);
   for (const [name, error] of Object.entries(errors)) assert.ok(error <= TOLERANCE, `${name}: ${error}`);
@@ -132,6 +133,6 @@ test('preprocessImages: shortest-edge resize, center crop, normalisation with CL
   const bySharp = await preprocessImages([{ data: smooth, width, height, channels: 3 }], config);
   const image = E.input('image', [1, 3, height, width]);
   const byGraph = await E.evaluate({ p: clipPixelsFromTensor(image, { size: 8, range: [0, 1] }) }, { image: { dtype: 'float32', shape: [1, 3, height, width], data: planar } });
-  const difference = maxRelativeError(byGraph.p as E.HostTensor, bySharp);
+  const difference = relativeError(byGraph.p as E.HostTensor, bySharp);
   assert.ok(difference < 0.05, `in-graph vs sharp preprocessing differ by ${difference}`);
 });

@@ -1,26 +1,11 @@
-// Shared by the CLIP tests: fixture paths, the comparison rule, tiny random-weight checkpoints.
+// Shared by the CLIP tests: fixture I/O and tiny random-weight checkpoints (the comparison rule is support.ts's).
 import { join } from 'node:path';
 import * as E from '../../../src/engine/index.ts';
 import { Weights } from '../../../src/models/weights.ts';
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+import { FIXTURES } from '../support.ts';
 
-/**
- * Max |actual - expected| / max |expected|: the error relative to the tensor's scale (elementwise
- * relative errors blow up at entries near zero, which carry no information here).
- */
-export function maxRelativeError(actual: E.HostTensor, expected: E.HostTensor): number {
-  const a = actual.data as Float32Array | Float64Array;
-  const b = expected.data as Float32Array | Float64Array;
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let scale = 0;
-  let error = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    error = Math.max(error, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return error / (scale || 1);
-}
+export { FIXTURES } from '../support.ts';
 
 export function readIo(dir: string): Map<string, E.HostTensor> {
   return E.readSafetensors(join(FIXTURES, dir, 'io.safetensors')).tensors;

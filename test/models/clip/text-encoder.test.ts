@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import * as E from '../../../src/engine/index.ts';
 import { buildClipText, clipConfigSchema, clipTextConfigSchema, loadClipModel, loadClipText, parseConfig, readClipTextConfig } from '../../../src/models/clip/index.ts';
 import { ModelLoadError, Weights } from '../../../src/models/weights.ts';
-import { FIXTURES, maxRelativeError, need, readIo, tinyClipWeights } from './helpers.ts';
+import { relativeError } from '../support.ts';
+import { FIXTURES, need, readIo, tinyClipWeights } from './helpers.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -28,7 +29,7 @@ for (const fixture of ['clip-text', 'clip-text-gelu']) {
       const expected = need(io, `out.${name}`);
       const actual = result[name] as E.HostTensor;
       assert.deepEqual(actual.shape, expected.shape, name);
-      errors[name] = maxRelativeError(actual, expected);
+      errors[name] = relativeError(actual, expected);
     }
     console.log(`${fixture} max relative errors: ${JSON.stringify(errors)}`);
     for (const [name, error] of Object.entries(errors)) assert.ok(error <= TOLERANCE, `${name}: ${error}`);
@@ -80,9 +81,9 @@ test('clipSkip gives the final-normed output of an earlier layer; inputs_embeds 
     { skip: byIds.promptEmbeds, penultimate, last: byEmbeds.lastHiddenState, pooled: byEmbeds.poolerOutput },
     { input_ids: ids, inputs_embeds: { dtype: 'float32', shape: [batch, length, hidden], data: embeds } },
   );
-  assert.ok(maxRelativeError(r.skip as E.HostTensor, r.penultimate as E.HostTensor) === 0);
-  assert.ok(maxRelativeError(r.last as E.HostTensor, need(io, 'out.last_hidden_state')) <= TOLERANCE);
-  assert.ok(maxRelativeError(r.pooled as E.HostTensor, need(io, 'out.pooler_output')) <= TOLERANCE);
+  assert.ok(relativeError(r.skip as E.HostTensor, r.penultimate as E.HostTensor) === 0);
+  assert.ok(relativeError(r.last as E.HostTensor, need(io, 'out.last_hidden_state')) <= TOLERANCE);
+  assert.ok(relativeError(r.pooled as E.HostTensor, need(io, 'out.pooler_output')) <= TOLERANCE);
   // Without the pooled output the compiled graph has no input_ids input.
   const program = await E.Program.compile({ last: byEmbeds.lastHiddenState });
   assert.deepEqual(program.inputs.map((i) => i.name), ['inputs_embeds']);

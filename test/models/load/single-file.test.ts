@@ -7,7 +7,7 @@ import * as E from '../../../src/engine/index.ts';
 import { convertSingleFile, loadSingleFile } from '../../../src/models/load/single-file.ts';
 import { AutoencoderKL } from '../../../src/models/vae/index.ts';
 import { ModelLoadError } from '../../../src/models/weights.ts';
-import { maxRelativeError } from '../vae/compare.ts';
+import { relativeError } from '../support.ts';
 
 const FIXTURE = 'test/models/fixtures/sd1-single-file';
 const skip = !existsSync(`${FIXTURE}/mapping.json`) && 'fixture not generated';
@@ -100,8 +100,8 @@ test('the converted VAE reproduces the PyTorch reference outputs of fixtures/vae
   const program = await E.Program.compile({ mean, decoded: vae.decode(E.input('latent', latent.shape)) });
   const out = await program.run({ image, latent });
   assert.deepEqual(vae.unusedWeights(), []);
-  assert.ok(maxRelativeError(out.mean as E.HostTensor, io.get('out.mean') as E.HostTensor) <= 1e-4);
-  assert.ok(maxRelativeError(out.decoded as E.HostTensor, io.get('out.decoded') as E.HostTensor) <= 1e-4);
+  assert.ok(relativeError(out.mean as E.HostTensor, io.get('out.mean') as E.HostTensor) <= 1e-4);
+  assert.ok(relativeError(out.decoded as E.HostTensor, io.get('out.decoded') as E.HostTensor) <= 1e-4);
   await program.release();
 });
 

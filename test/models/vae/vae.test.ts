@@ -6,7 +6,7 @@ import * as E from '../../../src/engine/index.ts';
 import { checkGradients } from '../../../src/engine/gradcheck.ts';
 import { ModelLoadError, Weights } from '../../../src/models/weights.ts';
 import { AutoencoderKL, buildDecoder, imageToTensor, parseVaeConfig, tensorToPng, tensorToRgb } from '../../../src/models/vae/index.ts';
-import { maxRelativeError } from './compare.ts';
+import { relativeError } from '../support.ts';
 import { randomVaeTensors, TINY_VAE_CONFIG } from './random-vae.ts';
 
 const FIXTURE = 'test/models/fixtures/vae';
@@ -25,9 +25,9 @@ test('AutoencoderKL matches the PyTorch reference (fixtures/vae) to 1e-4 in floa
   const program = await E.Program.compile({ mean, logvar, decoded });
   const out = await program.run({ image, latent });
   const errors = {
-    mean: maxRelativeError(out.mean as E.HostTensor, io.get('out.mean') as E.HostTensor),
-    logvar: maxRelativeError(out.logvar as E.HostTensor, io.get('out.logvar') as E.HostTensor),
-    decoded: maxRelativeError(out.decoded as E.HostTensor, io.get('out.decoded') as E.HostTensor),
+    mean: relativeError(out.mean as E.HostTensor, io.get('out.mean') as E.HostTensor),
+    logvar: relativeError(out.logvar as E.HostTensor, io.get('out.logvar') as E.HostTensor),
+    decoded: relativeError(out.decoded as E.HostTensor, io.get('out.decoded') as E.HostTensor),
   };
   console.log('vae fixture max relative errors', errors);
   for (const [name, error] of Object.entries(errors)) assert.ok(error <= 1e-4, `${name}: max relative error ${error}`);
