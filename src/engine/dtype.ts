@@ -1,3 +1,4 @@
+import { float16ToFloat32Array, float32ToFloat16Array, fromFloat16Bits, toFloat16Bits } from './float16.ts';
 /** Element types the engine knows, named as onnxruntime-node names them (bfloat16 has no JS tensor type). */
 export type DType = 'float64' | 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'bool';
 
@@ -90,45 +91,13 @@ export function bfloat16ToFloat32(bits: number): number {
   return scratch.getFloat32(0, true);
 }
 
-export function float32ToFloat16(value: number): number {
-  scratch.setFloat32(0, value, true);
-  const bits = scratch.getUint32(0, true);
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 0x1f) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - halfExponent;
-    let half = mantissa >>> shift;
-    const remainder = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (remainder > halfway || (remainder === halfway && (half & 1))) half += 1;
-    return sign | half;
-  }
-  let half = (halfExponent << 10) | (mantissa >>> 13);
-  const remainder = mantissa & 0x1fff;
-  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half += 1;
-  return sign | half;
-}
-
-export function float16ToFloat32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
+export { fromFloat16Bits as float16ToFloat32, toFloat16Bits as float32ToFloat16 };
 
 /** Converts any float array (f16/bf16 given as raw bits) to Float32Array. */
 export function toFloat32(dtype: DType, data: TypedArray): Float32Array {
   if (dtype === 'float32') return data as Float32Array;
   const out = new Float32Array(data.length);
-  if (dtype === 'float16') for (let i = 0; i < out.length; i++) out[i] = float16ToFloat32(data[i] as number);
+  if (dtype === 'float16') return float16ToFloat32Array(data as Uint16Array, out);
   else if (dtype === 'bfloat16') for (let i = 0; i < out.length; i++) out[i] = bfloat16ToFloat32(data[i] as number);
   else for (let i = 0; i < out.length; i++) out[i] = Number(data[i]);
   return out;
@@ -141,7 +110,7 @@ export function fromFloat32(dtype: DType, data: Float32Array): TypedArray {
     case 'float64':
       return Float64Array.from(data);
     case 'float16':
-      return Uint16Array.from(data, float32ToFloat16);
+      return float32ToFloat16Array(data);
     case 'bfloat16':
       return Uint16Array.from(data, float32ToBfloat16);
     default:
