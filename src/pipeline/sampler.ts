@@ -24,8 +24,16 @@ export interface SampleOptions {
   cond: HostTensor;
   uncond?: HostTensor;
   seed: number;
+  /** Start from this noisy latent x_T (an inversion's end) instead of seeded noise. */
+  start?: Float32Array;
   /** img2img: start from this clean latent, noised to `strength` of the schedule. */
   init?: { latent: Float32Array; strength: number };
+  /** Per-step unconditional embeddings (null-text inversion's ∅_t); overrides `uncond` where it returns one. */
+  uncondAt?: (step: number) => HostTensor | undefined;
+  /** Per-step noise for stochastic steps (edit-friendly DDPM inversion's stored z_t); else drawn from the seed. */
+  noiseAt?: (step: number) => Float32Array | undefined;
+  /** Replaces the latent after each step (direct inversion's correction of the source branch). */
+  afterStep?: (step: number, latent: Float32Array) => Float32Array;
   /** Per-step hook controls (attention-control methods); called with the step index and timestep. */
   controls?: (step: number, timestep: number) => UNetControls | undefined;
   onStep?: (progress: StepProgress) => void | Promise<void>;
@@ -69,14 +77,17 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   } else {
     scheduler.setTimesteps(steps);
     timesteps = [...scheduler.timesteps];
-    latent = noise.normal(size);
+    if (options.start && options.start.length !== size) throw new Error(`sample: start latent has ${options.start.length} values, the UNet takes ${size}`);
+    latent = options.start ? options.start.slice() : noise.normal(size);
     const sigma = scheduler.initNoiseSigma;
     if (sigma !== 1) for (let i = 0; i < size; i++) latent[i] = (latent[i] as number) * sigma;
   }
 
-  const context = guided ? stack([options.uncond as HostTensor, cond]) : cond;
+  const fixedContext = guided ? stack([options.uncond as HostTensor, cond]) : cond;
   for (const [index, t] of timesteps.entries()) {
     if (options.signal?.aborted) throw new SamplingCancelled(`cancelled after ${index} of ${timesteps.length} steps`);
+    const stepUncond = guided ? options.uncondAt?.(index) : undefined;
+    const context = stepUncond ? stack([stepUncond, cond]) : fixedContext;
     const input = scheduler.scaleModelInput(latent, t);
     const { sample: out } = await unet.step(
       {
@@ -90,8 +101,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     const eps = guided
       ? guide(prediction.subarray(0, size), prediction.subarray(size), guidance, { rescale: options.guidanceRescale })
       : prediction;
-    const result = scheduler.step(eps, t, latent, { noise });
-    latent = result.prevSample;
+    const result = scheduler.step(eps, t, latent, { noise: options.noiseAt?.(index) ?? noise });
+    latent = options.afterStep ? options.afterStep(index, result.prevSample) : result.prevSample;
     await options.onStep?.({ step: index + 1, total: timesteps.length, timestep: t, predOriginal: result.predOriginal });
   }
   return { latent, timesteps };

@@ -1,0 +1,670 @@
+"""Offline trainer for the shipped world model (models/world-sd), in the Stable Diffusion
+architecture and the diffusers folder layout. Python is an offline tool only: the bot loads
+the result with src/models in TypeScript.
+
+The networks are the project's own PyTorch re-implementations in scripts/reference/ (the
+same ones that check the TypeScript models), so the state-dict names are diffusers'.
+
+Stages, each resumable from its checkpoint in --work (Ctrl-C or --minutes saves and stops):
+  data      render the training scenes with the TypeScript world (scripts/train/export-world.ts)
+  tokenizer learn a CLIP BPE vocabulary from the world's captions and instructions
+  vae       AutoencoderKL (x8), L1 + MSE + a small KL term
+  encode    encode every training image to its latent distribution
+  unet      UNet2DConditionModel + CLIPTextModel trained together, epsilon prediction,
+            SD's scaled-linear schedule, 10% empty captions for classifier-free guidance,
+            min-SNR weighting, EMA weights
+  decoder   fine-tune the VAE decoder alone (the latent space, and so the UNet, unchanged)
+  export    write models/world-sd (fp16 safetensors + configs)
+
+  python3 scripts/train/train_world.py all            # everything, resuming where it stopped
+  python3 scripts/train/train_world.py vae --minutes 30
+"""
+import argparse
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
+
+try:
+    import torch
+except ImportError:  # a pyenv shim without torch: use Debian's python3-torch
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+import numpy as np
+import torch.nn.functional as F
+
+from common import name_modules  # noqa: E402
+from safetensors_io import save_file  # noqa: E402
+
+IMAGE = 128
+LATENT = IMAGE // 8
+MAX_TOKENS = 77
+
+VAE_CONFIG = {
+    "_class_name": "AutoencoderKL",
+    "_diffusers_version": "0.30.0",
+    "act_fn": "silu",
+    "block_out_channels": [16, 32, 64, 64],
+    "down_block_types": ["DownEncoderBlock2D"] * 4,
+    "force_upcast": False,
+    "in_channels": 3,
+    "latent_channels": 4,
+    "latents_mean": None,
+    "latents_std": None,
+    "layers_per_block": 1,
+    "mid_block_add_attention": True,
+    "norm_num_groups": 8,
+    "out_channels": 3,
+    "sample_size": IMAGE,
+    "scaling_factor": 1.0,  # replaced by 1/std of the training latents at export
+    "shift_factor": None,
+    "up_block_types": ["UpDecoderBlock2D"] * 4,
+    "use_post_quant_conv": True,
+    "use_quant_conv": True,
+}
+
+UNET_CONFIG = {
+    "_class_name": "UNet2DConditionModel",
+    "_diffusers_version": "0.30.0",
+    "act_fn": "silu",
+    "addition_embed_type": None,
+    "addition_embed_type_num_heads": 64,
+    "addition_time_embed_dim": None,
+    "attention_head_dim": [1, 2, 3],  # diffusers reads this as heads per block: head size 32
+    "attention_type": "default",
+    "block_out_channels": [32, 64, 96],
+    "center_input_sample": False,
+    "class_embed_type": None,
+    "class_embeddings_concat": False,
+    "conv_in_kernel": 3,
+    "conv_out_kernel": 3,
+    "cross_attention_dim": 128,
+    "cross_attention_norm": None,
+    "down_block_types": ["CrossAttnDownBlock2D"] * 3,
+    "downsample_padding": 1,
+    "dropout": 0.0,
+    "dual_cross_attention": False,
+    "encoder_hid_dim": None,
+    "encoder_hid_dim_type": None,
+    "flip_sin_to_cos": True,
+    "freq_shift": 0,
+    "in_channels": 4,
+    "layers_per_block": 1,
+    "mid_block_only_cross_attention": None,
+    "mid_block_scale_factor": 1,
+    "mid_block_type": "UNetMidBlock2DCrossAttn",
+    "norm_eps": 1e-05,
+    "norm_num_groups": 16,
+    "num_attention_heads": None,
+    "num_class_embeds": None,
+    "only_cross_attention": False,
+    "out_channels": 4,
+    "projection_class_embeddings_input_dim": None,
+    "resnet_out_scale_factor": 1.0,
+    "resnet_skip_time_act": False,
+    "resnet_time_scale_shift": "default",
+    "sample_size": LATENT,
+    "time_cond_proj_dim": None,
+    "time_embedding_act_fn": None,
+    "time_embedding_dim": None,
+    "time_embedding_type": "positional",
+    "timestep_post_act": None,
+    "transformer_layers_per_block": 1,
+    "up_block_types": ["CrossAttnUpBlock2D"] * 3,
+    "upcast_attention": False,
+    "use_linear_projection": False,
+}
+
+TEXT_CONFIG = {
+    "architectures": ["CLIPTextModel"],
+    "attention_dropout": 0.0,
+    "bos_token_id": None,  # set from the vocabulary
+    "eos_token_id": None,
+    "hidden_act": "quick_gelu",
+    "hidden_size": 128,
+    "initializer_factor": 1.0,
+    "initializer_range": 0.02,
+    "intermediate_size": 512,
+    "layer_norm_eps": 1e-05,
+    "max_position_embeddings": MAX_TOKENS,
+    "model_type": "clip_text_model",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 4,
+    "pad_token_id": 1,
+    "projection_dim": 128,
+    "torch_dtype": "float32",
+    "transformers_version": "4.44.0",
+    "vocab_size": None,
+}
+
+SCHEDULER_CONFIG = {
+    "_class_name": "DDIMScheduler",
+    "_diffusers_version": "0.30.0",
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "beta_start": 0.00085,
+    "clip_sample": False,
+    "num_train_timesteps": 1000,
+    "prediction_type": "epsilon",
+    "set_alpha_to_one": False,
+    "steps_offset": 1,
+    "timestep_spacing": "leading",
+    "trained_betas": None,
+}
+
+# Words a user may type about this world that captions don't use; learned as whole tokens too.
+EXTRA_WORDS = (
+    "make turn change move put place remove delete erase add insert replace into to the it them bigger smaller "
+    "larger left right top bottom middle center centre up down above below next beside instead of with without "
+    "background colour color style shape size object objects picture image photo painting watercolor sketch "
+    "red orange yellow green blue purple pink brown white black cyan grey gray less more very slightly "
+    "circle square triangle star heart ring cross diamond circles squares triangles stars hearts rings crosses "
+    "flat plain striped dotted outlined stripes dots outline sky grass night sand snow water"
+)
+
+
+class Stop(Exception):
+    pass
+
+
+class Budget:
+    """Stops a stage cleanly on Ctrl-C, SIGTERM or when --minutes run out."""
+
+    def __init__(self, minutes):
+        self.deadline = time.time() + minutes * 60 if minutes else None
+        self.interrupted = False
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+
+    def _stop(self, *_):
+        self.interrupted = True
+
+    def over(self):
+        return self.interrupted or (self.deadline is not None and time.time() > self.deadline)
+
+
+def log(*parts):
+    print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def stage_data(args):
+    out = os.path.join(args.work, "data")
+    if os.path.exists(os.path.join(out, "scenes.jsonl")):
+        log("data: present in", out)
+        return
+    cmd = ["node", "--import", "tsx", os.path.join(HERE, "export-world.ts"), "--out", out, "--count", str(args.scenes)]
+    log("data:", " ".join(cmd))
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def load_images(work):
+    path = os.path.join(work, "data", "images.u8")
+    n = os.path.getsize(path) // (IMAGE * IMAGE * 3)
+    return np.memmap(path, dtype=np.uint8, mode="r", shape=(n, IMAGE, IMAGE, 3))
+
+
+def load_captions(work):
+    with open(os.path.join(work, "data", "captions.txt"), encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def to_tensor(batch):
+    x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float()
+    return x / 127.5 - 1.0
+
+
+# ----------------------------------------------------------------------------- tokenizer
+
+
+def stage_tokenizer(args):
+    import tokenizer as tk
+
+    out = os.path.join(args.work, "tokenizer")
+    if os.path.exists(os.path.join(out, "vocab.json")):
+        log("tokenizer: present in", out)
+        return
+    os.makedirs(out, exist_ok=True)
+    captions = load_captions(args.work)
+    words = sorted({w for c in captions for w in tk.pieces(c)} | set(EXTRA_WORDS.split()))
+    # Each word once per weight so frequent letters pair first, and enough merges that every
+    # world word ends as one token; other text still splits into byte pieces.
+    corpus = [" ".join(words)] * 4 + captions[:2000]
+    merges = tk.learn_bpe(corpus, args.merges)
+    vocab = tk.build_vocab(merges)
+    with open(os.path.join(out, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    with open(os.path.join(out, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n")
+        for a, b in merges:
+            f.write(f"{a} {b}\n")
+    tok = tk.CLIPTokenizer(vocab, merges)
+    split = [w for w in words if len(tok.encode(w)) > 1]
+    log(f"tokenizer: {len(vocab)} entries, {len(merges)} merges; words not single tokens: {split}")
+
+
+def load_tokenizer(work):
+    import tokenizer as tk
+
+    d = os.path.join(work, "tokenizer")
+    with open(os.path.join(d, "vocab.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(os.path.join(d, "merges.txt"), encoding="utf-8") as f:
+        merges = [tuple(line.split()) for line in f.read().splitlines()[1:] if line]
+    return tk.CLIPTokenizer(vocab, merges), vocab
+
+
+def encode_captions(tok, vocab, captions):
+    """SD-1 layout: bos, tokens, eos, padded with eos to 77."""
+    bos, eos = vocab["<|startoftext|>"], vocab["<|endoftext|>"]
+    ids = np.full((len(captions), MAX_TOKENS), eos, dtype=np.int64)
+    cache = {}
+    for i, c in enumerate(captions):
+        if c not in cache:
+            cache[c] = [bos] + tok.encode(c)[: MAX_TOKENS - 2] + [eos]
+        row = cache[c]
+        ids[i, : len(row)] = row
+    return ids
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(path, **state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # a crash mid-save never leaves a broken checkpoint
+
+
+def load_checkpoint(path):
+    return torch.load(path, map_location="cpu") if os.path.exists(path) else None
+
+
+def cosine_lr(step, total, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+# ----------------------------------------------------------------------------- VAE
+
+
+def make_vae():
+    from vae import AutoencoderKL
+
+    vae = AutoencoderKL(VAE_CONFIG)
+    name_modules(vae)
+    return vae
+
+
+def stage_vae(args, budget):
+    images = load_images(args.work)
+    n_train = len(images) - args.held_out
+    vae = make_vae()
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
+    path = os.path.join(args.work, "vae.pt")
+    ck = load_checkpoint(path)
+    step = 0
+    if ck:
+        vae.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step = ck["step"]
+    if step >= args.vae_steps:
+        log(f"vae: done ({step} steps)")
+        return
+    rng = np.random.default_rng(1000 + step)
+    log(f"vae: {sum(p.numel() for p in vae.parameters())} parameters, from step {step} to {args.vae_steps}")
+    t0, seen, running = time.time(), 0, None
+    vae.train()
+    while step < args.vae_steps and not budget.over():
+        idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
+        x = random_crops(to_tensor(images[idx]), args.vae_crop, rng)
+        mean, logvar = vae.encode(x)
+        z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        y = vae.decode(z)
+        rec = F.mse_loss(y, x) + 0.5 * F.l1_loss(y, x)
+        kl = 0.5 * torch.mean(mean.pow(2) + logvar.exp() - 1.0 - logvar)
+        loss = rec + args.kl * kl
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(step, args.vae_steps, args.vae_lr, 200)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        step += 1
+        seen += len(idx)
+        mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0  # in [0,1] units
+        running = mse if running is None else 0.98 * running + 0.02 * mse
+        if step % 50 == 0:
+            log(f"vae step {step} loss {loss.item():.5f} psnr~{10 * math.log10(1 / max(running, 1e-10)):.2f} dB "
+                f"kl {kl.item():.3f} {seen / (time.time() - t0):.1f} img/s")
+        if step % 500 == 0:
+            save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+    save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+    log(f"vae: saved at step {step}")
+    if step < args.vae_steps:
+        raise Stop()
+
+
+def random_crops(x, size, rng):
+    """The VAE is convolutional: training on crops costs a sixth of full images on this CPU."""
+    if size >= x.shape[-1]:
+        return x
+    offsets = rng.integers(0, x.shape[-1] - size + 1, size=(len(x), 2))
+    return torch.stack([img[:, oy : oy + size, ox : ox + size] for img, (oy, ox) in zip(x, offsets)])
+
+
+@torch.no_grad()
+def vae_psnr(vae, images, start, count):
+    vae.eval()
+    total = 0.0
+    for i in range(start, start + count, 32):
+        x = to_tensor(images[i : min(i + 32, start + count)])
+        y = vae.decode(vae.encode(x)[0]).clamp(-1, 1)
+        x8 = torch.round((x + 1) * 127.5)
+        y8 = torch.round((y + 1) * 127.5)
+        mse = ((x8 - y8) ** 2).mean(dim=(1, 2, 3))
+        total += (10 * torch.log10(255.0**2 / mse.clamp_min(1e-10))).sum().item()
+    return total / count
+
+
+def stage_decoder(args, budget):
+    """Fine-tunes the decoder alone: the latent space (and so the trained UNet) stays as it is."""
+    images = load_images(args.work)
+    n_train = len(images) - args.held_out
+    vae = make_vae()
+    path = os.path.join(args.work, "vae-decoder.pt")
+    ck = load_checkpoint(path)
+    base = load_checkpoint(os.path.join(args.work, "vae.pt"))
+    vae.load_state_dict(ck["model"] if ck else base["model"])
+    for p in list(vae.encoder.parameters()) + list(vae.quant_conv.parameters()):
+        p.requires_grad_(False)
+    params = list(vae.decoder.parameters()) + list(vae.post_quant_conv.parameters())
+    opt = torch.optim.AdamW(params, lr=args.decoder_lr, weight_decay=0.0)
+    step = 0
+    if ck:
+        opt.load_state_dict(ck["opt"])
+        step = ck["step"]
+    if step >= args.decoder_steps:
+        log(f"decoder: done ({step} steps)")
+        return
+    rng = np.random.default_rng(4000 + step)
+    t0, seen, running = time.time(), 0, None
+    vae.train()
+    while step < args.decoder_steps and not budget.over():
+        idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
+        x = random_crops(to_tensor(images[idx]), args.vae_crop, rng)
+        with torch.no_grad():
+            mean, logvar = vae.encode(x)
+            z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        y = vae.decode(z)
+        loss = F.mse_loss(y, x) + 0.5 * F.l1_loss(y, x)
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(step, args.decoder_steps, args.decoder_lr, 100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        seen += len(idx)
+        mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0
+        running = mse if running is None else 0.98 * running + 0.02 * mse
+        if step % 50 == 0:
+            log(f"decoder step {step} psnr~{10 * math.log10(1 / max(running, 1e-10)):.2f} dB {seen / (time.time() - t0):.1f} img/s")
+        if step % 500 == 0:
+            save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+    save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+    log(f"decoder: saved at step {step}, held-out VAE PSNR {vae_psnr(vae, images, len(images) - args.held_out, 256):.2f} dB")
+    if step < args.decoder_steps:
+        raise Stop()
+
+
+def stage_encode(args, budget):
+    path = os.path.join(args.work, "latents.npy")
+    if os.path.exists(path):
+        log("encode: present")
+        return
+    images = load_images(args.work)
+    count = min(len(images), args.encode_count or len(images))
+    images = images[:count]
+    vae = make_vae()
+    vae.load_state_dict(load_checkpoint(os.path.join(args.work, "vae.pt"))["model"])
+    vae.eval()
+    out = np.zeros((len(images), 8, LATENT, LATENT), dtype=np.float32)
+    t0 = time.time()
+    with torch.no_grad():
+        for i in range(0, len(images), 64):
+            if i % 3200 == 0:
+                log(f"encode: {i}/{len(images)} {i / max(time.time() - t0, 1e-9):.1f} img/s")
+            mean, logvar = vae.encode(to_tensor(images[i : i + 64]))
+            out[i : i + 64, :4] = mean.numpy()
+            out[i : i + 64, 4:] = torch.exp(0.5 * logvar).numpy()
+            if budget.over():
+                raise Stop()
+    np.save(path + ".tmp.npy", out)
+    os.replace(path + ".tmp.npy", path)
+    std = float(out[:, :4].std())
+    log(f"encode: {len(images)} latents, std {std:.4f}, held-out VAE PSNR {vae_psnr(vae, images, len(images) - args.held_out, min(args.held_out, 256)):.2f} dB")
+
+
+# ----------------------------------------------------------------------------- UNet + text encoder
+
+
+def make_text_model(vocab):
+    from clip import CLIPTextModel
+
+    cfg = dict(TEXT_CONFIG, vocab_size=len(vocab), bos_token_id=vocab["<|startoftext|>"], eos_token_id=vocab["<|endoftext|>"])
+    model = CLIPTextModel(cfg)
+    name_modules(model)
+    return model, cfg
+
+
+def make_unet():
+    from unet import UNet2DConditionModel
+
+    unet = UNet2DConditionModel(UNET_CONFIG)
+    name_modules(unet)
+    return unet
+
+
+def alphas_cumprod():
+    betas = torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=torch.float64) ** 2
+    return torch.cumprod(1 - betas, 0).float()
+
+
+def stage_unet(args, budget):
+    tok, vocab = load_tokenizer(args.work)
+    captions = load_captions(args.work)[: len(np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r"))]
+    ids_all = torch.from_numpy(encode_captions(tok, vocab, captions))
+    empty = torch.from_numpy(encode_captions(tok, vocab, [""]))[0]
+    lat = np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r")
+    n_train = len(lat) - args.held_out
+    scale = 1.0 / float(np.asarray(lat[: min(n_train, 8192), :4]).std())
+    unet = make_unet()
+    text, _ = make_text_model(vocab)
+    ema = {k: v.detach().clone() for k, v in list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]}
+    params = list(unet.parameters()) + list(text.parameters())
+    opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
+    path = os.path.join(args.work, "unet.pt")
+    ck = load_checkpoint(path)
+    step = 0
+    if ck:
+        unet.load_state_dict(ck["unet"])
+        text.load_state_dict(ck["text"])
+        opt.load_state_dict(ck["opt"])
+        ema = ck["ema"]
+        step = ck["step"]
+    if step >= args.unet_steps:
+        log(f"unet: done ({step} steps)")
+        return
+    ac = alphas_cumprod()
+    snr = ac / (1 - ac)
+    rng = np.random.default_rng(2000 + step)
+    gen = torch.Generator().manual_seed(3000 + step)
+    log(f"unet: {sum(p.numel() for p in unet.parameters())} + text {sum(p.numel() for p in text.parameters())} parameters, "
+        f"latent scale {scale:.4f}, from step {step} to {args.unet_steps}")
+    t0, seen, running = time.time(), 0, None
+    unet.train()
+    text.train()
+    while step < args.unet_steps and not budget.over():
+        idx = np.sort(rng.choice(n_train, args.unet_batch, replace=False))
+        d = torch.from_numpy(np.ascontiguousarray(lat[idx]))
+        x0 = (d[:, :4] + d[:, 4:] * torch.randn(d[:, :4].shape, generator=gen)) * scale
+        ids = ids_all[idx].clone()
+        drop = torch.rand(len(idx), generator=gen) < 0.1
+        ids[drop] = empty
+        t = torch.randint(0, 1000, (len(idx),), generator=gen)
+        noise = torch.randn(x0.shape, generator=gen)
+        a = ac[t].view(-1, 1, 1, 1)
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        ctx = text(ids)[0]
+        pred = unet(xt, t, ctx)
+        w = torch.clamp(snr[t], max=5.0) / snr[t]  # min-SNR-5 weighting for epsilon prediction
+        loss = (w * ((pred - noise) ** 2).mean(dim=(1, 2, 3))).mean()
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(step, args.unet_steps, args.unet_lr, 300)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        seen += len(idx)
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for k, v in unet.state_dict().items():
+                ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay) if v.is_floating_point() else ema[k].copy_(v)
+            for k, v in text.state_dict().items():
+                e = ema["text." + k]
+                e.mul_(decay).add_(v.detach(), alpha=1 - decay) if v.is_floating_point() else e.copy_(v)
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        if step % 50 == 0:
+            log(f"unet step {step} loss {running:.4f} lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t0):.1f} samples/s")
+        if step % 250 == 0:
+            save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale)
+    save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale)
+    log(f"unet: saved at step {step}")
+    if step < args.unet_steps:
+        raise Stop()
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def half(state):
+    return {k: v.detach().to(torch.float16) if v.is_floating_point() else v for k, v in state.items()}
+
+
+def write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def stage_export(args):
+    import shutil
+
+    out = args.out
+    _, vocab = load_tokenizer(args.work)
+    vae_ck = load_checkpoint(os.path.join(args.work, "vae-decoder.pt")) or load_checkpoint(os.path.join(args.work, "vae.pt"))
+    unet_ck = load_checkpoint(os.path.join(args.work, "unet.pt"))
+    ema = unet_ck["ema"]
+    unet_state = {k: v for k, v in ema.items() if not k.startswith("text.")}
+    text_state = {k[len("text."):]: v for k, v in ema.items() if k.startswith("text.")}
+    _, text_cfg = make_text_model(vocab)
+    for sub in ["unet", "vae", "text_encoder", "tokenizer", "scheduler"]:
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+    meta = {"format": "pt"}
+    save_file(half(unet_state), os.path.join(out, "unet", "diffusion_pytorch_model.safetensors"), meta)
+    write_json(os.path.join(out, "unet", "config.json"), UNET_CONFIG)
+    save_file(half(vae_ck["model"]), os.path.join(out, "vae", "diffusion_pytorch_model.safetensors"), meta)
+    write_json(os.path.join(out, "vae", "config.json"), dict(VAE_CONFIG, scaling_factor=round(unet_ck["scale"], 5)))
+    save_file(half(text_state), os.path.join(out, "text_encoder", "model.safetensors"), meta)
+    write_json(os.path.join(out, "text_encoder", "config.json"), text_cfg)
+    for f in ["vocab.json", "merges.txt"]:
+        shutil.copy(os.path.join(args.work, "tokenizer", f), os.path.join(out, "tokenizer", f))
+    write_json(os.path.join(out, "tokenizer", "tokenizer_config.json"), {
+        "model_max_length": MAX_TOKENS, "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>",
+        "pad_token": "<|endoftext|>", "unk_token": "<|endoftext|>", "do_lower_case": True,
+        "tokenizer_class": "CLIPTokenizer",
+    })
+    write_json(os.path.join(out, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG)
+    write_json(os.path.join(out, "model_index.json"), {
+        "_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.30.0",
+        "feature_extractor": [None, None], "requires_safety_checker": False, "safety_checker": [None, None],
+        "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+        "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+        "vae": ["diffusers", "AutoencoderKL"],
+    })
+    write_json(os.path.join(out, "training.json"), {
+        "vae_steps": vae_ck["step"], "unet_steps": unet_ck["step"], "scenes": int(os.path.getsize(os.path.join(args.work, "data", "images.u8")) // (IMAGE * IMAGE * 3)),
+        "held_out": args.held_out, "latent_scale": unet_ck["scale"],
+    })
+    total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out) for f in fs)
+    log(f"export: {out}, {total / 2**20:.2f} MiB")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("stage", choices=["all", "data", "tokenizer", "vae", "encode", "unet", "decoder", "export"])
+    p.add_argument("--work", default=os.path.join(ROOT, ".scratch", "train-world"))
+    p.add_argument("--out", default=os.path.join(ROOT, "models", "world-sd"))
+    p.add_argument("--scenes", type=int, default=60000)
+    p.add_argument("--held-out", type=int, default=1000, help="last N scenes are never trained on")
+    p.add_argument("--merges", type=int, default=400)
+    p.add_argument("--vae-steps", type=int, default=3000)
+    p.add_argument("--vae-batch", type=int, default=16)
+    p.add_argument("--vae-lr", type=float, default=1e-3)
+    p.add_argument("--vae-crop", type=int, default=64)
+    p.add_argument("--kl", type=float, default=1e-6)
+    p.add_argument("--decoder-steps", type=int, default=3000)
+    p.add_argument("--decoder-lr", type=float, default=3e-4)
+    p.add_argument("--encode-count", type=int, default=0, help="encode only the first N scenes (0: all)")
+    p.add_argument("--unet-steps", type=int, default=20000)
+    p.add_argument("--unet-batch", type=int, default=64)
+    p.add_argument("--unet-lr", type=float, default=5e-4)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--minutes", type=float, default=0, help="stop cleanly (checkpoint saved) after this long")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    os.makedirs(args.work, exist_ok=True)
+    budget = Budget(args.minutes)
+    stages = ["data", "tokenizer", "vae", "encode", "unet", "decoder", "export"] if args.stage == "all" else [args.stage]
+    try:
+        for s in stages:
+            if s == "data":
+                stage_data(args)
+            elif s == "tokenizer":
+                stage_tokenizer(args)
+            elif s == "vae":
+                stage_vae(args, budget)
+            elif s == "encode":
+                stage_encode(args, budget)
+            elif s == "unet":
+                stage_unet(args, budget)
+            elif s == "decoder":
+                stage_decoder(args, budget)
+            elif s == "export":
+                stage_export(args)
+    except Stop:
+        log("stopped; run the same command again to resume")
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

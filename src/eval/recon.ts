@@ -1,0 +1,57 @@
+import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import { invertDdim } from '../pipeline/inversion/ddim.ts';
+import { sample } from '../pipeline/sampler.ts';
+import { psnr, renderScene, type RgbImage } from '../world/index.ts';
+import { evaluationScenes } from './t2i.ts';
+
+export interface ReconEvalOptions {
+  /** Held-out scenes to reconstruct. */
+  n: number;
+  /** DDIM steps of the inversion and of the regeneration. */
+  steps?: number;
+  onImage?: (done: number, total: number) => void;
+}
+
+export interface ReconEvalResult {
+  scenes: number;
+  /** Mean PSNR (dB) of VAE encode → decode against the rendered scene. */
+  vaePsnr: number;
+  /** Mean PSNR (dB) of DDIM inversion to x_T and regeneration at guidance 1, both under the caption. */
+  ddimPsnr: number;
+  steps: number;
+  secondsPerImage: number;
+}
+
+/** How faithfully the model gives back held-out images: through the VAE alone, and through a 50-step DDIM inversion. */
+export async function evaluateReconstruction(diffusion: Diffusion, options: ReconEvalOptions): Promise<ReconEvalResult> {
+  const steps = options.steps ?? 50;
+  const scenes = [...evaluationScenes(Math.ceil(options.n / 2), 1, 9_000_001), ...evaluationScenes(Math.floor(options.n / 2), 2, 9_000_001)];
+  let vae = 0;
+  let ddim = 0;
+  const started = performance.now();
+  for (const [index, scene] of scenes.entries()) {
+    const rendered = renderScene(scene, { size: diffusion.width });
+    const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
+    vae += psnr(rendered, asImage(await diffusion.decode(latent)));
+    const inversion = await invertDdim(diffusion, { latent, prompt: rendered.caption, steps });
+    const regenerated = await sample({
+      unet: await diffusion.unet(1),
+      scheduler: diffusion.scheduler('ddim'),
+      steps,
+      guidance: 1,
+      cond: inversion.cond,
+      seed: 0,
+      start: inversion.trajectory.at(-1),
+    });
+    ddim += psnr(rendered, asImage(await diffusion.decode(regenerated.latent)));
+    options.onImage?.(index + 1, scenes.length);
+  }
+  const count = Math.max(scenes.length, 1);
+  return { scenes: scenes.length, vaePsnr: vae / count, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
+}
+
+function asImage(tensor: Parameters<typeof tensorToRgb>[0]): RgbImage {
+  const { pixels, width, height } = tensorToRgb(tensor);
+  return { width, height, rgb: pixels };
+}

@@ -1,0 +1,77 @@
+import type { HostTensor } from '../engine/index.ts';
+import { tensorToRgb } from '../models/vae/index.ts';
+import type { Diffusion } from './diffusion.ts';
+import { sample, type StepProgress } from './sampler.ts';
+import type { SchedulerKind } from './schedulers/index.ts';
+
+export interface TextToImageOptions {
+  prompt: string;
+  /** What to steer away from; '' (the default) is plain classifier-free guidance. */
+  negativePrompt?: string;
+  steps?: number;
+  guidance?: number;
+  guidanceRescale?: number;
+  seed: number;
+  scheduler?: SchedulerKind;
+  /** DDIM's eta (0: deterministic). */
+  eta?: number;
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface TextToImageResult {
+  /** Interleaved RGB bytes. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  latent: Float32Array;
+  image: HostTensor;
+  /** The prompt was longer than the text encoder's context and was cut. */
+  truncated: boolean;
+  timings: { textMs: number; samplingMs: number; decodeMs: number };
+}
+
+export const TEXT_TO_IMAGE_DEFAULTS = { steps: 50, guidance: 7.5, scheduler: 'ddim' as SchedulerKind };
+
+/** `sample.*` from a prompt: text embeddings, the sampling loop, the VAE decoder. */
+export async function textToImage(diffusion: Diffusion, options: TextToImageOptions): Promise<TextToImageResult> {
+  const steps = options.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps;
+  const guidance = options.guidance ?? TEXT_TO_IMAGE_DEFAULTS.guidance;
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new RangeError(`steps must be an integer from 1 to 1000, got ${steps}`);
+  if (!Number.isFinite(guidance) || guidance < 0 || guidance > 50) throw new RangeError(`guidance must be a number from 0 to 50, got ${guidance}`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
+  const guided = guidance !== 1;
+
+  const t0 = performance.now();
+  const cond = await diffusion.encodePrompt(options.prompt);
+  const uncond = guided ? await diffusion.encodePrompt(options.negativePrompt ?? '') : undefined;
+  const t1 = performance.now();
+  const unet = await diffusion.unet(guided ? 2 : 1);
+  const scheduler = diffusion.scheduler(options.scheduler ?? TEXT_TO_IMAGE_DEFAULTS.scheduler, { eta: options.eta ?? 0 });
+  const t2 = performance.now();
+  const { latent } = await sample({
+    unet,
+    scheduler,
+    steps,
+    guidance,
+    guidanceRescale: options.guidanceRescale,
+    cond,
+    uncond,
+    seed: options.seed,
+    onStep: options.onStep,
+    signal: options.signal,
+  });
+  const t3 = performance.now();
+  const image = await diffusion.decode(latent);
+  const { pixels, width, height } = tensorToRgb(image);
+  const t4 = performance.now();
+  return {
+    pixels,
+    width,
+    height,
+    latent,
+    image,
+    truncated: diffusion.tokenize(options.prompt).truncated,
+    timings: { textMs: t1 - t0, samplingMs: t3 - t2, decodeMs: t4 - t3 },
+  };
+}
