@@ -28,6 +28,11 @@ export const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
+  /** Optional OpenAI-compatible chat-completions endpoint that refines instructions the grammar is unsure of. */
+  RETOUCH_LLM_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+  RETOUCH_LLM_MODEL: optionalText,
+  RETOUCH_LLM_KEY: optionalText,
+  RETOUCH_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -41,6 +46,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   discord: { token: string; applicationId: string | undefined } | undefined;
   slack: { botToken: string; signingSecret: string | undefined; appToken: string | undefined } | undefined;
+  /** The optional language model for instructions the grammar is unsure of; undefined when not configured. */
+  llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +70,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     problems.push('SLACK_BOT_TOKEN is set, so SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required');
   }
+  if (env.RETOUCH_LLM_URL && !env.RETOUCH_LLM_MODEL) {
+    problems.push('RETOUCH_LLM_URL is set, so RETOUCH_LLM_MODEL (the model name to ask for) is required');
+  }
+  if (!env.RETOUCH_LLM_URL && (env.RETOUCH_LLM_MODEL || env.RETOUCH_LLM_KEY)) {
+    problems.push('RETOUCH_LLM_MODEL / RETOUCH_LLM_KEY are set but RETOUCH_LLM_URL is not');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -78,5 +91,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     slack: env.SLACK_BOT_TOKEN
       ? { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN }
       : undefined,
+    llm:
+      env.RETOUCH_LLM_URL && env.RETOUCH_LLM_MODEL
+        ? {
+            baseUrl: env.RETOUCH_LLM_URL,
+            model: env.RETOUCH_LLM_MODEL,
+            ...(env.RETOUCH_LLM_KEY ? { apiKey: env.RETOUCH_LLM_KEY } : {}),
+            timeoutMs: env.RETOUCH_LLM_TIMEOUT_MS,
+          }
+        : undefined,
   };
 }

@@ -4,4 +4,4 @@ export { METHOD_IDS, familyOf, isAvailable, isMethodId, type MethodFamily, type 
 export { planFromInstruction, type Choice, type PlanOptions, type PlanResult } from './plan.ts';
 export { planFromSlashOptions, type SlashCommand, type SlashOptions } from './slash.ts';
 export { describePlan, planIsRunnable } from './describe.ts';
-export { planWithLanguageModel, type LanguageModelConfig } from './llm.ts';
+export { languageModelFromConfig, planWithConfiguredModel, planWithLanguageModel, type LanguageModelConfig } from './llm.ts';

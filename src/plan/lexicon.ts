@@ -236,7 +236,8 @@ export function correctionVocabulary(): { core: string[]; nouns: string[] } {
    details, version, image, picture, photo, scene, subject, object, thing, things, there, their, these,
    those, where, which, while, would, could, should, about, after, again, also, just, into, only, over,
    some, than, that, them, then, they, this, very, what, when, with, your, whole, half, front, back,
-   side, edge, corner, middle, frame, canvas, border, ratio, aspect, format, orientation, double, triple`
+   side, edge, corner, middle, frame, canvas, border, ratio, aspect, format, orientation, double, triple,
+   mode, more, look, view, want, like, need`
     .split(',')
     .forEach((w) => add(w.trim()));
   return { core: [...words], nouns: [...nouns].filter((n) => !words.has(n)) };

@@ -1,8 +1,10 @@
 // An optional OpenAI-compatible model that reads instructions the grammar couldn't. It only proposes
 // intents, which are validated and then go through the same method selection as parsed ones, so it
-// never picks methods or writes text the user sees. Off unless the caller passes a config (read from
-// OPENAI_BASE_URL / OPENAI_API_KEY / RETOUCH_LLM_MODEL by the caller).
+// never picks methods or writes text the user sees. Off unless configured: RETOUCH_LLM_URL (the base URL,
+// e.g. http://localhost:11434/v1), RETOUCH_LLM_MODEL, optional RETOUCH_LLM_KEY and RETOUCH_LLM_TIMEOUT_MS,
+// read and validated by src/config/env.ts; `languageModelFromConfig` turns that into a config here.
 import { z } from 'zod';
+import { envSchema, type Config } from '../config/env.ts';
 import type { Intent } from './intents.ts';
 import { planFromInstruction, planFromIntents, type PlanOptions, type PlanResult } from './plan.ts';
 import { REGIONS, DIRECTIONS } from './schema.ts';
@@ -15,6 +17,32 @@ export interface LanguageModelConfig {
   timeoutMs?: number;
   /** Injected in tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+}
+
+/** The model settings from the loaded configuration (`loadConfig().llm`); undefined keeps it off. */
+export function languageModelFromConfig(config: Pick<Config, 'llm'> | undefined): LanguageModelConfig | undefined {
+  const llm = config?.llm;
+  if (!llm) return undefined;
+  return { baseUrl: llm.baseUrl, model: llm.model, timeoutMs: llm.timeoutMs, ...(llm.apiKey ? { apiKey: llm.apiKey } : {}) };
+}
+
+/**
+ * Plans an instruction with the language model the environment configures (RETOUCH_LLM_*), or with the
+ * grammar alone when none is configured or the configuration is invalid. Never throws.
+ */
+export async function planWithConfiguredModel(text: unknown, options: PlanOptions, environment: NodeJS.ProcessEnv = process.env): Promise<PlanResult> {
+  // Only the RETOUCH_LLM_* variables are read here, so an unrelated bad variable can't switch it off.
+  const parsed = envSchema
+    .pick({ RETOUCH_LLM_URL: true, RETOUCH_LLM_MODEL: true, RETOUCH_LLM_KEY: true, RETOUCH_LLM_TIMEOUT_MS: true })
+    .safeParse(environment);
+  const env = parsed.success ? parsed.data : undefined;
+  const model =
+    env?.RETOUCH_LLM_URL && env.RETOUCH_LLM_MODEL
+      ? languageModelFromConfig({
+          llm: { baseUrl: env.RETOUCH_LLM_URL, model: env.RETOUCH_LLM_MODEL, timeoutMs: env.RETOUCH_LLM_TIMEOUT_MS, ...(env.RETOUCH_LLM_KEY ? { apiKey: env.RETOUCH_LLM_KEY } : {}) },
+        })
+      : undefined;
+  return planWithLanguageModel(text, options, model);
 }
 
 const word = z.string().min(1).max(60).transform((s) => safeWords(s, 60)).pipe(z.string().min(1));
@@ -57,6 +85,7 @@ export async function planWithLanguageModel(text: unknown, options: PlanOptions,
   const grammar = planFromInstruction(text, options);
   if (!config || grammar.kind === 'plan') return grammar;
   const clean = cleanInstruction(text);
+  // Empty, oversized or markup-only input is never sent anywhere.
   if (clean.problem) return grammar;
   try {
     const intents = await askModel(clean.text, options.caption, config);

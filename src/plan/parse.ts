@@ -2,7 +2,7 @@
 // that means nothing alone borrow the previous clause's verb ("remove the cat and the dog"), resolve
 // "it" to what the clause before was about, and join "X on the left, Y on the right" pieces into one
 // region-prompt intent.
-import { parseClause, stripPolite } from './clause.ts';
+import { isConstraint, parseClause, stripPolite } from './clause.ts';
 import type { Intent } from './intents.ts';
 
 export interface ParsedInstruction {
@@ -23,8 +23,8 @@ export function parseInstruction(text: string): ParsedInstruction {
   let protectedText = text.replace(/^instead of ([^,]+),\s*(.+)$/, '$2 instead of $1');
   for (const phrase of PROTECTED) protectedText = protectedText.replaceAll(phrase, phrase.replaceAll(' ', '_'));
   const sentences = protectedText
-    .split(/\s*(?:[;.!?]|\bthen\b|\band then\b|\bafter that\b|\bafterwards\b|\bfinally\b|\balso\b|\bplus\b|\bas well as\b|\bas well\b)\s*/)
-    .map((s) => s.trim())
+    .split(/\s*(?:[;.!?]|\bthen\b|\band then\b|\bafter that\b|\bafterwards\b|\bfinally\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\bas well\b)\s*/)
+    .map((s) => s.trim().replace(/^(?:and|but|so|,)\s+|\s+(?:and|but|so)$|,$/g, '').trim())
     .filter((s) => s && s !== ',' && s !== 'and');
   const intents: Intent[] = [];
   const unparsed: string[] = [];
@@ -37,6 +37,8 @@ export function parseInstruction(text: string): ParsedInstruction {
     let current: { clause: string; intents: Intent[] } | undefined;
     for (const piece of pieces) {
       if (!stripPolite(piece).replace(/[,.;!?]/g, '').trim()) continue;
+      // "don't change the background, just …": what to leave alone is not an edit.
+      if (isConstraint(piece)) continue;
       const standalone = withContext(parseClause(piece), previous);
       if (standalone.length > 0 && !standalone.every((i) => i.kind === 'bare_noun' && current)) {
         if (current) flush(current);

@@ -5,7 +5,7 @@ import { needsSourceBranch } from './methods.ts';
 import { parseInstruction } from './parse.ts';
 import { DEFAULT_OUTPUT, EditPlan, PLAN_VERSION, type PlanStep, type SourceKind } from './schema.ts';
 import { selectMethod, type SelectionContext } from './select.ts';
-import { cleanInstruction, safeWords, singular } from './text.ts';
+import { cleanInstruction, correctTowardCaption, safeWords, singular } from './text.ts';
 
 export interface PlanOptions {
   /** What the image shows: its prompt when we generated it, a caption when uploaded. */
@@ -50,7 +50,9 @@ function planOrAsk(text: unknown, options: PlanOptions): PlanResult {
   if (clean.problem) {
     return { kind: 'clarify', question: `What would you like to change? For example ${EXAMPLES}.`, choices: fallbackChoices(options) };
   }
-  const parsed = parseInstruction(clean.text);
+  const captionRead = readCaption(options.caption);
+  const nouns = captionRead ? [...captionRead.objects.map((o) => o.noun), ...(captionRead.background ? [captionRead.background] : [])] : [];
+  const parsed = parseInstruction(correctTowardCaption(clean.text, nouns));
   if (parsed.intents.length === 0) {
     return { kind: 'clarify', question: `I'm not sure what to change. Could you say it another way, e.g. ${EXAMPLES}?`, choices: fallbackChoices(options) };
   }

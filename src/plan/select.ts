@@ -6,7 +6,7 @@ import { findObject, mainObject, mentions, type Caption, type CaptionObject } fr
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { cellOf, shiftRegion } from './positions.ts';
-import type { PlanStep, Region, SourceKind, StepParams } from './schema.ts';
+import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
 export interface SelectionContext {
@@ -49,6 +49,13 @@ function resolve(noun: string | undefined, context: SelectionContext): Resolutio
     const coSubjects = objects.filter((o) => new RegExp(`\\b(?:and|,)\\s+(?:a|an|the|two|some)?\\s*(?:\\w+\\s+){0,3}${o.noun}`).test(caption.text));
     if (coSubjects.length > 0 && objects.length > 1) return { kind: 'ambiguous', candidates: objects.slice(0, 5) };
     return { kind: 'found', word: main.noun, object: main };
+  }
+  const placed = /^([a-z_]+) one$/.exec(noun);
+  if (placed && (REGIONS as readonly string[]).includes(placed[1]!) && caption) {
+    // "the top left one": the object in (or nearest to) that cell.
+    const matches = caption.objects.filter((o) => o.region === placed[1]);
+    if (matches.length === 1) return { kind: 'found', word: matches[0]!.noun, object: matches[0]! };
+    return matches.length > 1 ? { kind: 'ambiguous', candidates: matches } : { kind: 'missing', word: noun, candidates: caption.objects.slice(0, 5) };
   }
   const qualified = /^([a-z]+) one$/.exec(noun);
   if (qualified) {

@@ -159,6 +159,30 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
   return d[a.length]![b.length]!;
 }
 
+/**
+ * Corrects misspellings of the things this image shows ("the catt", "the hart" for a heart): a word we
+ * don't know, one edit away from a noun of the caption with the same first letter, is that noun.
+ * English words other than nouns ("start", "hate") are left alone.
+ */
+export function correctTowardCaption(text: string, captionNouns: Iterable<string>): string {
+  const targets = [...new Set(captionNouns)].filter((w) => w.length >= 3 && /^[a-z]+$/.test(w));
+  if (targets.length === 0) return text;
+  const { known } = getVocabulary();
+  return text
+    .split(' ')
+    .map((raw) => {
+      const match = /^([a-z]+)([,.;!?]*)$/.exec(raw);
+      if (!match) return raw;
+      const word = match[1]!;
+      if (word.length < 4 || known.has(word) || targets.includes(word) || targets.includes(singular(word))) return raw;
+      const tag = englishLexicon[word];
+      if (tag !== undefined && !/Noun|Singular|Plural|Name|Uncountable/.test(String(tag))) return raw;
+      const near = targets.find((t) => t[0] === word[0] && Math.abs(t.length - word.length) <= 1 && editDistance(word, t, 1) <= 1);
+      return near ? `${near}${match[2]}` : raw;
+    })
+    .join(' ');
+}
+
 /** Words safe to show back to a user or store in a plan: letters, digits, spaces, hyphens. */
 export function safeWords(text: string, maxLength = 60): string {
   return text

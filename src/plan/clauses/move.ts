@@ -1,0 +1,75 @@
+// Moves: "move the star to the top left", "shift it up a bit", "move the circle next to the star".
+import type { Amount, Intent } from '../intents.ts';
+import type { Direction } from '../schema.ts';
+import { PLACE_PHRASE, readDirection, readRegion } from '../positions.ts';
+import { readObject } from './nouns.ts';
+
+export const MOVE_VERBS = 'move|shift|drag|slide|push|nudge|relocate|reposition|bring|put|place|set|position|transfer|scoot|pull|send|carry|float|raise|lower|lift|drop';
+
+export function parseMove(c: string, amount: Amount): Intent[] | undefined {
+  if (/^(?:center|centre)\s+(.+)$/.test(c)) {
+    const object = readObject(c.replace(/^(?:center|centre)\s+/, ''));
+    if (object) return [{ kind: 'move', object: object.noun, region: 'center', amount } as Intent];
+  }
+  let match = new RegExp(`^(${MOVE_VERBS})\\s+(.+)$`).exec(c);
+  let verb: string;
+  let rest: string;
+  if (match) {
+    verb = match[1]!;
+    rest = match[2]!;
+  } else {
+    // "the star to the top left", "the star should be in the corner", "star goes left"
+    match =
+      /^(.+?)\s+(?:should be|must be|needs to be|goes|should go|belongs|to be|has to be|over)\s+(.+)$/.exec(c) ??
+      /^(.+?)\s+(to\s+.+)$/.exec(c) ??
+      /^(?:i want|i'd like|i would like|have|keep|want)\s+(.+?)\s+((?:on|in|at|to|toward|towards)\s+.+)$/.exec(c);
+    if (!match) return undefined;
+    verb = 'move';
+    rest = `${match[1]} ${match[2]}`;
+    const destination = match[2]!;
+    if (!PLACE_PHRASE.test(destination.replace(/^to\s+/, 'to ')) && !readDirection(destination)) return undefined;
+  }
+  // "move the circle next to the star", "put the cat above the dog".
+  const relative = /^(.+?)\s+(next to|beside|near|by|close to|alongside|above|over|on top of|below|under|underneath|beneath|to the left of|left of|to the right of|right of)\s+(?:the\s+)?(.+)$/.exec(rest);
+  if (relative) {
+    const object = readObject(relative[1]!);
+    const anchor = readObject(relative[3]!);
+    if (object && anchor?.noun) {
+      const word = relative[2]!;
+      const offset: Direction | undefined = /^(?:above|over|on top of)$/.test(word) ? 'up' : /^(?:below|under|underneath|beneath)$/.test(word) ? 'down' : /left/.test(word) ? 'left' : /right/.test(word) ? 'right' : undefined;
+      return [{ kind: 'move', ...(object.noun ? { object: object.noun } : {}), amount, relativeTo: { object: anchor.noun, ...(offset ? { offset } : {}) } }];
+    }
+  }
+  // Split "<object> <destination>": try each cut, the destination being a place or a direction.
+  rest = rest.replace(/\b(?:on|onto)\s+the\s+(?:floor|ground)$/, 'to the bottom').replace(/\b(?:in|into|up in)\s+the\s+sky$/, 'to the top');
+  const words = rest.split(' ');
+  for (let cut = 0; cut < words.length; cut++) {
+    const objectPart = words.slice(0, cut).join(' ');
+    const destination = words.slice(cut).join(' ');
+    const object = objectPart ? readObject(objectPart) : { global: false };
+    if (!object) continue;
+    if (object.region) continue;
+    const direction = readDirection(destination);
+    const place =
+      !direction && PLACE_PHRASE.test(destination) && /^(?:to|into|in|at|on|onto|toward|towards|over)\b/.test(destination)
+        ? readRegion(destination)
+        : undefined;
+    if (!direction && !place) continue;
+    // "put a hat in the top left" adds; "put the star in the top left" moves.
+    if (/^(?:put|place|set|drop)$/.test(verb) && /^(?:a|an|some|another)\s/.test(objectPart)) {
+      return object.noun ? [{ kind: 'add', object: object.noun, ...(place ? { region: place } : {}) } as Intent] : undefined;
+    }
+    if (/^(?:raise|lift)$/.test(verb) && !direction && !place) continue;
+    const noun = object.noun;
+    if (direction) {
+      // "to the left" without a side/corner word is a direction; "left side" is a place.
+      return [{ kind: 'move', ...(noun ? { object: noun } : {}), direction, amount }];
+    }
+    return [{ kind: 'move', ...(noun ? { object: noun } : {}), region: place, amount }];
+  }
+  if (/^(?:raise|lift)$/.test(verb) || (verb === 'lower' && !/\b(?:more|less)\b/.test(rest))) {
+    const object = readObject(rest);
+    if (object) return [{ kind: 'move', ...(object.noun ? { object: object.noun } : {}), direction: verb === 'lower' ? 'down' : 'up', amount }];
+  }
+  return undefined;
+}
