@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describePlan, planFromInstruction } from '../plan/index.ts';
+import { describePlan, planWithConfiguredModel } from '../plan/index.ts';
 import { printResult } from './output.ts';
 
 export function registerPlan(program: Command): void {
@@ -10,8 +10,9 @@ export function registerPlan(program: Command): void {
     .addOption(new Option('--source <kind>', 'where the image came from').choices(['generated', 'uploaded']).default('generated'))
     .option('--stored-inversion', 'an inversion of the image is already stored')
     .option('--json', 'print the plan (or the clarification) as JSON')
-    .action((words: string[], options: { caption?: string; source: 'generated' | 'uploaded'; storedInversion?: boolean; json?: boolean }) => {
-      const result = planFromInstruction(words.join(' '), {
+    .action(async (words: string[], options: { caption?: string; source: 'generated' | 'uploaded'; storedInversion?: boolean; json?: boolean }) => {
+      // The grammar decides; RETOUCH_LLM_* (when set) is asked only when the grammar would ask back.
+      const result = await planWithConfiguredModel(words.join(' '), {
         caption: options.caption,
         source: options.source,
         storedInversion: options.storedInversion === true,
