@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './output.ts';
+import { registerEval } from './eval.ts';
+import { registerGenerate } from './generate.ts';
+import { registerInvert } from './invert.ts';
 import { registerModel } from './model.ts';
 import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
@@ -14,6 +17,9 @@ const program = new Command('retouch')
 registerStart(program);
 registerPlan(program);
 registerModel(program);
+registerGenerate(program);
+registerEval(program);
+registerInvert(program);
 registerPlanned(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 

@@ -15,19 +15,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 const PLANNED: Planned[] = [
   {
-    name: 'generate',
-    description: 'generate an image from a prompt',
-    options: [
-      new Option('--prompt <text>', 'what to draw').makeOptionMandatory(),
-      new Option('--negative <text>', 'what to avoid'),
-      new Option('--seed <n>', 'random seed').argParser(Number),
-      new Option('--steps <n>', 'sampling steps').argParser(Number),
-      new Option('--guidance <w>', 'classifier-free guidance scale').argParser(Number),
-      new Option('--out <file>', 'where to write the PNG'),
-    ],
-    arrivesWith: 'the sampling pipeline (W1.5)',
-  },
-  {
     name: 'edit',
     description: 'edit an image with one method from METHODS.md',
     options: [
@@ -37,22 +24,6 @@ const PLANNED: Planned[] = [
       new Option('--out <file>', 'where to write the PNG'),
     ],
     arrivesWith: 'the editing methods (W1.6)',
-  },
-  {
-    name: 'invert',
-    description: 'invert an image and report reconstruction quality and time',
-    options: [
-      new Option('--image <file>', 'the image to invert').makeOptionMandatory(),
-      new Option('--method <id>', 'inversion method id').default('invert.ddim'),
-    ],
-    arrivesWith: 'inversion (W1.5)',
-  },
-  {
-    name: 'eval',
-    args: '<suite>',
-    description: 'run an evaluation suite (e.g. inversion, edits) and print its table',
-    options: [],
-    arrivesWith: 'the shipped model and its evaluation (W1.4)',
   },
   {
     name: 'bench',

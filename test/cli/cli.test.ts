@@ -36,7 +36,7 @@ test('a bad flag is a usage error (exit 2) naming the flag', async () => {
 });
 
 test('a subcommand that has not arrived yet says so, in JSON with --json', async () => {
-  const { code, stdout } = await runRetouch(['generate', '--prompt', 'a red star', '--json']);
+  const { code, stdout } = await runRetouch(['edit', '--image', 'scene.png', '--method', 'p2p.replace', '--json']);
   assert.equal(code, 1);
   const parsed = JSON.parse(stdout) as { error: string };
   assert.match(parsed.error, /not available in this version/);

@@ -1,0 +1,102 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { evaluateInversions } from '../eval/inversion.ts';
+import { evaluateReconstruction } from '../eval/recon.ts';
+import { evaluateTextToImage, type AttributeAccuracy } from '../eval/t2i.ts';
+import { resolveModelPath } from '../models/shipped.ts';
+import { openStableDiffusion } from '../models/stable-diffusion.ts';
+import { Diffusion } from '../pipeline/diffusion.ts';
+import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { EXIT_USAGE, printError, printResult } from './output.ts';
+
+const SUITES = {
+  t2i: 'text-to-image: generate from world captions and read shape, colour, position, size, style back (default n 100)',
+  recon: 'reconstruction: VAE PSNR and 50-step DDIM inversion + regeneration PSNR on held-out scenes (default n 20)',
+  inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
+} as const;
+const LATER: Record<string, string> = { edits: 'the editing methods (W1.6)' };
+
+interface EvalOptions {
+  n?: number;
+  steps: number;
+  guidance: number;
+  model?: string;
+  methods?: InversionMethod[];
+  json?: boolean;
+}
+
+const methodList = (value: string): InversionMethod[] => {
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  const unknown = ids.find((id) => !isInversionMethod(id));
+  if (unknown !== undefined || ids.length === 0) throw new InvalidArgumentError(`--methods takes a comma-separated list of ${INVERSION_METHODS.join(', ')}; got '${value}'`);
+  return ids as InversionMethod[];
+};
+
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+  return n;
+};
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function accuracyLine(label: string, a: AttributeAccuracy): string {
+  const parts = Object.entries(a.accuracy).map(([k, v]) => `${k} ${percent(v)}`);
+  return `  ${label} (${a.scenes} scenes): ${parts.join(', ')}, background ${percent(a.background)}, all correct ${percent(a.allCorrect)}`;
+}
+
+/** `retouch eval <suite>`: the measurements that say whether the model and methods do their job. */
+export function registerEval(program: Command): void {
+  program
+    .command('eval <suite>')
+    .description(`run an evaluation suite and print its table: ${Object.keys(SUITES).join(', ')}`)
+    .option('--n <count>', 'how many scenes', positive('--n'))
+    .option('--steps <n>', 'DDIM steps', positive('--steps'), 50)
+    .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, 7.5)
+    .option('--methods <ids>', 'inversion suite: which invert.* methods (comma-separated; default all five)', methodList)
+    .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)} ${v}`).join('\n')}`)
+    .action(async (suite: string, options: EvalOptions) => {
+      const json = options.json === true;
+      if (!(suite in SUITES)) {
+        const later = LATER[suite];
+        const message = later ? `eval ${suite} is not available in this version: it arrives with ${later}` : `unknown suite '${suite}'; choose one of ${Object.keys(SUITES).join(', ')}`;
+        process.exitCode = printError(json, new Error(message), later ? undefined : EXIT_USAGE);
+        return;
+      }
+      const progress = json ? undefined : (done: number, total: number) => process.stderr.write(`\r${suite}: ${done}/${total}${done === total ? '\n' : ''}`);
+      try {
+        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)));
+        try {
+          if (suite === 't2i') {
+            const result = await evaluateTextToImage(diffusion, { n: options.n ?? 100, steps: options.steps, guidance: options.guidance, onImage: progress });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `text-to-image, ${result.steps} DDIM steps, guidance ${result.guidance}, ${result.secondsPerImage.toFixed(2)} s per image`,
+              accuracyLine('one object', result.oneObject),
+              accuracyLine('two objects', result.twoObjects),
+            ].join('\n'));
+          } else if (suite === 'inversion') {
+            const result = await evaluateInversions(diffusion, { n: options.n ?? 20, steps: options.steps, guidance: options.guidance, methods: options.methods, onImage: progress });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `inversion of ${result.scenes} held-out scenes, ${result.steps} steps, regenerated at guidance ${result.guidance}`,
+              `  ${'method'.padEnd(24)} ${'PSNR (dB)'.padStart(9)} ${'s/image'.padStart(8)} ${'invert'.padStart(8)} ${'regen'.padStart(8)}`,
+              ...result.methods.map((m) => `  ${m.method.padEnd(24)} ${m.psnr.toFixed(2).padStart(9)} ${m.secondsPerImage.toFixed(2).padStart(8)} ${m.invertSeconds.toFixed(2).padStart(8)} ${m.reconstructSeconds.toFixed(2).padStart(8)}`),
+              `  ${'VAE encode → decode'.padEnd(24)} ${result.vaePsnr.toFixed(2).padStart(9)}`,
+              `  (compiling the UNets and the null-text gradient graph: ${result.compileSeconds.toFixed(1)} s, once)`,
+            ].join('\n'));
+          } else {
+            const result = await evaluateReconstruction(diffusion, { n: options.n ?? 20, steps: options.steps, onImage: progress });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `reconstruction of ${result.scenes} held-out scenes, ${result.secondsPerImage.toFixed(2)} s per image`,
+              `  VAE encode → decode:                  ${result.vaePsnr.toFixed(2)} dB`,
+              `  DDIM inversion → regeneration (${result.steps} steps, guidance 1): ${result.ddimPsnr.toFixed(2)} dB`,
+            ].join('\n'));
+          }
+        } finally {
+          await diffusion.release();
+        }
+      } catch (error) {
+        process.exitCode = printError(json, error);
+      }
+    });
+}

@@ -1,0 +1,137 @@
+import type { CompileOptions, HostTensor } from '../../engine/index.ts';
+import type { UNetConfig } from '../../models/unet/config.ts';
+import type { CompiledUNet } from '../../models/unet/model.ts';
+import type { Weights } from '../../models/weights.ts';
+import type { Scheduler, SchedulerKind } from '../schedulers/index.ts';
+
+/** The `invert.*` ids of METHODS.md. */
+export const INVERSION_METHODS = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'] as const;
+export type InversionMethod = (typeof INVERSION_METHODS)[number];
+
+export function isInversionMethod(id: string): id is InversionMethod {
+  return (INVERSION_METHODS as readonly string[]).includes(id);
+}
+
+/**
+ * What the inversions need of a model: a `Diffusion` is one; tests pass a small stand-in around a
+ * fixture UNet. Null-text inversion also builds its own gradient graph from the UNet's config and weights.
+ */
+export interface InversionModel {
+  readonly latentShape: readonly [number, number, number, number];
+  readonly options: { compile?: CompileOptions };
+  readonly model: { unet: { config: UNetConfig; weights: Weights } };
+  scheduler(kind?: SchedulerKind, options?: { eta?: number }): Scheduler;
+  /** The UNet compiled for `batch` branches (1: one branch, 2: [unconditional, conditional]). */
+  unet(batch: number): Promise<CompiledUNet>;
+  /** Prompt embeddings [1, tokens, width]; '' is the unconditional prompt. */
+  encodePrompt(text: string): Promise<HostTensor>;
+}
+
+/** Options every inversion takes. */
+export interface InvertOptions {
+  /** The clean latent x_0 (the VAE encoding of the image, scaled). */
+  latent: Float32Array;
+  /** The caption the image is inverted under (the source prompt of an edit). */
+  prompt: string;
+  /** Sampling steps (50 in the papers). */
+  steps: number;
+  /** The guidance the regeneration will use (null-text optimises for it, ddpm's noises are computed with it). */
+  guidance?: number;
+  /** Called after each step of each phase. */
+  onStep?: (phase: string, step: number, total: number) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export const INVERSION_DEFAULTS = { steps: 50, guidance: 7.5 };
+
+interface InversionBase {
+  method: InversionMethod;
+  prompt: string;
+  steps: number;
+  /** The guidance the regeneration is meant to run at (the default of `reconstruct`). */
+  guidance: number;
+  /** x_T: where the regeneration starts. */
+  xT: Float32Array;
+  /**
+   * The latents the inversion passed through, clean end first (steps + 1): the DDIM inversion's
+   * x_0 … x_T, or for `invert.ddpm` the independently noised x_0 … x_T.
+   */
+  trajectory: Float32Array[];
+  /** The regeneration's timesteps, descending (trajectory[steps − i] is the latent at timesteps[i]). */
+  timesteps: number[];
+  /** The source prompt's embeddings [1, tokens, width]. */
+  cond: HostTensor;
+  /** The empty prompt's embeddings (the plain classifier-free-guidance null). */
+  uncond: HostTensor;
+  /** Milliseconds: `totalMs` and one entry per phase. */
+  timings: { totalMs: number } & Record<string, number>;
+}
+
+/** `invert.ddim`: regeneration from x_T with the empty prompt as the null. */
+export interface DdimInversionResult extends InversionBase {
+  method: 'invert.ddim';
+}
+
+/** `invert.null_text`: one optimised null embedding per sampling step. */
+export interface NullTextInversionResult extends InversionBase {
+  method: 'invert.null_text';
+  /** ∅_t per sampling step, [steps, tokens, width] (step 0 = the one used at timesteps[0], i.e. at x_T). */
+  nullEmbeddings: HostTensor;
+  /** Per step: the last loss seen and the Adam iterations run. */
+  losses: number[];
+  iterations: number[];
+}
+
+/** `invert.negative_prompt`: the source prompt's embedding is the null at every step. */
+export interface NegativePromptInversionResult extends InversionBase {
+  method: 'invert.negative_prompt';
+}
+
+/** `invert.direct`: the source branch is pinned to the trajectory (see DirectInversionCorrection). */
+export interface DirectInversionResult extends InversionBase {
+  method: 'invert.direct';
+}
+
+/** `invert.ddpm`: per-step noises that make stochastic (eta 1) DDIM sampling give back x_0. */
+export interface DdpmInversionResult extends InversionBase {
+  method: 'invert.ddpm';
+  eta: number;
+  seed: number;
+  /** z per sampling step (step i is used at timesteps[i]). */
+  noises: Float32Array[];
+}
+
+export type InversionResult =
+  | DdimInversionResult
+  | NullTextInversionResult
+  | NegativePromptInversionResult
+  | DirectInversionResult
+  | DdpmInversionResult;
+
+export function checkInvertOptions(model: InversionModel, options: InvertOptions): void {
+  const { steps, guidance } = options;
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new RangeError(`steps must be an integer from 1 to 1000, got ${steps}`);
+  if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 50)) {
+    throw new RangeError(`guidance must be a number from 0 to 50, got ${guidance}`);
+  }
+  const size = model.latentShape.slice(1).reduce((a, b) => a * b, 1);
+  if (options.latent.length !== size) throw new RangeError(`the latent has ${options.latent.length} values, the model takes ${size} ([${model.latentShape.slice(1).join(', ')}])`);
+}
+
+export function concatBatch(parts: readonly HostTensor[]): HostTensor {
+  const first = parts[0] as HostTensor;
+  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part.data as Float32Array, offset);
+    offset += part.data.length;
+  }
+  return { dtype: 'float32', shape: [parts.reduce((n, p) => n + (p.shape[0] as number), 0), ...first.shape.slice(1)], data };
+}
+
+export function twice(values: Float32Array): Float32Array {
+  const out = new Float32Array(values.length * 2);
+  out.set(values);
+  out.set(values, values.length);
+  return out;
+}
