@@ -3,6 +3,7 @@ import { EXIT_USAGE } from './output.ts';
 import { registerEval } from './eval.ts';
 import { registerGenerate } from './generate.ts';
 import { registerInvert } from './invert.ts';
+import { registerEdit } from './edit.ts';
 import { registerModel } from './model.ts';
 import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
@@ -20,6 +21,7 @@ registerModel(program);
 registerGenerate(program);
 registerEval(program);
 registerInvert(program);
+registerEdit(program);
 registerPlanned(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 

@@ -11,20 +11,7 @@ interface Planned {
   arrivesWith: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 const PLANNED: Planned[] = [
-  {
-    name: 'edit',
-    description: 'edit an image with one method from METHODS.md',
-    options: [
-      new Option('--image <file>', 'the image to edit').makeOptionMandatory(),
-      new Option('--method <id>', 'method id, e.g. p2p.replace').makeOptionMandatory(),
-      new Option('--param <key=value>', 'a method parameter (repeatable)').argParser(collect),
-      new Option('--out <file>', 'where to write the PNG'),
-    ],
-    arrivesWith: 'the editing methods (W1.6)',
-  },
   {
     name: 'bench',
     args: '[suite]',

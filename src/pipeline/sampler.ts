@@ -51,61 +51,165 @@ export class SamplingCancelled extends Error {
 }
 
 /**
- * The denoising loop: seeded noise (or a noised init latent), the UNet at each timestep with
- * classifier-free guidance, one scheduler step after another. Same seed, options and model give
- * the same bytes.
+ * One image being sampled. Several branches run in one UNet batch, so that attention-control
+ * methods can make one branch (the edit) look at another (the source).
  */
-export async function sample(options: SampleOptions): Promise<SampleResult> {
-  const { unet, scheduler, steps, guidance, cond } = options;
+export interface Branch {
+  /** Text embeddings [1, tokens, width] of this branch's prompt. */
+  cond: HostTensor;
+  /** Its negative-prompt (or empty-prompt) embeddings; needed when guidance != 1. */
+  uncond?: HostTensor;
+  /** Per-step unconditional embeddings (null-text inversion's ∅_t); override `uncond` where given. */
+  uncondAt?: (step: number) => HostTensor | undefined;
+  /** Start from this noisy latent x_T instead of seeded noise. */
+  start?: Float32Array;
+  /** img2img: this clean latent, noised to the run's `strength` of the schedule. */
+  init?: Float32Array;
+}
+
+export interface SampleBranchesOptions {
+  /** Compiled for batch `branches` (guidance 1) or `2 × branches` ([uncond…, cond…]). */
+  unet: CompiledUNet;
+  /** Applied to all branches at once as one long latent (every scheduler is elementwise). */
+  scheduler: Scheduler;
+  steps: number;
+  guidance: number;
+  guidanceRescale?: number;
+  branches: readonly Branch[];
+  /** Seeds the initial noise of branches without `start` and the noise of stochastic steps. */
+  seed: number;
+  /** img2img strength in [0, 1]; every branch then needs `init`. */
+  strength?: number;
+  /** Per-step noise for stochastic steps, all branches concatenated; else drawn from the seed. */
+  noiseAt?: (step: number) => Float32Array | undefined;
+  /** Replaces the latent (all branches concatenated) after each step. */
+  afterStep?: (step: number, latent: Float32Array) => Float32Array;
+  /** Per-step hook controls; batch elements are laid out as `branchElements` says. */
+  controls?: (step: number, timestep: number) => UNetControls | undefined;
+  /** Capture outputs to fetch at a step (names from the UNet's `captureNames`), handed to `onCaptures`. */
+  captures?: (step: number, timestep: number) => readonly string[] | undefined;
+  onCaptures?: (step: number, captures: Record<string, HostTensor>) => void | Promise<void>;
+  /** `predOriginal` holds all branches concatenated. */
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  /** Cancels between steps: the run stops within one UNet step. */
+  signal?: AbortSignal;
+}
+
+export interface SampleBranchesResult {
+  /** One clean latent per branch. */
+  latents: Float32Array[];
+  timesteps: number[];
+}
+
+/** Where branch b's unconditional and conditional inputs sit in the UNet batch. */
+export function branchElements(branches: number, guided: boolean): { uncond(branch: number): number; cond(branch: number): number; batch: number } {
+  return guided
+    ? { uncond: (b) => b, cond: (b) => branches + b, batch: 2 * branches }
+    : {
+        uncond: () => {
+          throw new Error('branchElements: without guidance there is no unconditional element');
+        },
+        cond: (b) => b,
+        batch: branches,
+      };
+}
+
+/**
+ * The denoising loop: seeded noise (or a start latent, or a noised init latent) per branch, the UNet
+ * at each timestep with classifier-free guidance, one scheduler step after another. Same seed,
+ * options and model give the same bytes.
+ */
+export async function sampleBranches(options: SampleBranchesOptions): Promise<SampleBranchesResult> {
+  const { unet, scheduler, steps, guidance, branches } = options;
   const guided = guidance !== 1;
-  const batch = unet.options.batch;
-  if (batch !== (guided ? 2 : 1)) {
-    throw new Error(`sample: guidance ${guidance} needs a UNet compiled for batch ${guided ? 2 : 1}, this one has batch ${batch}`);
+  const count = branches.length;
+  if (count === 0) throw new Error('sample: no branches');
+  const layout = branchElements(count, guided);
+  if (unet.options.batch !== layout.batch) {
+    throw new Error(`sample: ${count} branch(es) at guidance ${guidance} need a UNet compiled for batch ${layout.batch}, this one has batch ${unet.options.batch}`);
   }
-  if (guided && !options.uncond) throw new Error('sample: guidance needs the unconditional (or negative prompt) embeddings');
-  const shape = unet.program.inputs.find((input) => input.name === 'sample')?.shape ?? [];
-  const size = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (guided && branches.some((b) => !b.uncond)) throw new Error('sample: guidance needs the unconditional (or negative prompt) embeddings of every branch');
+  const inputShape = unet.program.inputs.find((input) => input.name === 'sample')?.shape ?? [];
+  const shape = [1, ...inputShape.slice(1)];
+  const size = shape.reduce((a, b) => a * b, 1);
+  for (const [b, branch] of branches.entries()) {
+    for (const [what, latent] of [['start', branch.start], ['init', branch.init]] as const) {
+      if (latent && latent.length !== size) throw new Error(`sample: branch ${b}'s ${what} latent has ${latent.length} values, the UNet takes ${size}`);
+    }
+  }
   const noise = new NoiseSource(options.seed);
 
   let latent: Float32Array;
   let timesteps: number[];
-  if (options.init) {
-    if (options.init.latent.length !== size) throw new Error(`sample: init latent has ${options.init.latent.length} values, the UNet takes ${size}`);
-    const schedule = scheduler.timestepsForStrength(steps, options.init.strength);
+  if (options.strength !== undefined) {
+    if (branches.some((b) => !b.init)) throw new Error('sample: img2img strength needs an init latent in every branch');
+    const schedule = scheduler.timestepsForStrength(steps, options.strength);
     timesteps = schedule.timesteps;
-    latent = schedule.startTimestep === null ? options.init.latent.slice() : scheduler.addNoise(options.init.latent, noise.normal(size), schedule.startTimestep);
+    const clean = concat(branches.map((b) => b.init as Float32Array));
+    latent = schedule.startTimestep === null ? clean : scheduler.addNoise(clean, noise.normal(clean.length), schedule.startTimestep);
   } else {
     scheduler.setTimesteps(steps);
     timesteps = [...scheduler.timesteps];
-    if (options.start && options.start.length !== size) throw new Error(`sample: start latent has ${options.start.length} values, the UNet takes ${size}`);
-    latent = options.start ? options.start.slice() : noise.normal(size);
     const sigma = scheduler.initNoiseSigma;
-    if (sigma !== 1) for (let i = 0; i < size; i++) latent[i] = (latent[i] as number) * sigma;
+    latent = concat(
+      branches.map((b) => {
+        if (b.start) return b.start;
+        const drawn = noise.normal(size);
+        if (sigma !== 1) for (let i = 0; i < size; i++) drawn[i] = (drawn[i] as number) * sigma;
+        return drawn;
+      }),
+    );
   }
 
-  const fixedContext = guided ? stack([options.uncond as HostTensor, cond]) : cond;
+  const contexts = (step: number): HostTensor[] => {
+    const conds = branches.map((b) => b.cond);
+    return guided ? [...branches.map((b) => b.uncondAt?.(step) ?? (b.uncond as HostTensor)), ...conds] : conds;
+  };
   for (const [index, t] of timesteps.entries()) {
     if (options.signal?.aborted) throw new SamplingCancelled(`cancelled after ${index} of ${timesteps.length} steps`);
-    const stepUncond = guided ? options.uncondAt?.(index) : undefined;
-    const context = stepUncond ? stack([stepUncond, cond]) : fixedContext;
     const input = scheduler.scaleModelInput(latent, t);
-    const { sample: out } = await unet.step(
+    const { sample: out, captures } = await unet.step(
       {
-        sample: { dtype: 'float32', shape, data: guided ? repeat(input, 2) : input },
-        timestep: { dtype: 'float32', shape: [batch], data: new Float32Array(batch).fill(t) },
-        encoderHiddenStates: context,
+        sample: { dtype: 'float32', shape: [layout.batch, ...shape.slice(1)], data: guided ? repeat(input, 2) : input },
+        timestep: { dtype: 'float32', shape: [layout.batch], data: new Float32Array(layout.batch).fill(t) },
+        encoderHiddenStates: stack(contexts(index)),
       },
-      { controls: options.controls?.(index, t) },
+      { controls: options.controls?.(index, t), capture: options.captures?.(index, t) },
     );
+    if (options.onCaptures && Object.keys(captures).length > 0) await options.onCaptures(index, captures);
     const prediction = out.data as Float32Array;
-    const eps = guided
-      ? guide(prediction.subarray(0, size), prediction.subarray(size), guidance, { rescale: options.guidanceRescale })
-      : prediction;
+    let eps: Float32Array = prediction;
+    if (guided) {
+      eps = new Float32Array(count * size);
+      for (let b = 0; b < count; b++) {
+        const uncondPart = prediction.subarray(layout.uncond(b) * size, (layout.uncond(b) + 1) * size);
+        const condPart = prediction.subarray(layout.cond(b) * size, (layout.cond(b) + 1) * size);
+        eps.set(guide(uncondPart, condPart, guidance, { rescale: options.guidanceRescale }), b * size);
+      }
+    }
     const result = scheduler.step(eps, t, latent, { noise: options.noiseAt?.(index) ?? noise });
     latent = options.afterStep ? options.afterStep(index, result.prevSample) : result.prevSample;
     await options.onStep?.({ step: index + 1, total: timesteps.length, timestep: t, predOriginal: result.predOriginal });
   }
-  return { latent, timesteps };
+  return { latents: branches.map((_, b) => latent.slice(b * size, (b + 1) * size)), timesteps };
+}
+
+/** One image: `sampleBranches` with a single branch. */
+export async function sample(options: SampleOptions): Promise<SampleResult> {
+  const { cond, uncond, uncondAt, start, init, ...shared } = options;
+  const branch: Branch = { cond, uncond, uncondAt, start, init: init?.latent };
+  const { latents, timesteps } = await sampleBranches({ ...shared, branches: [branch], strength: init?.strength });
+  return { latent: latents[0] as Float32Array, timesteps };
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 function repeat(values: Float32Array, times: number): Float32Array {

@@ -98,6 +98,6 @@ describe('sampling loop', () => {
       return undefined;
     } });
     assert.deepEqual(asked, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    await assert.rejects(sample({ unet: plain, scheduler: new DdimScheduler(SD), steps: 2, guidance: 7.5, cond, uncond, seed: 1 }), /needs a UNet compiled for batch 2/);
+    await assert.rejects(sample({ unet: plain, scheduler: new DdimScheduler(SD), steps: 2, guidance: 7.5, cond, uncond, seed: 1 }), /need a UNet compiled for batch 2/);
   });
 });

@@ -1,0 +1,24 @@
+// Every editing method, by id. Add a method by writing its module and listing it here.
+import type { MethodId } from '../plan/methods.ts';
+import { sdedit } from './sdedit.ts';
+import { EditRequestError, type EditMethod } from './types.ts';
+
+export const EDIT_METHODS: readonly EditMethod[] = [sdedit];
+
+const BY_ID = new Map<string, EditMethod>(EDIT_METHODS.map((method) => [method.id, method]));
+
+export function findMethod(id: string): EditMethod | undefined {
+  return BY_ID.get(id);
+}
+
+/** The method with this id, or an error that lists the ones there are. */
+export function getMethod(id: string): EditMethod {
+  const method = BY_ID.get(id);
+  if (!method) throw new EditRequestError(`unknown method '${id}'; the editing methods are ${EDIT_METHODS.map((m) => m.id).join(', ')}`);
+  return method;
+}
+
+export type { MethodId };
+export { checkParams, parameterNames, parseParamPairs } from './params.ts';
+export { EDIT_DEFAULTS, runEdit, type EditPhase, type EditRequest, type EditRun } from './run.ts';
+export * from './types.ts';

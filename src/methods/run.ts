@@ -1,0 +1,118 @@
+// One edit from an image to an image: check the request against the method, encode the source,
+// get its inversion when the method needs one, run the method, decode. The chat, the CLI, the
+// benchmark and the job workers all edit through here.
+import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import { invert, type InversionMethod, type InversionResult, type InvertOptions } from '../pipeline/inversion/index.ts';
+import type { StepProgress } from '../pipeline/sampler.ts';
+import type { RgbImage } from '../world/image.ts';
+import { checkParams } from './params.ts';
+import { toEditMask, type MaskImage } from './shared/mask.ts';
+import { EditRequestError, type EditMethod, type EditOutput } from './types.ts';
+
+export const EDIT_DEFAULTS = { steps: 50, guidance: 7.5, seed: 0 };
+
+export type EditPhase = 'encode' | 'invert' | 'edit' | 'decode';
+
+export interface EditRequest {
+  method: EditMethod;
+  params?: Record<string, unknown>;
+  /** The image to edit, at the model's size, and what it shows (absent for a method that `generates`). */
+  source?: { image: RgbImage; prompt: string };
+  targetPrompt: string;
+  negativePrompt?: string;
+  mask?: MaskImage;
+  /** Which inversion to use (default: the method's first choice). */
+  inversion?: InversionMethod;
+  steps?: number;
+  guidance?: number;
+  seed?: number;
+  /** Gets the inversion (e.g. from the per-user store); default: computes it. */
+  invert?: (method: InversionMethod, options: InvertOptions) => Promise<InversionResult>;
+  onPhase?: (phase: EditPhase) => void | Promise<void>;
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface EditRun {
+  image: RgbImage;
+  output: EditOutput;
+  params: Record<string, unknown>;
+  inversion?: InversionMethod;
+  timings: { encodeMs: number; inversionMs: number; editMs: number; decodeMs: number };
+}
+
+export async function runEdit(diffusion: Diffusion, request: EditRequest): Promise<EditRun> {
+  const { method } = request;
+  const params = checkParams(method, request.params);
+  const steps = request.steps ?? EDIT_DEFAULTS.steps;
+  const guidance = request.guidance ?? EDIT_DEFAULTS.guidance;
+  const seed = request.seed ?? EDIT_DEFAULTS.seed;
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new EditRequestError(`steps must be an integer from 1 to 1000, got ${steps}`);
+  if (!Number.isFinite(guidance) || guidance < 0 || guidance > 50) throw new EditRequestError(`guidance must be a number from 0 to 50, got ${guidance}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new EditRequestError(`seed must be a non-negative integer, got ${seed}`);
+  const [, , latentHeight, latentWidth] = diffusion.latentShape;
+  const size = { width: diffusion.width, height: diffusion.height };
+
+  const { source } = request;
+  if (!source && !method.needs.generates) throw new EditRequestError(`${method.id} edits an image; give one`);
+  if (source && (source.image.width !== size.width || source.image.height !== size.height)) {
+    throw new EditRequestError(`the image is ${source.image.width}×${source.image.height}; this model edits ${size.width}×${size.height} (resize it first)`);
+  }
+  if (method.needs.mask === 'required' && !request.mask) throw new EditRequestError(`${method.id} needs a mask of the area to change`);
+  const mask = request.mask ? toEditMask(request.mask, size, { width: latentWidth, height: latentHeight }) : undefined;
+  const inversionChoices = method.needs.inversion ?? [];
+  if (request.inversion && !inversionChoices.includes(request.inversion)) {
+    throw new EditRequestError(
+      inversionChoices.length
+        ? `${method.id} works with ${inversionChoices.join(' or ')}, not ${request.inversion}`
+        : `${method.id} does not use an inversion (asked for ${request.inversion})`,
+    );
+  }
+
+  const t0 = performance.now();
+  await request.onPhase?.('encode');
+  const sourceLatent = source
+    ? await diffusion.encode(rgbToTensor(source.image.rgb, source.image.width, source.image.height))
+    : new Float32Array(diffusion.latentShape.reduce((a, b) => a * b, 1));
+  const sourcePrompt = source?.prompt ?? '';
+  const t1 = performance.now();
+
+  let inversion: InversionResult | undefined;
+  const inversionMethod = inversionChoices.length && source ? (request.inversion ?? inversionChoices[0]) : undefined;
+  if (inversionMethod) {
+    await request.onPhase?.('invert');
+    const options: InvertOptions = { latent: sourceLatent, prompt: sourcePrompt, steps, guidance, signal: request.signal };
+    inversion = await (request.invert ?? ((m, o) => invert(diffusion, m, o)))(inversionMethod, options);
+  }
+  const t2 = performance.now();
+
+  await request.onPhase?.('edit');
+  const output = await method.run(
+    {
+      diffusion,
+      source: { latent: sourceLatent, prompt: sourcePrompt },
+      target: { prompt: request.targetPrompt, negativePrompt: request.negativePrompt },
+      mask,
+      steps,
+      guidance,
+      seed,
+      inversion,
+      onStep: request.onStep,
+      signal: request.signal,
+    },
+    params,
+  );
+  const t3 = performance.now();
+
+  await request.onPhase?.('decode');
+  const { pixels, width, height } = tensorToRgb(await diffusion.decode(output.latent));
+  const t4 = performance.now();
+  return {
+    image: { rgb: pixels, width, height },
+    output,
+    params,
+    inversion: inversionMethod,
+    timings: { encodeMs: t1 - t0, inversionMs: t2 - t1, editMs: t3 - t2, decodeMs: t4 - t3 },
+  };
+}

@@ -1,0 +1,33 @@
+// SDEdit (Meng et al. 2022): noise the source to t0 = strength of the schedule, then denoise toward
+// the target prompt. Larger strength: more freedom, less faithfulness.
+import { z } from 'zod';
+import { sampleBranches } from '../pipeline/sampler.ts';
+import { defineMethod } from './types.ts';
+
+export const sdedit = defineMethod({
+  id: 'sdedit',
+  summary: 'Re-draw the image from part-way noise toward the target prompt (strength = how far)',
+  params: z.strictObject({
+    /** t0 as a fraction of the schedule; the paper's guided edits sit between 0.3 and 0.6. */
+    strength: z.number().gt(0).max(1).default(0.5),
+  }),
+  needs: {},
+  async run(input, params) {
+    const { diffusion } = input;
+    const guided = input.guidance !== 1;
+    const cond = await diffusion.encodePrompt(input.target.prompt);
+    const uncond = guided ? await diffusion.encodePrompt(input.target.negativePrompt ?? '') : undefined;
+    const { latents } = await sampleBranches({
+      unet: await diffusion.unet(guided ? 2 : 1),
+      scheduler: diffusion.scheduler('ddim'),
+      steps: input.steps,
+      guidance: input.guidance,
+      seed: input.seed,
+      strength: params.strength,
+      branches: [{ cond, uncond, init: input.source.latent }],
+      onStep: input.onStep,
+      signal: input.signal,
+    });
+    return { latent: latents[0] as Float32Array };
+  },
+});

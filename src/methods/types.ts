@@ -1,0 +1,90 @@
+// The contract every editing method keeps: a parameter schema with the paper's defaults, what it
+// needs from the request, and `run()`, which turns a source latent into an edited latent. Methods
+// know the pipeline (sampling, inversions, hook controls); they know nothing of chat, plans or files.
+import type { z } from 'zod';
+import type { HostTensor } from '../engine/index.ts';
+import type { MethodId } from '../plan/methods.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import type { InversionMethod, InversionResult } from '../pipeline/inversion/index.ts';
+import type { StepProgress } from '../pipeline/sampler.ts';
+
+/** A region of the image: 1 = edit here, 0 = keep; soft values allowed. */
+export interface EditMask {
+  /** Image resolution, row-major [height × width]. */
+  image: Float32Array;
+  /** Latent resolution [latentHeight × latentWidth], the area average of `image`. */
+  latent: Float32Array;
+  width: number;
+  height: number;
+  latentWidth: number;
+  latentHeight: number;
+}
+
+export interface EditInput {
+  /** The model, compiled for the image size with hooks (attention-control methods need them). */
+  diffusion: Diffusion;
+  /** The image to edit: its clean latent (VAE mean, scaled) and what it shows. */
+  source: { latent: Float32Array; prompt: string };
+  /** What the result should show. Methods that need no prompt ignore it. */
+  target: { prompt: string; negativePrompt?: string };
+  /** Where to edit, when the request says (a mask file, a region, a word's attention). */
+  mask?: EditMask;
+  steps: number;
+  guidance: number;
+  seed: number;
+  /**
+   * The source image's inversion by `inversionMethod` (computed or loaded from the store by the
+   * caller, at this run's steps and guidance). Present when the method `needs.inversion`.
+   */
+  inversion?: InversionResult;
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface EditOutput {
+  /** The edited clean latent [1, C, h, w]. */
+  latent: Float32Array;
+  /** Other latents worth seeing (a panorama's full canvas, the source branch's reconstruction). */
+  extraLatents?: Record<string, Float32Array>;
+  /** Numbers the method measured about itself (a mask's area, seam strength, …). */
+  metrics?: Record<string, number>;
+  /** A mask the method computed (DiffEdit's, a local blend's), at latent resolution. */
+  mask?: Float32Array;
+  /** Plain sentences for the user (a parameter clamped, a word not found). */
+  notes?: string[];
+}
+
+export interface MethodNeeds {
+  /** The source image's inversion; attention-control methods accept these inversions. */
+  inversion?: readonly InversionMethod[];
+  /** 'required': refuses to run without a mask; 'optional': uses one when given. */
+  mask?: 'required' | 'optional';
+  /** The source prompt must describe the source image (prompt-to-prompt aligns tokens with it). */
+  sourcePrompt?: boolean;
+  /** The UNet's hook points (attention and feature control). */
+  hooks?: boolean;
+  /** Makes a new canvas rather than editing the source (a panorama); the source may be absent. */
+  generates?: boolean;
+}
+
+export interface EditMethod<Schema extends z.ZodType = z.ZodType> {
+  id: MethodId;
+  /** One line for help texts. */
+  summary: string;
+  /** Parameters with the paper's / official code's defaults; strict, with ranges. */
+  params: Schema;
+  needs: MethodNeeds;
+  run(input: EditInput, params: z.output<Schema>): Promise<EditOutput>;
+}
+
+/** Declares a method; keeps its schema's type so `run` gets typed parameters. */
+export function defineMethod<Schema extends z.ZodType>(method: EditMethod<Schema>): EditMethod {
+  return method as unknown as EditMethod;
+}
+
+/** A request a method can't run: the message names the problem (parameter, word, mask size). */
+export class EditRequestError extends Error {
+  override readonly name = 'EditRequestError';
+}
+
+export type { HostTensor };

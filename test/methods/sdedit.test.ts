@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { getMethod, runEdit, parseParamPairs, EditRequestError } from '../../src/methods/index.ts';
+import { sdedit } from '../../src/methods/sdedit.ts';
+import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+
+describe('sdedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+  after(releaseShipped);
+
+  it('moves further from the source as strength grows, toward the target prompt', async () => {
+    const { rendered } = heldOutScenes(1)[0]!;
+    const distances: number[] = [];
+    for (const strength of [0.1, 0.5, 0.9]) {
+      const run = await runEdit(shippedDiffusion(), {
+        method: sdedit,
+        params: { strength },
+        source: { image: rendered, prompt: rendered.caption },
+        targetPrompt: 'a large flat blue circle in the center on night',
+        steps: 20,
+        seed: 3,
+      });
+      distances.push(meanAbsoluteDifference(run.image, rendered));
+    }
+    assert.ok(distances[0]! < distances[1]! && distances[1]! < distances[2]!, `distance to the source by strength 0.1/0.5/0.9: ${distances.map((d) => d.toFixed(1)).join(' / ')}`);
+  });
+
+  it('refuses bad requests with a message that names the problem', async () => {
+    const { rendered } = heldOutScenes(1)[0]!;
+    const base = { method: sdedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt: 'x', steps: 2 };
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, params: { strength: 1.5 } }), (e: Error) => e instanceof EditRequestError && /strength/.test(e.message));
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, params: { weight: 2 } }), /sdedit has no parameter 'weight' \(it takes strength\)/);
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, mask: { data: new Uint8Array(64 * 64), width: 64, height: 64 } }), /the mask is 64×64 and the image 128×128/);
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, inversion: 'invert.direct' }), /sdedit does not use an inversion/);
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, source: { image: { ...rendered, width: 64 }, prompt: '' } }), /resize it first/);
+    assert.throws(() => getMethod('p2p.teleport'), /unknown method 'p2p.teleport'; the editing methods are sdedit/);
+    assert.deepEqual(parseParamPairs(['strength=0.3', 'words=["a","b"]', 'local=true', 'word=cat']), { strength: 0.3, words: ['a', 'b'], local: true, word: 'cat' });
+    assert.throws(() => parseParamPairs(['strength']), /name=value/);
+  });
+});

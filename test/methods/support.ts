@@ -1,0 +1,42 @@
+// What the method tests share: the shipped model compiled with hooks, and held-out scenes of its
+// world with their truth (caption, per-object masks) to edit.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluationScenes } from '../../src/eval/t2i.ts';
+import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
+import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
+import { Diffusion } from '../../src/pipeline/diffusion.ts';
+import { renderScene, type RenderedScene, type Scene } from '../../src/world/index.ts';
+
+export const SHIPPED_PRESENT = existsSync(join(SHIPPED_MODEL_DIR, 'unet', 'diffusion_pytorch_model.safetensors'));
+export const SKIP_WITHOUT_MODEL = SHIPPED_PRESENT ? false : 'models/world-sd is not exported';
+
+let shared: Diffusion | undefined;
+
+/** One hooked Diffusion of the shipped model per test file (compiling UNets is the slow part). */
+export function shippedDiffusion(): Diffusion {
+  shared ??= new Diffusion(openStableDiffusion(SHIPPED_MODEL_DIR), { hooks: true });
+  return shared;
+}
+
+export async function releaseShipped(): Promise<void> {
+  await shared?.release();
+  shared = undefined;
+}
+
+/** Held-out scenes (never trained on) with `objects` objects each, rendered at the model's size. */
+export function heldOutScenes(count: number, objects: 1 | 2 | 3 = 1, seed = 9_100_001): { scene: Scene; rendered: RenderedScene }[] {
+  return evaluationScenes(count, objects, seed).map((scene) => ({ scene, rendered: renderScene(scene, { size: 128 }) }));
+}
+
+/** Mean absolute difference per byte between two images of the same size. */
+export function meanAbsoluteDifference(a: { rgb: Uint8Array }, b: { rgb: Uint8Array }, weight?: (pixel: number) => number): number {
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < a.rgb.length; i++) {
+    const w = weight ? weight(Math.floor(i / 3)) : 1;
+    sum += w * Math.abs((a.rgb[i] as number) - (b.rgb[i] as number));
+    total += w;
+  }
+  return total === 0 ? 0 : sum / total;
+}
