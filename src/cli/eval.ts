@@ -6,30 +6,45 @@ import { resolveModelPath } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../pipeline/inversion/index.ts';
-import { EXIT_USAGE, printError, printResult } from './output.ts';
+import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
+import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
+import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 
 const SUITES = {
   t2i: 'text-to-image: generate from world captions and read shape, colour, position, size, style back (default n 100)',
   recon: 'reconstruction: VAE PSNR and 50-step DDIM inversion + regeneration PSNR on held-out scenes (default n 20)',
   inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
+  edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
 } as const;
-const LATER: Record<string, string> = { edits: 'the editing methods (W1.6)' };
+const LATER: Record<string, string> = {};
 
 interface EvalOptions {
   n?: number;
   steps: number;
   guidance: number;
   model?: string;
-  methods?: InversionMethod[];
+  methods?: string[];
   json?: boolean;
 }
 
-const methodList = (value: string): InversionMethod[] => {
+const methodList = (value: string): string[] => {
   const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
-  const unknown = ids.find((id) => !isInversionMethod(id));
-  if (unknown !== undefined || ids.length === 0) throw new InvalidArgumentError(`--methods takes a comma-separated list of ${INVERSION_METHODS.join(', ')}; got '${value}'`);
-  return ids as InversionMethod[];
+  if (ids.length === 0) throw new InvalidArgumentError(`--methods takes a comma-separated list of method ids; got '${value}'`);
+  return ids;
 };
+
+function inversionMethods(ids: string[] | undefined): InversionMethod[] | undefined {
+  const unknown = ids?.find((id) => !isInversionMethod(id));
+  if (unknown !== undefined) throw new UsageError(`--methods: '${unknown}' is not an inversion; the inversion suite takes ${INVERSION_METHODS.join(', ')}`);
+  return ids as InversionMethod[] | undefined;
+}
+
+function editMethods(ids: string[] | undefined): EditMethod[] {
+  const chosen = ids ? ids.map((id) => getMethod(id)) : EDIT_METHODS.filter((m) => METHOD_EDIT_TYPES[m.id]);
+  const idle = chosen.find((m) => !METHOD_EDIT_TYPES[m.id]);
+  if (idle) throw new UsageError(`--methods: ${idle.id} makes new images and has no edit-benchmark cases (the benchmarked methods are ${Object.keys(METHOD_EDIT_TYPES).join(', ')})`);
+  return chosen;
+}
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
@@ -52,7 +67,7 @@ export function registerEval(program: Command): void {
     .option('--n <count>', 'how many scenes', positive('--n'))
     .option('--steps <n>', 'DDIM steps', positive('--steps'), 50)
     .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, 7.5)
-    .option('--methods <ids>', 'inversion suite: which invert.* methods (comma-separated; default all five)', methodList)
+    .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)} ${v}`).join('\n')}`)
@@ -66,7 +81,7 @@ export function registerEval(program: Command): void {
       }
       const progress = json ? undefined : (done: number, total: number) => process.stderr.write(`\r${suite}: ${done}/${total}${done === total ? '\n' : ''}`);
       try {
-        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)));
+        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' });
         try {
           if (suite === 't2i') {
             const result = await evaluateTextToImage(diffusion, { n: options.n ?? 100, steps: options.steps, guidance: options.guidance, onImage: progress });
@@ -76,13 +91,20 @@ export function registerEval(program: Command): void {
               accuracyLine('two objects', result.twoObjects),
             ].join('\n'));
           } else if (suite === 'inversion') {
-            const result = await evaluateInversions(diffusion, { n: options.n ?? 20, steps: options.steps, guidance: options.guidance, methods: options.methods, onImage: progress });
+            const result = await evaluateInversions(diffusion, { n: options.n ?? 20, steps: options.steps, guidance: options.guidance, methods: inversionMethods(options.methods), onImage: progress });
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
               `inversion of ${result.scenes} held-out scenes, ${result.steps} steps, regenerated at guidance ${result.guidance}`,
               `  ${'method'.padEnd(24)} ${'PSNR (dB)'.padStart(9)} ${'s/image'.padStart(8)} ${'invert'.padStart(8)} ${'regen'.padStart(8)}`,
               ...result.methods.map((m) => `  ${m.method.padEnd(24)} ${m.psnr.toFixed(2).padStart(9)} ${m.secondsPerImage.toFixed(2).padStart(8)} ${m.invertSeconds.toFixed(2).padStart(8)} ${m.reconstructSeconds.toFixed(2).padStart(8)}`),
               `  ${'VAE encode → decode'.padEnd(24)} ${result.vaePsnr.toFixed(2).padStart(9)}`,
               `  (compiling the UNets and the null-text gradient graph: ${result.compileSeconds.toFixed(1)} s, once)`,
+            ].join('\n'));
+          } else if (suite === 'edits') {
+            const methods = editMethods(options.methods);
+            const result = await evaluateEdits(diffusion, { methods, n: options.n ?? 5, steps: options.steps, guidance: options.guidance, onEdit: progress });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `edit benchmark: ${options.n ?? 5} cases per edit type, ${result.steps} steps, guidance ${result.guidance}; success = the asked-for change reads back, kept = nothing else changed`,
+              editTable(result),
             ].join('\n'));
           } else {
             const result = await evaluateReconstruction(diffusion, { n: options.n ?? 20, steps: options.steps, onImage: progress });
@@ -96,7 +118,7 @@ export function registerEval(program: Command): void {
           await diffusion.release();
         }
       } catch (error) {
-        process.exitCode = printError(json, error);
+        process.exitCode = printError(json, error, error instanceof UsageError || error instanceof EditRequestError ? EXIT_USAGE : undefined);
       }
     });
 }

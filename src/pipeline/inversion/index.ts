@@ -12,6 +12,22 @@ export { invertNegativePrompt } from './negative-prompt.ts';
 export { invertNullText, NULL_TEXT_DEFAULTS, nullEmbeddingAt, nullTextLearningRate, NullTextGraph, type NullTextOptions } from './null-text.ts';
 export { inversionSampling, reconstruct, type InversionSampling, type ReconstructOptions } from './reconstruct.ts';
 export * from './types.ts';
+export {
+  imageContentHash,
+  inversionFromTensors,
+  inversionTensors,
+  invertWithStore,
+  modelContentHash,
+  STORED_INVERSION_FORMAT,
+  StoredInversionMismatch,
+  storedInversionKey,
+  storedInversionParams,
+  type StoredInversionModel,
+  type StoredInversionOutcome,
+  type StoredInvertOptions,
+  type StoredLookup,
+  type StoredPut,
+} from './stored.ts';
 
 export type AnyInvertOptions = NullTextOptions & DdpmInvertOptions;
 
