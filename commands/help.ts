@@ -46,7 +46,7 @@ function overview(commands: readonly Command[]): string {
   lines.push(
     '',
     `**Images**: attach a PNG, JPEG, WebP or GIF (up to ${formatBytes(MAX_UPLOAD_BYTES)} and ${MAX_SIDE_PIXELS} pixels per side) ` +
-      'to any message and I store it. Nothing can edit stored images yet; editing commands arrive in a later version.',
+      'to any message and I store it; `/edit` then changes your latest image (or the one attached to the `/edit` message).',
     '',
     'Type `/help <command>` for one command\'s options.',
   );

@@ -2,9 +2,11 @@
 // here; every platform picks it up.
 import type { Command } from '../src/chat/command.ts';
 import { createCommandRegistry, type CommandRegistry } from '../src/chat/registry.ts';
+import { editCommand } from './edit.ts';
 import { help } from './help.ts';
+import { imagine } from './imagine.ts';
 
-export const allCommands: readonly Command[] = [help];
+export const allCommands: readonly Command[] = [imagine, editCommand, help];
 
 export function createDefaultRegistry(): CommandRegistry {
   return createCommandRegistry(allCommands);

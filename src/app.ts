@@ -3,6 +3,8 @@
 import type { Config } from './config/env.ts';
 import type { Logger } from './log.ts';
 import { openDatabase } from './store/database.ts';
+import { InversionStore } from './store/inversions.ts';
+import { Studio } from './studio/studio.ts';
 import { startWebChat } from './web/server.ts';
 
 export interface RunningApp {
@@ -15,7 +17,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const database = await openDatabase(config, logger);
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
-    const webChat = await startWebChat({ prisma: database.prisma, logger, ...config.web });
+    const inversions = new InversionStore(database.prisma, { ...config.inversions, logger });
+    const stopSweeper = inversions.startSweeper();
+    closers.unshift(stopSweeper);
+    const studio = new Studio({ modelDir: config.modelDir, logger });
+    closers.unshift(() => studio.close());
+    const webChat = await startWebChat({ prisma: database.prisma, logger, studio, inversions, ...config.web });
     closers.unshift(() => webChat.close());
 
     if (config.discord) logger.warn('DISCORD_TOKEN is set, but this version has no Discord adapter yet; ignoring it');

@@ -2,6 +2,8 @@
 // Slack's, the web chat's help) and the handler every platform shares.
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
+import type { InversionStore } from '../store/inversions.ts';
+import type { Studio } from '../studio/studio.ts';
 import type { IncomingMessage, Reply } from './messages.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { StoredImage } from './images.ts';
@@ -51,6 +53,10 @@ export interface CommandContext {
   commands: CommandRegistry;
   prisma: PrismaClient;
   logger: Logger;
+  /** The model and its one-at-a-time rule; absent where this process runs no model. */
+  studio?: Studio | undefined;
+  /** Per-user inversions, reused by the next edit of the same image. */
+  inversions?: InversionStore | undefined;
   reply(reply: Reply | string): Promise<SentReply>;
 }
 

@@ -10,6 +10,8 @@ import { escapeMarkdown } from './markdown.ts';
 import type { Attachment, ButtonPress, IncomingMessage, Reply, ReplyChannel } from './messages.ts';
 import { recordParticipants, type Participants } from './participants.ts';
 import type { CommandRegistry } from './registry.ts';
+import type { InversionStore } from '../store/inversions.ts';
+import type { Studio } from '../studio/studio.ts';
 
 export interface Dispatcher {
   handleMessage(message: IncomingMessage, channel: ReplyChannel): Promise<void>;
@@ -20,11 +22,13 @@ export interface DispatcherOptions {
   prisma: PrismaClient;
   logger: Logger;
   commands: CommandRegistry;
+  studio?: Studio | undefined;
+  inversions?: InversionStore | undefined;
 }
 
 const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
 
-export function createDispatcher({ prisma, logger, commands }: DispatcherOptions): Dispatcher {
+export function createDispatcher({ prisma, logger, commands, studio, inversions }: DispatcherOptions): Dispatcher {
   const replier = (channel: ReplyChannel) => async (reply: Reply | string): Promise<SentReply> => {
     const id = await channel.send(typeof reply === 'string' ? { text: reply } : reply);
     return { id, update: (next) => channel.edit(id, next) };
@@ -56,7 +60,7 @@ export function createDispatcher({ prisma, logger, commands }: DispatcherOptions
         await reply(`\`/${command.name}\`: ${parsed.problem}. Type \`/help ${command.name}\` for how to use it.`);
         return;
       }
-      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, reply };
+      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, studio, inversions, reply };
       try {
         log.info({ command: command.name, userId: participants.user.id }, 'running command');
         await command.run(context, parsed.args);
@@ -83,7 +87,7 @@ export function createDispatcher({ prisma, logger, commands }: DispatcherOptions
         await reply('That button no longer does anything.');
         return;
       }
-      const context: ButtonContext = { ...participants, replyId: press.replyId, commands, prisma, logger: log, reply };
+      const context: ButtonContext = { ...participants, replyId: press.replyId, commands, prisma, logger: log, studio, inversions, reply };
       try {
         await command.onButton(context, payload);
       } catch (error) {
@@ -124,5 +128,5 @@ export function createDispatcher({ prisma, logger, commands }: DispatcherOptions
 function acknowledgement(filename: string, image: StoredImage): string {
   const what = `**${escapeMarkdown(filename)}** (${image.sourceFormat}, ${image.width}×${image.height}, ${formatBytes(image.size)} as PNG)`;
   const stored = image.alreadyStored ? `You had already stored ${what}; I kept that copy.` : `Stored ${what}.`;
-  return `${stored}\nNothing can edit it yet: editing commands arrive in a later version.`;
+  return `${stored}\nTo edit it, type \`/edit\` and what to change, e.g. \`/edit make the star blue\`.`;
 }

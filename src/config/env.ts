@@ -22,6 +22,8 @@ export const envSchema = z.object({
   RETOUCH_HOST: z.string().default('127.0.0.1'),
   RETOUCH_PORT: port(8080),
   RETOUCH_MODEL_DIR: optionalText,
+  RETOUCH_INVERSION_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(256),
+  RETOUCH_INVERSION_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
@@ -43,6 +45,8 @@ export interface Config {
   embeddedPostgres: { port: number; systemUser: string };
   web: { host: string; port: number };
   modelDir: string | undefined;
+  /** The per-user inversion store: bytes each user may keep, and how long an unused inversion lives. */
+  inversions: { quotaBytesPerUser: number; ttlMs: number };
   logLevel: Env['LOG_LEVEL'];
   discord: { token: string; applicationId: string | undefined } | undefined;
   slack: { botToken: string; signingSecret: string | undefined; appToken: string | undefined } | undefined;
@@ -84,6 +88,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgres: { port: env.RETOUCH_PG_PORT, systemUser: env.RETOUCH_PG_SYSTEM_USER },
     web: { host: env.RETOUCH_HOST, port: env.RETOUCH_PORT },
     modelDir: env.RETOUCH_MODEL_DIR === undefined ? undefined : resolve(env.RETOUCH_MODEL_DIR),
+    inversions: { quotaBytesPerUser: env.RETOUCH_INVERSION_QUOTA_MB * 1024 * 1024, ttlMs: env.RETOUCH_INVERSION_TTL_DAYS * 86_400_000 },
     logLevel: env.LOG_LEVEL,
     discord: env.DISCORD_TOKEN
       ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID }

@@ -15,6 +15,8 @@ import type { Attachment, IncomingMessage } from '../chat/messages.ts';
 import type { CommandRegistry } from '../chat/registry.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
+import type { InversionStore } from '../store/inversions.ts';
+import type { Studio } from '../studio/studio.ts';
 import { LiveReplies, type EventSocket } from './live-replies.ts';
 import { localOnly } from './local-only.ts';
 
@@ -26,6 +28,8 @@ export interface WebChatOptions {
   port: number;
   /** Defaults to every command in commands/. */
   commands?: CommandRegistry;
+  studio?: Studio | undefined;
+  inversions?: InversionStore | undefined;
 }
 
 export interface WebChat {
@@ -63,7 +67,13 @@ const buttonPressSchema = z.object({
 export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
   const { prisma, logger } = options;
   const log = logger.child({ component: 'web-chat' });
-  const dispatcher = createDispatcher({ prisma, logger, commands: options.commands ?? createDefaultRegistry() });
+  const dispatcher = createDispatcher({
+    prisma,
+    logger,
+    commands: options.commands ?? createDefaultRegistry(),
+    studio: options.studio,
+    inversions: options.inversions,
+  });
   const live = new LiveReplies(log);
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {

@@ -44,7 +44,7 @@ test('a PNG is stored once, even when uploaded twice', async () => {
   assert.equal(first.sent.length, 1);
   const [ack] = first.sent;
   assert.match(ack!.reply.text, /^Stored \*\*square\.png\*\* \(PNG, 64×48, [\d.]+ (B|KB) as PNG\)\./);
-  assert.match(ack!.reply.text, /Nothing can edit it yet/);
+  assert.match(ack!.reply.text, /To edit it, type `\/edit`/);
   const imageId = ack!.reply.images?.[0]?.imageId;
   assert.ok(imageId);
 

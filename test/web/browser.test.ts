@@ -81,7 +81,7 @@ test('an attached image is uploaded, stored and shown back', async () => {
 
   const reply = page.locator('.message.bot', { hasText: /^Stored / });
   await reply.waitFor();
-  assert.match((await reply.textContent()) ?? '', /Stored sunset_\*2\*\.png \(PNG, 96×64, .* as PNG\)\.Nothing can edit it yet/);
+  assert.match((await reply.textContent()) ?? '', /Stored sunset_\*2\*\.png \(PNG, 96×64, .* as PNG\)\.To edit it, type/);
   assert.equal(await reply.locator('strong').textContent(), 'sunset_*2*.png', 'the file name shows as typed');
   const shown = reply.locator('img');
   // Loaded from /images/:id, i.e. read back from the database.

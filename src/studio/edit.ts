@@ -1,0 +1,139 @@
+// /edit's work: an EditPlan on a stored image, step after step (each step edits the previous
+// step's result), through the editing methods, with inversions from the user's store.
+import sharp from 'sharp';
+import { EditRequestError, findMethod, parameterNames, runEdit, type EditMethod, type EditPhase } from '../methods/index.ts';
+import type { MaskImage } from '../methods/shared/mask.ts';
+import type { EditPlan, PlanStep, Region } from '../plan/index.ts';
+import { REGIONS } from '../plan/index.ts';
+import { imageContentHash, invertWithStore } from '../pipeline/inversion/stored.ts';
+import type { StepProgress } from '../pipeline/sampler.ts';
+import type { PrismaClient } from '../store/database.ts';
+import type { InversionStore } from '../store/inversions.ts';
+import type { RgbImage } from '../world/image.ts';
+import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts';
+import type { Studio } from './studio.ts';
+
+export interface EditWork {
+  plan: EditPlan;
+  sourceImageId: string;
+  /** The edit that made the source image, when the bot made it (the new edit's parent). */
+  parentEditId?: string;
+  owner: Owner;
+  inversions?: InversionStore;
+  onPhase?: (step: number, steps: number, phase: EditPhase) => void | Promise<void>;
+  onStep?: (step: number, steps: number, progress: StepProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface EditOutcome extends SavedResult {
+  seconds: number;
+  /** Per plan step: whether its inversion came from the store. */
+  inversions: ('stored' | 'computed' | 'none')[];
+  notes: string[];
+}
+
+/** A plan step that names a method we don't have yet. */
+export class MethodNotAvailableError extends Error {
+  override readonly name = 'MethodNotAvailableError';
+}
+
+/** The 3×3 grid cell a region names, as a mask at image size. */
+export function regionMask(region: Region, width: number, height: number): MaskImage {
+  const index = REGIONS.indexOf(region);
+  const column = index % 3;
+  const row = Math.floor(index / 3);
+  const data = new Uint8Array(width * height);
+  for (let y = Math.floor((row * height) / 3); y < Math.floor(((row + 1) * height) / 3); y++) {
+    for (let x = Math.floor((column * width) / 3); x < Math.floor(((column + 1) * width) / 3); x++) data[y * width + x] = 255;
+  }
+  return { data, width, height };
+}
+
+/** The caption with the step's source words replaced by its target words, when it names them. */
+function targetPromptOf(step: PlanStep, caption: string): string {
+  if (step.params.prompt) return step.params.prompt;
+  const { source, target } = step.params;
+  if (source && target && caption.includes(source)) return caption.replace(source, target);
+  if (step.params.style) return `${caption}, ${step.params.style}`;
+  return caption;
+}
+
+function methodFor(step: PlanStep): EditMethod {
+  const method = findMethod(step.method);
+  if (!method) throw new MethodNotAvailableError(`\`${step.method}\` is not available yet`);
+  return method;
+}
+
+/** The plan's parameters the method's schema declares (the plan carries more than any one method takes). */
+function paramsFor(method: EditMethod, step: PlanStep): Record<string, unknown> {
+  const names = new Set(parameterNames(method));
+  return Object.fromEntries(Object.entries(step.params).filter(([name, value]) => names.has(name) && value !== undefined));
+}
+
+async function toModelSize(image: RgbImage, width: number, height: number): Promise<{ image: RgbImage; note?: string }> {
+  if (image.width === width && image.height === height) return { image };
+  const { data } = await sharp(Buffer.from(image.rgb), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'cover', position: 'centre' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { image: { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, note: `the image is ${image.width}×${image.height}; this model edits ${width}×${height}, so it was resized (centre-cropped)` };
+}
+
+export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork): Promise<EditOutcome> {
+  const { plan } = work;
+  const methods = plan.steps.map(methodFor);
+  const loaded = await loadRgb(prisma, work.sourceImageId);
+  if (!loaded) throw new EditRequestError('the image to edit no longer exists (it may have been deleted)');
+  const started = performance.now();
+  const inversionsUsed: EditOutcome['inversions'] = [];
+  const notes: string[] = [];
+  const result = await studio.exclusive(async ({ diffusion: compiled }) => {
+    let caption = plan.source.caption ?? '';
+    const first = await toModelSize(loaded.image, compiled({ hooks: false }).width, compiled({ hooks: false }).height);
+    if (first.note) notes.push(first.note);
+    let image = first.image;
+    for (const [index, step] of plan.steps.entries()) {
+      const method = methods[index] as EditMethod;
+      const diffusion = compiled({ hooks: method.needs.hooks === true });
+      const imageHash = imageContentHash(image.rgb);
+      let inversionSource: 'stored' | 'computed' | 'none' = 'none';
+      const mask = step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
+      const targetPrompt = targetPromptOf(step, caption);
+      const run = await runEdit(diffusion, {
+        method,
+        params: paramsFor(method, step),
+        source: { image, prompt: caption },
+        targetPrompt,
+        negativePrompt: step.params.negativePrompt,
+        mask,
+        inversion: plan.inversion.method !== 'none' && method.needs.inversion?.includes(plan.inversion.method) ? plan.inversion.method : undefined,
+        steps: plan.output.steps,
+        guidance: plan.output.guidance,
+        seed: plan.output.seed ?? 0,
+        invert: work.inversions
+          ? async (inversionMethod, options) => {
+              const outcome = await invertWithStore(work.inversions as InversionStore, diffusion, inversionMethod, { ...options, userId: work.owner.userId, imageHash });
+              inversionSource = outcome.source;
+              return outcome.inversion;
+            }
+          : undefined,
+        onPhase: (phase) => work.onPhase?.(index + 1, plan.steps.length, phase),
+        onStep: (progress) => work.onStep?.(index + 1, plan.steps.length, progress),
+        signal: work.signal,
+      });
+      if (run.inversion && inversionSource === 'none') inversionSource = 'computed';
+      inversionsUsed.push(inversionSource);
+      notes.push(...(run.output.notes ?? []));
+      image = run.image;
+      caption = targetPrompt;
+    }
+    return image;
+  });
+  const saved = await saveResult(prisma, result, work.owner, {
+    plan,
+    methods: plan.steps.map((s) => s.method),
+    sourceImageId: work.sourceImageId,
+    parentEditId: work.parentEditId,
+  });
+  return { ...saved, seconds: (performance.now() - started) / 1000, inversions: inversionsUsed, notes };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { createDefaultRegistry } from '../../commands/index.ts';
+import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import { InversionStore } from '../../src/store/inversions.ts';
+import { Studio } from '../../src/studio/studio.ts';
+import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
+import { startTestDatabase, type TestDatabase } from '../support/database.ts';
+import { capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+
+// The product's main path through the platform-neutral layer: /imagine draws with the shipped model,
+// /edit changes that result by plain English, the second edit of the same image reuses its stored
+// inversion; results are stored images with their plans and parents.
+describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+  let database: TestDatabase;
+  let dispatcher: Dispatcher;
+  let studio: Studio;
+  before(async () => {
+    database = await startTestDatabase();
+    const { logger } = capturingLogger();
+    studio = new Studio({ logger });
+    const inversions = new InversionStore(database.prisma, { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000, logger });
+    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), studio, inversions });
+  });
+  after(async () => {
+    await studio?.close();
+    await database?.destroy();
+  });
+
+  it('draws, shows progress, and stores the result with its plan', async () => {
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message('/imagine a large flat red star in the center on grass seed:5 steps:10'), channel);
+    assert.match(channel.sent[0]!.reply.text, /Drawing \*\*a large flat red star/);
+    const final = channel.edits.at(-1)!.reply;
+    assert.match(final.text, /seed 5/);
+    const imageId = final.images![0]!.imageId;
+    const edit = await database.prisma.edit.findFirst({ where: { resultImageId: imageId } });
+    assert.deepEqual(edit?.methods, ['sample.ddim']);
+    const image = await database.prisma.image.findUniqueOrThrow({ where: { id: imageId }, include: { blob: true } });
+    assert.equal((await sharp(Buffer.from(image.blob.data)).metadata()).width, 128);
+  });
+
+  it('edits the latest image by an instruction, as a child of the edit that made it, and reuses the inversion the second time', async () => {
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message('/edit make the star blue steps:10'), channel);
+    const first = channel.edits.at(-1)!.reply;
+    assert.match(channel.sent[0]!.reply.text, /Prompt-to-Prompt/);
+    assert.equal(first.images?.length, 2, first.text);
+    const [source, result] = first.images!;
+    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result!.imageId } });
+    const parent = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: source!.imageId } });
+    assert.equal(edit.parentId, parent.id);
+    assert.equal(edit.sourceImageId, source!.imageId);
+    assert.doesNotMatch(first.text, /inversion reused/);
+
+    // The same image again (attached this time): its inversion comes from the store.
+    const sourceRow = await database.prisma.image.findUniqueOrThrow({ where: { id: source!.imageId }, include: { blob: true } });
+    const again = recordingChannel();
+    await dispatcher.handleMessage(withImage(Buffer.from(sourceRow.blob.data), 'star.png', '/edit make the star green steps:10'), again);
+    const second = again.edits.at(-1)!.reply;
+    assert.match(second.text, /inversion reused/, second.text);
+  });
+
+  it('asks for a caption for an upload it knows nothing about, and refuses a method that is not available', async () => {
+    const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#223344' } }).png().toBuffer();
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(withImage(png, 'mystery.png', '/edit make the cat a tiger'), channel);
+    assert.match(channel.text(), /What does this image show\?/);
+  });
+});
