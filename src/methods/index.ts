@@ -1,9 +1,13 @@
 // Every editing method, by id. Add a method by writing its module and listing it here.
 import type { MethodId } from '../plan/methods.ts';
+import { blended } from './blended.ts';
+import { diffedit } from './diffedit.ts';
+import { ilvr } from './ilvr.ts';
+import { repaint } from './repaint.ts';
 import { sdedit } from './sdedit.ts';
 import { EditRequestError, type EditMethod } from './types.ts';
 
-export const EDIT_METHODS: readonly EditMethod[] = [sdedit];
+export const EDIT_METHODS: readonly EditMethod[] = [sdedit, ilvr, repaint, blended, diffedit];
 
 const BY_ID = new Map<string, EditMethod>(EDIT_METHODS.map((method) => [method.id, method]));
 
