@@ -2,12 +2,17 @@
 import type { MethodId } from '../plan/methods.ts';
 import { blended } from './blended.ts';
 import { diffedit } from './diffedit.ts';
+import { fpe } from './fpe.ts';
 import { ilvr } from './ilvr.ts';
+import { masactrl } from './masactrl.ts';
+import { multidiffusion } from './multidiffusion.ts';
+import { paintWithWords } from './paint-with-words.ts';
+import { pnp } from './pnp.ts';
 import { repaint } from './repaint.ts';
 import { sdedit } from './sdedit.ts';
 import { EditRequestError, type EditMethod } from './types.ts';
 
-export const EDIT_METHODS: readonly EditMethod[] = [sdedit, ilvr, repaint, blended, diffedit];
+export const EDIT_METHODS: readonly EditMethod[] = [sdedit, ilvr, repaint, blended, diffedit, pnp, fpe, masactrl, paintWithWords, multidiffusion];
 
 const BY_ID = new Map<string, EditMethod>(EDIT_METHODS.map((method) => [method.id, method]));
 

@@ -1,12 +1,14 @@
 // One edit from an image to an image: check the request against the method, encode the source,
 // get its inversion when the method needs one, run the method, decode. The chat, the CLI, the
 // benchmark and the job workers all edit through here.
+import type { HostTensor } from '../engine/index.ts';
 import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, type InversionMethod, type InversionResult, type InvertOptions } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import type { RgbImage } from '../world/image.ts';
 import { checkParams } from './params.ts';
+import { decodeCanvas } from './shared/canvas.ts';
 import { toEditMask, type MaskImage } from './shared/mask.ts';
 import { EditRequestError, type EditMethod, type EditOutput } from './types.ts';
 
@@ -106,13 +108,20 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   const t3 = performance.now();
 
   await request.onPhase?.('decode');
-  const { pixels, width, height } = tensorToRgb(await diffusion.decode(output.latent));
+  const image = output.canvas
+    ? await decodeCanvas(diffusion, output.canvas.latent, output.canvas.latentWidth, output.canvas.latentHeight)
+    : asRgb(await diffusion.decode(output.latent));
   const t4 = performance.now();
   return {
-    image: { rgb: pixels, width, height },
+    image,
     output,
     params,
     inversion: inversionMethod,
     timings: { encodeMs: t1 - t0, inversionMs: t2 - t1, editMs: t3 - t2, decodeMs: t4 - t3 },
   };
+}
+
+function asRgb(tensor: HostTensor): RgbImage {
+  const { pixels, width, height } = tensorToRgb(tensor);
+  return { rgb: pixels, width, height };
 }

@@ -46,6 +46,8 @@ export interface EditOutput {
   latent: Float32Array;
   /** Other latents worth seeing (a panorama's full canvas, the source branch's reconstruction). */
   extraLatents?: Record<string, Float32Array>;
+  /** A result bigger than the model's size (a panorama): the runner decodes this instead of `latent`. */
+  canvas?: { latent: Float32Array; latentWidth: number; latentHeight: number };
   /** Numbers the method measured about itself (a mask's area, seam strength, …). */
   metrics?: Record<string, number>;
   /** A mask the method computed (DiffEdit's, a local blend's), at latent resolution. */

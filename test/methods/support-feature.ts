@@ -1,0 +1,160 @@
+// Test helpers for the feature- and attention-control methods (pnp, fpe, masactrl,
+// paint-with-words, multidiffusion): a shipped Diffusion whose UNets capture what a test asks for on
+// every step (self-attention maps included), structure and colour measures on images.
+import type { HostTensor } from '../../src/engine/index.ts';
+import { toFloat32 } from '../../src/engine/index.ts';
+import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
+import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
+import { CompiledUNet } from '../../src/models/unet/model.ts';
+import { Diffusion } from '../../src/pipeline/diffusion.ts';
+import type { RgbImage } from '../../src/world/image.ts';
+import { heldOutScenes } from './support.ts';
+
+export type CaptureListener = (call: number, captures: Record<string, HostTensor>, unet: CompiledUNet) => void;
+
+/**
+ * The shipped model with hooks whose UNets also capture head-averaged self-attention maps
+ * (every layer) and hand the captures `names(unet)` picks to `listener` after every UNet call.
+ */
+export class RecordingDiffusion extends Diffusion {
+  private readonly compiled = new Map<number, Promise<CompiledUNet>>();
+  listener?: CaptureListener;
+  names?: (unet: CompiledUNet) => readonly string[];
+  calls = 0;
+
+  constructor() {
+    super(openStableDiffusion(SHIPPED_MODEL_DIR), { hooks: true });
+  }
+
+  override unet(batch: number): Promise<CompiledUNet> {
+    let cached = this.compiled.get(batch);
+    if (!cached) {
+      const [, , height, width] = this.latentShape;
+      cached = CompiledUNet.compile(this.model.unet.config, this.model.unet.weights, {
+        batch, height, width, textLength: this.textLength, dtype: 'float32', hooks: true, selfMapTokens: height * width,
+      }).then((unet) => {
+        const step = unet.step.bind(unet);
+        const wrapped = Object.create(unet) as CompiledUNet;
+        wrapped.step = async (input, options = {}) => {
+          const extra = this.listener && this.names ? this.names(unet) : [];
+          const result = await step(input, { ...options, capture: [...(options.capture ?? []), ...extra] });
+          if (this.listener) this.listener(this.calls, result.captures, unet);
+          this.calls++;
+          return result;
+        };
+        return wrapped;
+      });
+      this.compiled.set(batch, cached);
+    }
+    return cached;
+  }
+
+  override async release(): Promise<void> {
+    for (const pending of this.compiled.values()) await (await pending.catch(() => undefined))?.release();
+    this.compiled.clear();
+    await super.release();
+  }
+}
+
+/** Element `element` of a captured [B, …] tensor as float32. */
+export function elementOf(tensor: HostTensor, element: number): Float32Array {
+  const all = toFloat32(tensor.dtype, tensor.data);
+  const size = all.length / (tensor.shape[0] as number);
+  return all.subarray(element * size, (element + 1) * size);
+}
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+/** Luminance gradient magnitude (central differences), per pixel. */
+export function gradientMagnitude(image: RgbImage): Float32Array {
+  const { width, height, rgb } = image;
+  const lum = new Float32Array(width * height);
+  for (let p = 0; p < lum.length; p++) lum[p] = 0.299 * rgb[3 * p]! + 0.587 * rgb[3 * p + 1]! + 0.114 * rgb[3 * p + 2]!;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const gx = lum[y * width + Math.min(width - 1, x + 1)]! - lum[y * width + Math.max(0, x - 1)]!;
+      const gy = lum[Math.min(height - 1, y + 1) * width + x]! - lum[Math.max(0, y - 1) * width + x]!;
+      out[y * width + x] = Math.hypot(gx, gy) / 2;
+    }
+  }
+  return out;
+}
+
+/** Pearson correlation of two equally long arrays. */
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] as number;
+    mb += b[i] as number;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = (a[i] as number) - ma;
+    const db = (b[i] as number) - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / Math.sqrt(saa * sbb || 1);
+}
+
+/** Structure similarity: correlation of the two images' gradient magnitudes (edges in the same places). */
+export function edgeCorrelation(a: RgbImage, b: RgbImage): number {
+  return correlation(gradientMagnitude(a), gradientMagnitude(b));
+}
+
+/** Mean colour and per-channel standard deviation of the pixels where `weight` > 0.5. */
+export function colourStats(image: RgbImage, weight: (pixel: number) => number): { mean: number[]; std: number[] } {
+  const sum = [0, 0, 0];
+  const sq = [0, 0, 0];
+  let n = 0;
+  for (let p = 0; p < image.width * image.height; p++) {
+    if (weight(p) <= 0.5) continue;
+    n++;
+    for (let c = 0; c < 3; c++) {
+      const v = image.rgb[3 * p + c]!;
+      sum[c]! += v;
+      sq[c]! += v * v;
+    }
+  }
+  const mean = sum.map((s) => s / Math.max(1, n));
+  return { mean, std: sq.map((s, c) => Math.sqrt(Math.max(0, s / Math.max(1, n) - mean[c]! ** 2))) };
+}
+
+/**
+ * Layout similarity of two latents [1, C, h, w]: the correlation of their spatial patterns with each
+ * channel's mean removed (a global colour change does not count, moved or lost shapes do).
+ */
+export function latentStructure(a: Float32Array, b: Float32Array, channels = 4): number {
+  const centred = (l: Float32Array) => {
+    const out = l.slice();
+    const n = l.length / channels;
+    for (let c = 0; c < channels; c++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += l[c * n + i]!;
+      m /= n;
+      for (let i = 0; i < n; i++) out[c * n + i]! -= m;
+    }
+    return out;
+  };
+  return correlation(centred(a), centred(b));
+}
+
+/** A held-out two-object scene and a target prompt that changes its background (appearance, not layout). */
+export function backgroundSwap(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
+  const { rendered } = heldOutScenes(1, 2, seed)[0]!;
+  const background = rendered.caption.split(' on ').pop()!;
+  const other = background === 'night' ? 'sand' : 'night';
+  return { rendered, targetPrompt: `${rendered.caption.slice(0, rendered.caption.length - background.length)}${other}` };
+}
