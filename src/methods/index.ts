@@ -7,12 +7,33 @@ import { ilvr } from './ilvr.ts';
 import { masactrl } from './masactrl.ts';
 import { multidiffusion } from './multidiffusion.ts';
 import { paintWithWords } from './paint-with-words.ts';
+import { p2pLocal } from './p2p/local.ts';
+import { p2pRefine } from './p2p/refine.ts';
+import { p2pReplace } from './p2p/replace.ts';
+import { p2pReweight } from './p2p/reweight.ts';
 import { pnp } from './pnp.ts';
+import { promptSwitch } from './prompt-switch.ts';
 import { repaint } from './repaint.ts';
 import { sdedit } from './sdedit.ts';
 import { EditRequestError, type EditMethod } from './types.ts';
 
-export const EDIT_METHODS: readonly EditMethod[] = [sdedit, ilvr, repaint, blended, diffedit, pnp, fpe, masactrl, paintWithWords, multidiffusion];
+export const EDIT_METHODS: readonly EditMethod[] = [
+  sdedit,
+  ilvr,
+  repaint,
+  blended,
+  diffedit,
+  p2pReplace,
+  p2pRefine,
+  p2pReweight,
+  p2pLocal,
+  pnp,
+  fpe,
+  masactrl,
+  paintWithWords,
+  multidiffusion,
+  promptSwitch,
+];
 
 const BY_ID = new Map<string, EditMethod>(EDIT_METHODS.map((method) => [method.id, method]));
 
