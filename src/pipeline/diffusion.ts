@@ -45,8 +45,9 @@ export class Diffusion {
     this.schedulerConfig = parseSchedulerConfig(model.schedulerConfig ?? SD_SCHEDULER_CONFIG, `${model.source} (scheduler)`);
   }
 
+  /** Tokens the text encoder reads: the tokenizer's context, or fewer if the encoder has fewer positions. */
   get textLength(): number {
-    return this.model.tokenizer.maxLength;
+    return Math.min(this.model.tokenizer.maxLength, this.model.textEncoder.config.max_position_embeddings);
   }
 
   scheduler(kind?: SchedulerKind, options: { eta?: number } = {}): Scheduler {
