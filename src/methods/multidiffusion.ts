@@ -22,6 +22,7 @@ import type { RgbImage } from '../world/image.ts';
 import { mapSide } from './shared/layers.ts';
 import { boxMask, boxSchema } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';
+import { concatBatch } from '../pipeline/batch.ts';
 
 const regionSchema = z.strictObject({
   prompt: z.string().min(1),
@@ -106,7 +107,7 @@ export const multidiffusion = defineMethod({
           const { sample } = await unet.step({
             sample: { dtype: 'float32', shape: [guided ? 2 : 1, channels, windowHeight, windowWidth], data: guided ? new Float32Array([...window, ...window]) : window },
             timestep: { dtype: 'float32', shape: [guided ? 2 : 1], data: new Float32Array(guided ? 2 : 1).fill(t) },
-            encoderHiddenStates: stack(guided ? [uncond!, prompt.cond] : [prompt.cond]),
+            encoderHiddenStates: concatBatch(guided ? [uncond!, prompt.cond] : [prompt.cond]),
           });
           const out = sample.data as Float32Array;
           const eps = guided ? guide(out.subarray(0, windowSize), out.subarray(windowSize), input.guidance) : out;
@@ -142,13 +143,3 @@ export const multidiffusion = defineMethod({
 
 export { decodeCanvas as decodePanorama } from './shared/canvas.ts';
 
-function stack(parts: HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    data.set(part.data as Float32Array, offset);
-    offset += part.data.length;
-  }
-  return { dtype: 'float32', shape: [parts.length, ...first.shape.slice(1)], data };
-}

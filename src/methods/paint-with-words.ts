@@ -21,6 +21,7 @@ import { NoiseSource } from '../pipeline/schedulers/index.ts';
 import { invertedBranches } from './shared/inverted-branches.ts';
 import { boxMask, boxSchema, maskAtSite, sigmaAt, wordTokens } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';
+import { concatBatch } from '../pipeline/batch.ts';
 
 const regionSchema = z.strictObject({
   /** A word (or phrase) of the target prompt. */
@@ -135,7 +136,7 @@ export const paintWithWords = defineMethod({
       {
         sample: { dtype: 'float32', shape: [layout.batch, channels, latentHeight, latentWidth], data: scheduler.scaleModelInput(probeSample, t0) },
         timestep: { dtype: 'float32', shape: [layout.batch], data: new Float32Array(layout.batch).fill(t0) },
-        encoderHiddenStates: stackContexts(contexts),
+        encoderHiddenStates: concatBatch(contexts),
       },
       { capture: captureNames },
     );
@@ -163,13 +164,3 @@ export const paintWithWords = defineMethod({
   },
 });
 
-function stackContexts(parts: HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    data.set(toFloat32(part.dtype, part.data), offset);
-    offset += part.data.length;
-  }
-  return { dtype: 'float32', shape: [parts.length, ...first.shape.slice(1)], data };
-}

@@ -2,6 +2,7 @@ import type { HostTensor } from '../engine/index.ts';
 import type { UNetControls } from '../models/unet/controls.ts';
 import type { CompiledUNet } from '../models/unet/model.ts';
 import { guide, NoiseSource, type Scheduler } from './schedulers/index.ts';
+import { concatBatch, concatLatents, repeatLatent } from './batch.ts';
 
 /** Reported after every step (the chat shows it; a preview can decode `predOriginal`). */
 export interface StepProgress {
@@ -145,13 +146,13 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
     if (branches.some((b) => !b.init)) throw new Error('sample: img2img strength needs an init latent in every branch');
     const schedule = scheduler.timestepsForStrength(steps, options.strength);
     timesteps = schedule.timesteps;
-    const clean = concat(branches.map((b) => b.init as Float32Array));
+    const clean = concatLatents(branches.map((b) => b.init as Float32Array));
     latent = schedule.startTimestep === null ? clean : scheduler.addNoise(clean, noise.normal(clean.length), schedule.startTimestep);
   } else {
     scheduler.setTimesteps(steps);
     timesteps = [...scheduler.timesteps];
     const sigma = scheduler.initNoiseSigma;
-    latent = concat(
+    latent = concatLatents(
       branches.map((b) => {
         if (b.start) return b.start;
         const drawn = noise.normal(size);
@@ -170,9 +171,9 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
     const input = scheduler.scaleModelInput(latent, t);
     const { sample: out, captures } = await unet.step(
       {
-        sample: { dtype: 'float32', shape: [layout.batch, ...shape.slice(1)], data: guided ? repeat(input, 2) : input },
+        sample: { dtype: 'float32', shape: [layout.batch, ...shape.slice(1)], data: guided ? repeatLatent(input, 2) : input },
         timestep: { dtype: 'float32', shape: [layout.batch], data: new Float32Array(layout.batch).fill(t) },
-        encoderHiddenStates: stack(contexts(index)),
+        encoderHiddenStates: concatBatch(contexts(index)),
       },
       { controls: options.controls?.(index, t), capture: options.captures?.(index, t) },
     );
@@ -202,30 +203,5 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   return { latent: latents[0] as Float32Array, timesteps };
 }
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
-function repeat(values: Float32Array, times: number): Float32Array {
-  const out = new Float32Array(values.length * times);
-  for (let i = 0; i < times; i++) out.set(values, i * values.length);
-  return out;
-}
 
-function stack(parts: HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    if (part.shape.slice(1).join() !== first.shape.slice(1).join()) throw new Error(`sample: embeddings [${part.shape}] and [${first.shape}] differ`);
-    data.set(part.data as Float32Array, offset);
-    offset += part.data.length;
-  }
-  return { dtype: 'float32', shape: [parts.reduce((n, p) => n + (p.shape[0] as number), 0), ...first.shape.slice(1)], data };
-}

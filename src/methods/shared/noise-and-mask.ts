@@ -8,6 +8,7 @@ import type { CompiledUNet } from '../../models/unet/model.ts';
 import { SamplingCancelled } from '../../pipeline/sampler.ts';
 import { guide, NoiseSource, type Scheduler } from '../../pipeline/schedulers/index.ts';
 import { EditRequestError, type EditInput, type EditMask } from '../types.ts';
+import { concatBatch, repeatLatent } from '../../pipeline/batch.ts';
 
 /** A text condition ready for guided noise predictions: the UNet (batch 2 when guided) and embeddings. */
 export interface Guided {
@@ -43,9 +44,9 @@ export async function predictNoise(g: Guided, latent: Float32Array, t: number): 
     return sample.data as Float32Array;
   }
   const { sample } = await g.unet.step({
-    sample: { dtype: 'float32', shape: [2, ...rest], data: twice(latent) },
+    sample: { dtype: 'float32', shape: [2, ...rest], data: repeatLatent(latent, 2) },
     timestep: { dtype: 'float32', shape: [2], data: new Float32Array([t, t]) },
-    encoderHiddenStates: stack([g.uncond, g.cond]),
+    encoderHiddenStates: concatBatch([g.uncond, g.cond]),
   });
   const out = sample.data as Float32Array;
   const n = latent.length;
@@ -56,9 +57,9 @@ export async function predictNoise(g: Guided, latent: Float32Array, t: number): 
 export async function predictNoisePair(unet: CompiledUNet, latent: Float32Array, t: number, a: HostTensor, b: HostTensor): Promise<[Float32Array, Float32Array]> {
   const shape = unet.program.inputs.find((i) => i.name === 'sample')?.shape ?? [];
   const { sample } = await unet.step({
-    sample: { dtype: 'float32', shape: [2, ...shape.slice(1)], data: twice(latent) },
+    sample: { dtype: 'float32', shape: [2, ...shape.slice(1)], data: repeatLatent(latent, 2) },
     timestep: { dtype: 'float32', shape: [2], data: new Float32Array([t, t]) },
-    encoderHiddenStates: stack([a, b]),
+    encoderHiddenStates: concatBatch([a, b]),
   });
   const out = sample.data as Float32Array;
   return [out.slice(0, latent.length), out.slice(latent.length)];
@@ -145,20 +146,4 @@ export function auxiliaryNoise(seed: number, stream: number): NoiseSource {
   return new NoiseSource((Math.imul(seed, 0x9e3779b1) + Math.imul(stream, 0x85ebca6b)) >>> 0);
 }
 
-function twice(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length * 2);
-  out.set(values);
-  out.set(values, values.length);
-  return out;
-}
 
-function stack(parts: readonly HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    data.set(part.data as Float32Array, offset);
-    offset += part.data.length;
-  }
-  return { dtype: 'float32', shape: [parts.reduce((n, p) => n + (p.shape[0] as number), 0), ...first.shape.slice(1)], data };
-}

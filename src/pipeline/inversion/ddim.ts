@@ -1,7 +1,8 @@
 import type { HostTensor } from '../../engine/index.ts';
 import { DdimScheduler, guide } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
-import { checkInvertOptions, INVERSION_DEFAULTS, type DdimInversionResult, type InversionModel, type InvertOptions } from './types.ts';
+import { concatBatch } from '../batch.ts';
+import { checkInvertOptions, INVERSION_DEFAULTS, twice, type DdimInversionResult, type InversionModel, type InvertOptions } from './types.ts';
 
 export interface DdimInversionOptions {
   /** The clean latent x_0 (VAE encoding of the image, scaled). */
@@ -35,7 +36,7 @@ export async function invertDdim(diffusion: InversionModel, options: DdimInversi
   if (!(scheduler instanceof DdimScheduler)) throw new Error('invert.ddim needs the DDIM scheduler');
   scheduler.setTimesteps(options.steps);
   const cond = await diffusion.encodePrompt(options.prompt);
-  const context = guided ? concat(await diffusion.encodePrompt(''), cond) : cond;
+  const context = guided ? concatBatch([await diffusion.encodePrompt(''), cond]) : cond;
   const unet = await diffusion.unet(guided ? 2 : 1);
   const batch = guided ? 2 : 1;
   const shape = [batch, ...diffusion.latentShape.slice(1)];
@@ -60,19 +61,7 @@ export async function invertDdim(diffusion: InversionModel, options: DdimInversi
   return { trajectory, timesteps: pairs.map(([, tNext]) => tNext), cond };
 }
 
-function twice(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length * 2);
-  out.set(values);
-  out.set(values, values.length);
-  return out;
-}
 
-function concat(a: HostTensor, b: HostTensor): HostTensor {
-  const data = new Float32Array(a.data.length + b.data.length);
-  data.set(a.data as Float32Array);
-  data.set(b.data as Float32Array, a.data.length);
-  return { dtype: 'float32', shape: [(a.shape[0] as number) + (b.shape[0] as number), ...a.shape.slice(1)], data };
-}
 
 /**
  * `invert.ddim` as a method: the DDIM inversion at guidance 1, regenerated (by `reconstruct`) at

@@ -3,6 +3,7 @@ import type { UNetConfig } from '../../models/unet/config.ts';
 import type { CompiledUNet } from '../../models/unet/model.ts';
 import type { Weights } from '../../models/weights.ts';
 import type { Scheduler, SchedulerKind } from '../schedulers/index.ts';
+import { repeatLatent } from '../batch.ts';
 
 /** The `invert.*` ids of METHODS.md. */
 export const INVERSION_METHODS = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'] as const;
@@ -118,20 +119,9 @@ export function checkInvertOptions(model: InversionModel, options: InvertOptions
   if (options.latent.length !== size) throw new RangeError(`the latent has ${options.latent.length} values, the model takes ${size} ([${model.latentShape.slice(1).join(', ')}])`);
 }
 
-export function concatBatch(parts: readonly HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    data.set(part.data as Float32Array, offset);
-    offset += part.data.length;
-  }
-  return { dtype: 'float32', shape: [parts.reduce((n, p) => n + (p.shape[0] as number), 0), ...first.shape.slice(1)], data };
-}
 
-export function twice(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length * 2);
-  out.set(values);
-  out.set(values, values.length);
-  return out;
-}
+
+export { concatBatch } from '../batch.ts';
+
+/** A latent twice over: the [unconditional, conditional] batch's input. */
+export const twice = (values: Float32Array): Float32Array => repeatLatent(values, 2);
