@@ -4,6 +4,7 @@
 // how long an edit took.
 import type { EditMethod } from '../methods/types.ts';
 import { runEdit } from '../methods/run.ts';
+import { EditRequestError } from '../methods/types.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { editRegion, generateEditBenchmark, psnr, renderScene, scoreEdit, type EditCase, type EditType } from '../world/index.ts';
 
@@ -39,6 +40,8 @@ export interface EditEvalRow {
   method: string;
   type: EditType;
   cases: number;
+  /** Cases the method refused as requests it cannot do (e.g. p2p.replace on prompts of different lengths); they count as failures. */
+  refused: number;
   /** Fraction where the requested attribute reads back changed as asked. */
   success: number;
   /** Fraction where every other object attribute and the background read back unchanged. */
@@ -72,17 +75,21 @@ export async function evaluateEdits(diffusion: Diffusion, options: EditEvalOptio
   const cases = generateEditBenchmark({ casesPerType: options.n, types: options.types });
   const size = diffusion.width;
   const jobs = options.methods.flatMap((method) => cases.filter((c) => (METHOD_EDIT_TYPES[method.id] ?? []).includes(c.type)).map((item) => ({ method, item })));
-  const totals = new Map<string, { method: string; type: EditType; cases: number; success: number; kept: number; unchanged: number; target: number; ms: number }>();
-  const add = (method: string, type: EditType, s: { intended: boolean; kept: boolean; unchanged: number; target: number; ms: number }) => {
+  const totals = new Map<string, { method: string; type: EditType; cases: number; refused: number; success: number; kept: number; unchanged: number; target: number; ms: number }>();
+  const entry = (method: string, type: EditType) => {
     const key = `${method}|${type}`;
-    const t = totals.get(key) ?? { method, type, cases: 0, success: 0, kept: 0, unchanged: 0, target: 0, ms: 0 };
+    const t = totals.get(key) ?? { method, type, cases: 0, refused: 0, success: 0, kept: 0, unchanged: 0, target: 0, ms: 0 };
+    totals.set(key, t);
+    return t;
+  };
+  const add = (method: string, type: EditType, s: { intended: boolean; kept: boolean; unchanged: number; target: number; ms: number }) => {
+    const t = entry(method, type);
     t.cases += 1;
     t.success += s.intended ? 1 : 0;
     t.kept += s.kept ? 1 : 0;
     t.unchanged += finite(s.unchanged);
     t.target += finite(s.target);
     t.ms += s.ms;
-    totals.set(key, t);
   };
   const rendered = new Map<string, { source: ReturnType<typeof renderScene>; target: ReturnType<typeof renderScene> }>();
   const renders = (item: EditCase) => {
@@ -97,7 +104,7 @@ export async function evaluateEdits(diffusion: Diffusion, options: EditEvalOptio
   for (const item of cases) {
     const { source, target } = renders(item);
     const score = scoreEdit(item.source, item.edit, source, { sourceImage: source });
-    const row = baselineTotals.get(item.type) ?? { method: 'none (the source image)', type: item.type, cases: 0, success: 0, kept: 0, unchangedPsnr: 0, targetPsnr: 0, secondsPerEdit: 0 };
+    const row = baselineTotals.get(item.type) ?? { method: 'none (the source image)', type: item.type, cases: 0, refused: 0, success: 0, kept: 0, unchangedPsnr: 0, targetPsnr: 0, secondsPerEdit: 0 };
     row.cases += 1;
     row.success += score.intended ? 1 : 0;
     row.kept += score.kept ? 1 : 0;
@@ -117,22 +124,34 @@ export async function evaluateEdits(diffusion: Diffusion, options: EditEvalOptio
       steps,
       guidance,
       seed: index,
+    }).catch((error: unknown) => {
+      if (error instanceof EditRequestError) return undefined;
+      throw error;
     });
+    options.onEdit?.(index + 1, jobs.length);
+    if (!run) {
+      entry(method.id, item.type).refused += 1;
+      continue;
+    }
     const ms = performance.now() - started;
     const score = scoreEdit(item.source, item.edit, run.image, { sourceImage: source });
     add(method.id, item.type, { intended: score.intended, kept: score.kept, unchanged: score.unchangedPsnr, target: psnr(run.image, target), ms });
-    options.onEdit?.(index + 1, jobs.length);
   }
-  const rows = [...totals.values()].map((t) => ({
-    method: t.method,
-    type: t.type,
-    cases: t.cases,
-    success: t.success / t.cases,
-    kept: t.kept / t.cases,
-    unchangedPsnr: t.unchanged / t.cases,
-    targetPsnr: t.target / t.cases,
-    secondsPerEdit: t.ms / t.cases / 1000,
-  }));
+  const rows = [...totals.values()].map((t) => {
+    const all = t.cases + t.refused;
+    const ran = Math.max(t.cases, 1);
+    return {
+      method: t.method,
+      type: t.type,
+      cases: all,
+      refused: t.refused,
+      success: t.success / all,
+      kept: t.kept / all,
+      unchangedPsnr: t.cases ? t.unchanged / ran : NaN,
+      targetPsnr: t.cases ? t.target / ran : NaN,
+      secondsPerEdit: t.cases ? t.ms / ran / 1000 : NaN,
+    };
+  });
   const baseline = [...baselineTotals.values()].map((r) => ({ ...r, success: r.success / r.cases, kept: r.kept / r.cases, unchangedPsnr: Infinity, targetPsnr: r.targetPsnr / r.cases }));
   return { steps, guidance, rows, baseline };
 }
@@ -141,10 +160,10 @@ export async function evaluateEdits(diffusion: Diffusion, options: EditEvalOptio
 export function editTable(result: EditEvalResult): string {
   const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
   const lines = [
-    '| method | edit | cases | success | kept | PSNR outside edit (dB) | PSNR to true edit (dB) | s / edit |',
+    '| method | edit | cases (refused) | success | kept | PSNR outside edit (dB) | PSNR to true edit (dB) | s / edit |',
     '|---|---|---|---|---|---|---|---|',
     ...[...result.rows, ...result.baseline].map(
-      (r) => `| ${r.method} | ${r.type} | ${r.cases} | ${fmt(100 * r.success, 0)}% | ${fmt(100 * r.kept, 0)}% | ${fmt(r.unchangedPsnr)} | ${fmt(r.targetPsnr)} | ${r.secondsPerEdit ? fmt(r.secondsPerEdit, 2) : '—'} |`,
+      (r) => `| ${r.method} | ${r.type} | ${r.cases}${r.refused ? ` (${r.refused})` : ''} | ${fmt(100 * r.success, 0)}% | ${fmt(100 * r.kept, 0)}% | ${fmt(r.unchangedPsnr)} | ${fmt(r.targetPsnr)} | ${r.secondsPerEdit ? fmt(r.secondsPerEdit, 2) : '—'} |`,
     ),
   ];
   return lines.join('\n');
