@@ -2,13 +2,10 @@
 // attached to the message, else the user's latest image (an upload or a result of the bot).
 import { defineCommand, type CommandContext } from '../src/chat/command.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
-import { progressBar, progressReporter } from '../src/chat/progress.ts';
-import { EditRequestError } from '../src/methods/index.ts';
+import { cancelFromButton, followInReply } from '../src/chat/job-reply.ts';
 import { describePlan, planFromSlashOptions, type EditPlan } from '../src/plan/index.ts';
-import { edit, MethodNotAvailableError } from '../src/studio/edit.ts';
+import type { EditPayload } from '../src/studio/handlers.ts';
 import { originOf } from '../src/studio/results.ts';
-
-const PHASES = { encode: 'reading the image', invert: 'inverting it', edit: 'editing', decode: 'finishing' } as const;
 
 /** The prompt that describes what an image the bot made shows: its last step's full prompt. */
 function promptOf(plan: EditPlan): string | undefined {
@@ -39,10 +36,6 @@ export const editCommand = defineCommand({
     { usage: '/edit method:sdedit strength:0.6 instruction:on sand', description: 'choose the method yourself' },
   ],
   async run(context, args) {
-    if (!context.studio) {
-      await context.reply('This bot runs no image model right now, so I cannot edit. An admin can check its configuration (RETOUCH_MODEL_DIR).');
-      return;
-    }
     const imageId = await sourceImage(context);
     if (!imageId) {
       await context.reply('There is no image to edit yet: attach one to your `/edit` message, or draw one with `/imagine`.');
@@ -61,36 +54,20 @@ export const editCommand = defineCommand({
       return;
     }
     const { plan } = planned;
-    const intro = describePlan(plan);
-    const ahead = context.studio.queued;
-    const sent = await context.reply(`${intro}${ahead ? `\n\n${ahead} ahead of you in the queue.` : ''}`);
-    const progress = progressReporter(sent);
-    const owner = { userId: context.user.id, workspaceId: context.workspace.id };
-    try {
-      const outcome = await edit(context.studio, context.prisma, {
-        plan,
-        sourceImageId: imageId,
-        parentEditId: origin?.editId,
-        owner,
-        inversions: context.inversions,
-        onPhase: (step, steps, phase) => progress.report({ text: `${intro}\n\n${steps > 1 ? `Step ${step}/${steps}: ` : ''}${PHASES[phase]}…` }),
-        onStep: (step, steps, { step: done, total }) => progress.report({ text: `${intro}\n\n${steps > 1 ? `Step ${step}/${steps}: ` : ''}${progressBar(done, total)}` }),
-      });
-      const stored = outcome.inversions.includes('stored') ? ' (inversion reused from your earlier edit)' : '';
-      await progress.finish({
-        text: [`${plan.reason}`, `Done in ${outcome.seconds.toFixed(1)} s${stored}. Before and after:`, ...outcome.notes.map((n) => `Note: ${escapeMarkdown(n)}`)].join('\n'),
-        images: [
-          { imageId, alt: 'before' },
-          { imageId: outcome.imageId, alt: 'after' },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof EditRequestError || error instanceof MethodNotAvailableError) {
-        await progress.finish({ text: `${intro}\n\nI can't do this edit: ${escapeMarkdown(error.message)}.` });
-        return;
-      }
-      context.logger.error({ err: error, plan }, 'edit failed');
-      await progress.finish({ text: `${intro}\n\nThe edit failed because of an error on my side; it has been logged. Please try again.` });
-    }
+    const payload: EditPayload = { plan, owner: { userId: context.user.id, workspaceId: context.workspace.id }, sourceImageId: imageId, parentEditId: origin?.editId };
+    await followInReply(context, { kind: 'edit', payload }, 'edit', describePlan(plan), (result) => ({
+      text: [
+        plan.reason,
+        `Done in ${result.seconds.toFixed(1)} s${result.inversionReused ? ' (inversion reused from your earlier edit)' : ''}. Before and after:`,
+        ...result.notes.map((n) => `Note: ${escapeMarkdown(n)}.`),
+      ].join('\n'),
+      images: [
+        { imageId, alt: 'before' },
+        { imageId: result.imageId, alt: 'after' },
+      ],
+    }));
+  },
+  async onButton(context, payload) {
+    if (!(await cancelFromButton(context, payload))) await context.reply('That button no longer does anything.');
   },
 });

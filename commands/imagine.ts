@@ -1,9 +1,9 @@
-// /imagine: a new image from a prompt, with progress while it is drawn.
+// /imagine: a new image from a prompt, drawn by a worker, with progress while it is drawn.
 import { defineCommand } from '../src/chat/command.ts';
+import { cancelFromButton, followInReply } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
-import { progressBar, progressReporter } from '../src/chat/progress.ts';
 import { planFromSlashOptions } from '../src/plan/index.ts';
-import { generate } from '../src/studio/generate.ts';
+import type { GeneratePayload } from '../src/studio/handlers.ts';
 
 export const imagine = defineCommand({
   name: 'imagine',
@@ -20,31 +20,23 @@ export const imagine = defineCommand({
     { usage: '/imagine a small blue circle in the center on sky seed:7', description: 'the same seed gives the same picture' },
   ],
   async run(context, args) {
-    if (!context.studio) {
-      await context.reply('This bot runs no image model right now, so I cannot draw. An admin can check its configuration (RETOUCH_MODEL_DIR).');
-      return;
-    }
     const planned = planFromSlashOptions('imagine', args);
     if (planned.kind === 'clarify') {
       await context.reply(planned.question);
       return;
     }
     if (planned.plan.steps[0]?.method !== 'sample.ddim') {
-      await context.reply(`${planned.plan.reason} That method is not available yet; try a square image.`);
+      await context.reply(`${planned.plan.reason} Other shapes than square are not available from /imagine yet.`);
       return;
     }
     const prompt = escapeMarkdown(args.prompt);
-    const ahead = context.studio.queued;
-    const sent = await context.reply(`Drawing **${prompt}**${ahead ? ` — ${ahead} ahead of you in the queue` : ''}…`);
-    const progress = progressReporter(sent);
-    const outcome = await generate(context.studio, context.prisma, {
-      plan: planned.plan,
-      owner: { userId: context.user.id, workspaceId: context.workspace.id },
-      onStep: ({ step, total }) => progress.report({ text: `Drawing **${prompt}** ${progressBar(step, total)}` }),
-    });
-    await progress.finish({
-      text: `**${prompt}** (seed ${outcome.seed}, ${outcome.seconds.toFixed(1)} s)${outcome.truncated ? '\nNote: the prompt was longer than the model reads and was cut.' : ''}\nReply with \`/edit\` and what to change.`,
-      images: [{ imageId: outcome.imageId, alt: args.prompt }],
-    });
+    const payload: GeneratePayload = { plan: planned.plan, owner: { userId: context.user.id, workspaceId: context.workspace.id } };
+    await followInReply(context, { kind: 'generate', payload }, 'imagine', `Drawing **${prompt}**`, (result) => ({
+      text: `**${prompt}** (seed ${result.seed}, ${result.seconds.toFixed(1)} s)${result.notes.map((n) => `\nNote: ${escapeMarkdown(n)}.`).join('')}\nTo change it, type \`/edit\` and what to change.`,
+      images: [{ imageId: result.imageId, alt: args.prompt }],
+    }));
+  },
+  async onButton(context, payload) {
+    if (!(await cancelFromButton(context, payload))) await context.reply('That button no longer does anything.');
   },
 });

@@ -3,8 +3,8 @@
 import type { Config } from './config/env.ts';
 import type { Logger } from './log.ts';
 import { openDatabase } from './store/database.ts';
-import { InversionStore } from './store/inversions.ts';
-import { Studio } from './studio/studio.ts';
+import { JobQueue, startMaintenance } from './jobs/index.ts';
+import { startStudioWorker } from './studio/worker.ts';
 import { startWebChat } from './web/server.ts';
 
 export interface RunningApp {
@@ -17,12 +17,13 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const database = await openDatabase(config, logger);
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
-    const inversions = new InversionStore(database.prisma, { ...config.inversions, logger });
-    const stopSweeper = inversions.startSweeper();
-    closers.unshift(stopSweeper);
-    const studio = new Studio({ modelDir: config.modelDir, logger });
-    closers.unshift(() => studio.close());
-    const webChat = await startWebChat({ prisma: database.prisma, logger, studio, inversions, ...config.web });
+    const jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
+    closers.unshift(() => jobs.close());
+    const worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
+    closers.unshift(() => worker.stop());
+    const stopMaintenance = startMaintenance(jobs, { hooks: [{ name: 'inversion-sweep', run: () => worker.inversions.sweep() }], logger });
+    closers.unshift(stopMaintenance);
+    const webChat = await startWebChat({ prisma: database.prisma, logger, jobs, ...config.web });
     closers.unshift(() => webChat.close());
 
     if (config.discord) logger.warn('DISCORD_TOKEN is set, but this version has no Discord adapter yet; ignoring it');

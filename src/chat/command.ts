@@ -2,8 +2,7 @@
 // Slack's, the web chat's help) and the handler every platform shares.
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { InversionStore } from '../store/inversions.ts';
-import type { Studio } from '../studio/studio.ts';
+import type { JobQueue } from '../jobs/index.ts';
 import type { IncomingMessage, Reply } from './messages.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { StoredImage } from './images.ts';
@@ -53,10 +52,8 @@ export interface CommandContext {
   commands: CommandRegistry;
   prisma: PrismaClient;
   logger: Logger;
-  /** The model and its one-at-a-time rule; absent where this process runs no model. */
-  studio?: Studio | undefined;
-  /** Per-user inversions, reused by the next edit of the same image. */
-  inversions?: InversionStore | undefined;
+  /** Where GPU work goes (workers in this or other processes take it); absent: none can be done. */
+  jobs?: JobQueue | undefined;
   reply(reply: Reply | string): Promise<SentReply>;
 }
 

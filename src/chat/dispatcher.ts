@@ -10,8 +10,7 @@ import { escapeMarkdown } from './markdown.ts';
 import type { Attachment, ButtonPress, IncomingMessage, Reply, ReplyChannel } from './messages.ts';
 import { recordParticipants, type Participants } from './participants.ts';
 import type { CommandRegistry } from './registry.ts';
-import type { InversionStore } from '../store/inversions.ts';
-import type { Studio } from '../studio/studio.ts';
+import type { JobQueue } from '../jobs/index.ts';
 
 export interface Dispatcher {
   handleMessage(message: IncomingMessage, channel: ReplyChannel): Promise<void>;
@@ -22,13 +21,12 @@ export interface DispatcherOptions {
   prisma: PrismaClient;
   logger: Logger;
   commands: CommandRegistry;
-  studio?: Studio | undefined;
-  inversions?: InversionStore | undefined;
+  jobs?: JobQueue | undefined;
 }
 
 const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
 
-export function createDispatcher({ prisma, logger, commands, studio, inversions }: DispatcherOptions): Dispatcher {
+export function createDispatcher({ prisma, logger, commands, jobs }: DispatcherOptions): Dispatcher {
   const replier = (channel: ReplyChannel) => async (reply: Reply | string): Promise<SentReply> => {
     const id = await channel.send(typeof reply === 'string' ? { text: reply } : reply);
     return { id, update: (next) => channel.edit(id, next) };
@@ -60,7 +58,7 @@ export function createDispatcher({ prisma, logger, commands, studio, inversions 
         await reply(`\`/${command.name}\`: ${parsed.problem}. Type \`/help ${command.name}\` for how to use it.`);
         return;
       }
-      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, studio, inversions, reply };
+      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, reply };
       try {
         log.info({ command: command.name, userId: participants.user.id }, 'running command');
         await command.run(context, parsed.args);
@@ -87,7 +85,7 @@ export function createDispatcher({ prisma, logger, commands, studio, inversions 
         await reply('That button no longer does anything.');
         return;
       }
-      const context: ButtonContext = { ...participants, replyId: press.replyId, commands, prisma, logger: log, studio, inversions, reply };
+      const context: ButtonContext = { ...participants, replyId: press.replyId, commands, prisma, logger: log, jobs, reply };
       try {
         await command.onButton(context, payload);
       } catch (error) {

@@ -30,8 +30,9 @@ export function progressReporter(sent: SentReply, intervalMs = PROGRESS_INTERVAL
   };
 }
 
-/** "▓▓▓░░░ 12/50" */
-export function progressBar(done: number, total: number, width = 12): string {
-  const filled = Math.round((done / Math.max(total, 1)) * width);
-  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${done}/${total}`;
+/** "▓▓▓░░░░░░░░░ 25%" */
+export function progressBar(fraction: number, width = 12): string {
+  const clamped = Math.min(1, Math.max(0, fraction));
+  const filled = Math.round(clamped * width);
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(clamped * 100)}%`;
 }

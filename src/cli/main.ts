@@ -4,6 +4,7 @@ import { registerEval } from './eval.ts';
 import { registerGenerate } from './generate.ts';
 import { registerInvert } from './invert.ts';
 import { registerEdit } from './edit.ts';
+import { registerWorker } from './worker.ts';
 import { registerModel } from './model.ts';
 import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
@@ -22,6 +23,7 @@ registerGenerate(program);
 registerEval(program);
 registerInvert(program);
 registerEdit(program);
+registerWorker(program);
 registerPlanned(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 

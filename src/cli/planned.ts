@@ -19,12 +19,6 @@ const PLANNED: Planned[] = [
     options: [],
     arrivesWith: 'the engine benchmarks (W1.2); meanwhile `npm run bench:engine`',
   },
-  {
-    name: 'worker',
-    description: 'run a GPU worker alone, taking jobs from the shared database',
-    options: [],
-    arrivesWith: 'the job queue (W1.9)',
-  },
 ];
 
 export function registerPlanned(program: Command): void {

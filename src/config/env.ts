@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { jobsConfigFromEnv, jobsEnvSchema, type JobsConfig } from '../jobs/config.ts';
 
 const optionalText = z
   .string()
@@ -45,6 +46,8 @@ export interface Config {
   embeddedPostgres: { port: number; systemUser: string };
   web: { host: string; port: number };
   modelDir: string | undefined;
+  /** The job queue: per-user limits, timeouts, retries, progress interval, maintenance schedule. */
+  jobs: JobsConfig;
   /** The per-user inversion store: bytes each user may keep, and how long an unused inversion lives. */
   inversions: { quotaBytesPerUser: number; ttlMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -80,6 +83,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (!env.RETOUCH_LLM_URL && (env.RETOUCH_LLM_MODEL || env.RETOUCH_LLM_KEY)) {
     problems.push('RETOUCH_LLM_MODEL / RETOUCH_LLM_KEY are set but RETOUCH_LLM_URL is not');
   }
+  const jobs = jobsEnvSchema.safeParse(environment);
+  if (!jobs.success) problems.push(...jobs.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -88,6 +93,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgres: { port: env.RETOUCH_PG_PORT, systemUser: env.RETOUCH_PG_SYSTEM_USER },
     web: { host: env.RETOUCH_HOST, port: env.RETOUCH_PORT },
     modelDir: env.RETOUCH_MODEL_DIR === undefined ? undefined : resolve(env.RETOUCH_MODEL_DIR),
+    jobs: jobsConfigFromEnv(environment),
     inversions: { quotaBytesPerUser: env.RETOUCH_INVERSION_QUOTA_MB * 1024 * 1024, ttlMs: env.RETOUCH_INVERSION_TTL_DAYS * 86_400_000 },
     logLevel: env.LOG_LEVEL,
     discord: env.DISCORD_TOKEN

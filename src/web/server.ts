@@ -15,8 +15,7 @@ import type { Attachment, IncomingMessage } from '../chat/messages.ts';
 import type { CommandRegistry } from '../chat/registry.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { InversionStore } from '../store/inversions.ts';
-import type { Studio } from '../studio/studio.ts';
+import type { JobQueue } from '../jobs/index.ts';
 import { LiveReplies, type EventSocket } from './live-replies.ts';
 import { localOnly } from './local-only.ts';
 
@@ -28,8 +27,7 @@ export interface WebChatOptions {
   port: number;
   /** Defaults to every command in commands/. */
   commands?: CommandRegistry;
-  studio?: Studio | undefined;
-  inversions?: InversionStore | undefined;
+  jobs?: JobQueue | undefined;
 }
 
 export interface WebChat {
@@ -71,8 +69,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     prisma,
     logger,
     commands: options.commands ?? createDefaultRegistry(),
-    studio: options.studio,
-    inversions: options.inversions,
+    jobs: options.jobs,
   });
   const live = new LiveReplies(log);
   const inFlight = new Set<Promise<void>>();

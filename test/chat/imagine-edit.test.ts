@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createDefaultRegistry } from '../../commands/index.ts';
 import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
-import { InversionStore } from '../../src/store/inversions.ts';
-import { Studio } from '../../src/studio/studio.ts';
+import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
+import { startStudioWorker, type StudioWorker } from '../../src/studio/worker.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+import { buttonPress, capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
 
 // The product's main path through the platform-neutral layer: /imagine draws with the shipped model,
 // /edit changes that result by plain English, the second edit of the same image reuses its stored
@@ -15,16 +15,19 @@ import { capturingLogger, message, recordingChannel, withImage } from './helpers
 describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
   let database: TestDatabase;
   let dispatcher: Dispatcher;
-  let studio: Studio;
+  let jobs: JobQueue;
+  let worker: StudioWorker;
   before(async () => {
     database = await startTestDatabase();
     const { logger } = capturingLogger();
-    studio = new Studio({ logger });
-    const inversions = new InversionStore(database.prisma, { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000, logger });
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), studio, inversions });
+    const config = { modelDir: undefined, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
+    jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
+    worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
+    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs });
   });
   after(async () => {
-    await studio?.close();
+    await worker?.stop();
+    await jobs?.close();
     await database?.destroy();
   });
 
@@ -60,6 +63,28 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     await dispatcher.handleMessage(withImage(Buffer.from(sourceRow.blob.data), 'star.png', '/edit make the star green steps:10'), again);
     const second = again.edits.at(-1)!.reply;
     assert.match(second.text, /inversion reused/, second.text);
+  });
+
+  it('cancels a running job from its button, and only for its owner', async () => {
+    const channel = recordingChannel();
+    const running = dispatcher.handleMessage(message('/imagine a small blue circle in the top left on sky steps:1000 seed:2'), channel);
+    let cancel: string | undefined;
+    for (let i = 0; i < 600 && !cancel; i++) {
+      cancel = channel.edits.flatMap((e) => e.reply.buttons ?? []).find((b) => b.id.startsWith('imagine:cancel:'))?.id;
+      if (!cancel || !channel.edits.some((e) => /%/.test(e.reply.text))) {
+        cancel = undefined;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    assert.ok(cancel, 'a cancel button appears while the job runs');
+    const stranger = recordingChannel();
+    await dispatcher.handleButton({ ...buttonPress(cancel!), user: { externalId: 'someone-else', displayName: 'Eve' } }, stranger);
+    assert.match(stranger.text(), /not yours/);
+    const owner = recordingChannel();
+    await dispatcher.handleButton(buttonPress(cancel!), owner);
+    assert.match(owner.text(), /Cancelling/);
+    await running;
+    assert.match(channel.edits.at(-1)!.reply.text, /Cancelled\./);
   });
 
   it('asks for a caption for an upload it knows nothing about, and refuses a method that is not available', async () => {

@@ -36,7 +36,7 @@ test('a bad flag is a usage error (exit 2) naming the flag', async () => {
 });
 
 test('a subcommand that has not arrived yet says so, in JSON with --json', async () => {
-  const { code, stdout } = await runRetouch(['worker', '--json']);
+  const { code, stdout } = await runRetouch(['bench', '--json']);
   assert.equal(code, 1);
   const parsed = JSON.parse(stdout) as { error: string };
   assert.match(parsed.error, /not available in this version/);

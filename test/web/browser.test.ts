@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { allCommands } from '../../commands/index.ts';
 import { defineCommand } from '../../src/chat/command.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
+import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
+import { startStudioWorker, type StudioWorker } from '../../src/studio/worker.ts';
 import { startWebChat, type WebChat } from '../../src/web/server.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { launchChromium } from '../support/browser.ts';
@@ -38,10 +40,17 @@ let database: TestDatabase;
 let chat: WebChat;
 let browser: Browser;
 let page: Page;
+let jobs: JobQueue;
+let worker: StudioWorker;
 
 before(async () => {
   database = await startTestDatabase();
+  const { logger } = capturingLogger();
+  const config = { modelDir: undefined, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
+  jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
+  worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
   chat = await startWebChat({
+    jobs,
     prisma: database.prisma,
     logger: capturingLogger().logger,
     host: '127.0.0.1',
@@ -58,6 +67,8 @@ before(async () => {
 after(async () => {
   // The chat closes first, while the tab's socket is still open: close() must not wait on it.
   await chat?.close();
+  await worker?.stop();
+  await jobs?.close();
   await browser?.close();
   await database?.destroy();
 });
@@ -111,4 +122,23 @@ test('a reply is updated in place, and its button reaches the command', async ()
 
   await result.getByRole('button', { name: 'Again' }).click();
   await page.locator('.message.bot', { hasText: 'Pressed again.' }).waitFor();
+});
+
+test('/imagine draws an image, and /edit shows it before and after', async () => {
+  await page.locator('#text').fill('/imagine a large flat red star in the center on grass steps:10 seed:3');
+  await page.locator('#text').press('Enter');
+  const drawn = page.locator('.message.bot', { hasText: 'seed 3' });
+  await drawn.waitFor({ timeout: 60_000 });
+  const width = await drawn.locator('img').evaluate(async (element) => {
+    const img = element as unknown as LoadedImage;
+    await img.decode();
+    return img.naturalWidth;
+  });
+  assert.equal(width, 128);
+
+  await page.locator('#text').fill('/edit make the star blue steps:10');
+  await page.locator('#text').press('Enter');
+  const edited = page.locator('.message.bot', { hasText: 'Before and after' });
+  await edited.waitFor({ timeout: 60_000 });
+  assert.equal(await edited.locator('img').count(), 2);
 });

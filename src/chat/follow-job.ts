@@ -1,0 +1,57 @@
+// A conversation's side of a queued job: submit it, say where it is in the queue, show its progress,
+// and take its outcome for delivery exactly once (another bot process may be following it too).
+import type { JobEvent, JobQueue, JobRecord, JsonValue, NewJob } from '../jobs/index.ts';
+
+export interface FollowHandlers {
+  /** The job exists (its id is what a cancel button names). */
+  onSubmitted?: (job: JobRecord) => void | Promise<void>;
+  onQueued?: (position: number | undefined) => void | Promise<void>;
+  onStarted?: () => void;
+  onProgress?: (fraction: number) => void;
+}
+
+export type FollowOutcome =
+  | { state: 'succeeded'; result: JsonValue; job: JobRecord }
+  | { state: 'failed'; error: string; job: JobRecord }
+  | { state: 'cancelled'; job: JobRecord }
+  /** Someone else delivered it (a retried message, another bot process). */
+  | { state: 'delivered-elsewhere'; job: JobRecord };
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const POLL_MS = 5_000;
+
+export async function submitAndFollow(queue: JobQueue, job: NewJob, handlers: FollowHandlers = {}): Promise<FollowOutcome> {
+  const { job: record } = await queue.submit(job);
+  await handlers.onSubmitted?.(record);
+  let settle: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (settle = resolve));
+  const unsubscribe = queue.subscribe(
+    (event: JobEvent) => {
+      if (event.type === 'started') handlers.onStarted?.();
+      else if (event.type === 'progress') handlers.onProgress?.(event.fraction);
+      else if (TERMINAL.has(event.type)) settle();
+    },
+    { jobId: record.id },
+  );
+  try {
+    const position = await queue.queuePosition(record.id);
+    await handlers.onQueued?.(position.state === 'queued' ? position.position : undefined);
+    // The job may have finished before we listened (or while the event connection was down).
+    const current = await queue.get(record.id);
+    if (!current || !TERMINAL.has(current.state)) {
+      // Events can be missed while the listening connection reconnects: look now and then.
+      const poll = setInterval(() => {
+        queue.get(record.id).then((job) => job && TERMINAL.has(job.state) && settle(), () => undefined);
+      }, POLL_MS);
+      await finished.finally(() => clearInterval(poll));
+    }
+  } finally {
+    unsubscribe();
+  }
+  const claimed = await queue.claimDelivery(record.id);
+  const final = claimed ?? (await queue.get(record.id)) ?? record;
+  if (!claimed) return { state: 'delivered-elsewhere', job: final };
+  if (final.state === 'succeeded') return { state: 'succeeded', result: final.result, job: final };
+  if (final.state === 'cancelled') return { state: 'cancelled', job: final };
+  return { state: 'failed', error: final.error ?? 'unknown error', job: final };
+}

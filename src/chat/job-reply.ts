@@ -1,0 +1,83 @@
+// What /imagine and /edit share: a reply that follows a queued job (queue position, progress bar,
+// a cancel button while it runs) and ends with the result or the reason there is none.
+import type { NewJob } from '../jobs/index.ts';
+import type { StudioResult } from '../studio/handlers.ts';
+import type { ButtonContext, CommandContext } from './command.ts';
+import { submitAndFollow } from './follow-job.ts';
+import { escapeMarkdown } from './markdown.ts';
+import type { Reply, ReplyButton } from './messages.ts';
+import { progressBar, progressReporter } from './progress.ts';
+
+export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
+
+/**
+ * Runs `job` and keeps one reply up to date. `heading` is shown above the status; `done` turns a
+ * result image into the final reply. Returns the result (undefined when there is none to show).
+ */
+export async function followInReply(
+  context: CommandContext,
+  job: Omit<NewJob, 'userId' | 'workspaceId' | 'idempotencyKey'>,
+  command: string,
+  heading: string,
+  done: (result: Extract<StudioResult, { kind: 'image' }>) => Reply,
+): Promise<void> {
+  const jobs = context.jobs;
+  if (!jobs) {
+    await context.reply(NO_QUEUE);
+    return;
+  }
+  const sent = await context.reply(`${heading}\n\nQueued…`);
+  const progress = progressReporter(sent);
+  let cancel: ReplyButton[] = [];
+  const outcome = await submitAndFollow(
+    jobs,
+    {
+      ...job,
+      userId: context.user.id,
+      workspaceId: context.workspace.id,
+      idempotencyKey: `${context.message.platform}:${context.message.id}`,
+    },
+    {
+      onSubmitted: (record) => {
+        cancel = [{ id: `${command}:cancel:${record.id}`, label: 'Cancel' }];
+      },
+      onQueued: (position) =>
+        progress.report({ text: `${heading}\n\n${position ? `Position ${position} in the queue.` : 'Starting…'}`, buttons: cancel }),
+      onStarted: () => progress.report({ text: `${heading}\n\n${progressBar(0)}`, buttons: cancel }),
+      onProgress: (fraction) => progress.report({ text: `${heading}\n\n${progressBar(fraction)}`, buttons: cancel }),
+    },
+  );
+  switch (outcome.state) {
+    case 'succeeded': {
+      const result = outcome.result as unknown as StudioResult;
+      if (result.kind === 'refused') {
+        await progress.finish({ text: `${heading}\n\nI can't do this: ${escapeMarkdown(result.reason)}.` });
+        return;
+      }
+      await progress.finish(done(result));
+      return;
+    }
+    case 'cancelled':
+      await progress.finish({ text: `${heading}\n\nCancelled.` });
+      return;
+    case 'failed':
+      context.logger.error({ jobId: outcome.job.id, error: outcome.error }, 'job failed');
+      await progress.finish({ text: `${heading}\n\nThat failed because of an error on my side; it has been logged. Please try again.` });
+      return;
+    case 'delivered-elsewhere':
+      return;
+  }
+}
+
+/** The cancel button's handler: only the job's owner may cancel it. */
+export async function cancelFromButton(context: ButtonContext, payload: string): Promise<boolean> {
+  const [action, jobId] = payload.split(':');
+  if (action !== 'cancel' || !jobId) return false;
+  if (!context.jobs) {
+    await context.reply(NO_QUEUE);
+    return true;
+  }
+  const cancelled = await context.jobs.cancel(jobId, { userId: context.user.id });
+  await context.reply(cancelled ? 'Cancelling…' : 'That job is not yours, or it has already finished.');
+  return true;
+}

@@ -1,0 +1,36 @@
+// A GPU worker: one loaded model (Studio), the per-user inversion store, and the job handlers,
+// taking /imagine and /edit jobs from the shared queue. `npm start` runs one beside the bot;
+// `retouch worker` runs one alone.
+import type { Config } from '../config/env.ts';
+import { startWorker, type Worker } from '../jobs/index.ts';
+import type { Logger } from '../log.ts';
+import type { PrismaClient } from '../store/database.ts';
+import { InversionStore } from '../store/inversions.ts';
+import { studioHandlers } from './handlers.ts';
+import { Studio } from './studio.ts';
+
+export interface StudioWorker {
+  worker: Worker;
+  inversions: InversionStore;
+  stop(): Promise<void>;
+}
+
+export async function startStudioWorker(options: {
+  url: string;
+  prisma: PrismaClient;
+  config: Pick<Config, 'modelDir' | 'inversions' | 'jobs'>;
+  logger: Logger;
+}): Promise<StudioWorker> {
+  const { prisma, config, logger } = options;
+  const studio = new Studio({ modelDir: config.modelDir, logger });
+  const inversions = new InversionStore(prisma, { ...config.inversions, logger });
+  const worker = await startWorker({ url: options.url, handlers: studioHandlers({ studio, prisma, inversions }), config: config.jobs, logger });
+  return {
+    worker,
+    inversions,
+    async stop() {
+      await worker.stop();
+      await studio.close();
+    },
+  };
+}
