@@ -5,8 +5,9 @@ import { createCommandRegistry, type CommandRegistry } from '../src/chat/registr
 import { editCommand } from './edit.ts';
 import { help } from './help.ts';
 import { imagine } from './imagine.ts';
+import { status } from './status.ts';
 
-export const allCommands: readonly Command[] = [imagine, editCommand, help];
+export const allCommands: readonly Command[] = [imagine, editCommand, status, help];
 
 export function createDefaultRegistry(): CommandRegistry {
   return createCommandRegistry(allCommands);

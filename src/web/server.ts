@@ -148,6 +148,12 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     return reply.code(202).send({ pressId: id });
   });
 
+  // Queue health for monitoring (the local chat listens on 127.0.0.1 unless configured otherwise).
+  app.get('/metrics', async (_request, reply) => {
+    if (!options.jobs) return reply.code(503).send({ error: 'No job queue.' });
+    return reply.header('cache-control', 'no-store').send(await options.jobs.health());
+  });
+
   app.get('/images/:id', async (request, reply) => {
     const id = z.object({ id: z.uuid() }).safeParse(request.params);
     const image = id.success ? await loadImage(prisma, id.data.id) : undefined;

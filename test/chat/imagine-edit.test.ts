@@ -87,6 +87,16 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     assert.match(channel.edits.at(-1)!.reply.text, /Cancelled\./);
   });
 
+  it('/status reports the queue: finished jobs and how long they took', async () => {
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message('/status'), channel);
+    const text = channel.text();
+    const done = Number(/last hour: (\d+) done/.exec(text)?.[1]);
+    assert.ok(done >= 3, text);
+    assert.match(text, /time running: median \d+\.\d s/);
+    assert.match(text, /1 cancelled/);
+  });
+
   it('asks for a caption for an upload it knows nothing about, and refuses a method that is not available', async () => {
     const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#223344' } }).png().toBuffer();
     const channel = recordingChannel();

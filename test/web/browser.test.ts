@@ -142,3 +142,11 @@ test('/imagine draws an image, and /edit shows it before and after', async () =>
   await edited.waitFor({ timeout: 60_000 });
   assert.equal(await edited.locator('img').count(), 2);
 });
+
+test('/metrics serves the queue health as JSON', async () => {
+  const response = await fetch(new URL('/metrics', chat.url));
+  assert.equal(response.status, 200);
+  const health = (await response.json()) as { finished: { succeeded: number }; depth: { running: number } };
+  assert.ok(health.finished.succeeded >= 2, JSON.stringify(health));
+  assert.equal(health.depth.running, 0);
+});
