@@ -3,8 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createDefaultRegistry } from '../../commands/index.ts';
 import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
-import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
-import { startStudioWorker, type StudioWorker } from '../../src/studio/worker.ts';
+import { startTestStudio, type TestStudio } from '../support/studio.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { buttonPress, capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
@@ -15,19 +14,15 @@ import { buttonPress, capturingLogger, message, recordingChannel, withImage } fr
 describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
   let database: TestDatabase;
   let dispatcher: Dispatcher;
-  let jobs: JobQueue;
-  let worker: StudioWorker;
+  let studio: TestStudio;
   before(async () => {
     database = await startTestDatabase();
     const { logger } = capturingLogger();
-    const config = { modelDir: undefined, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
-    jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
-    worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs });
+    studio = await startTestStudio(database, logger);
+    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
   });
   after(async () => {
-    await worker?.stop();
-    await jobs?.close();
+    await studio?.stop();
     await database?.destroy();
   });
 

@@ -6,12 +6,11 @@ import sharp from 'sharp';
 import { allCommands } from '../../commands/index.ts';
 import { defineCommand } from '../../src/chat/command.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
-import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
-import { startStudioWorker, type StudioWorker } from '../../src/studio/worker.ts';
 import { startWebChat, type WebChat } from '../../src/web/server.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startTestStudio, type TestStudio } from '../support/studio.ts';
 
 /** Stands in for the long-running commands to come: progress edits, then a result with a button. */
 const countdown = defineCommand({
@@ -40,17 +39,13 @@ let database: TestDatabase;
 let chat: WebChat;
 let browser: Browser;
 let page: Page;
-let jobs: JobQueue;
-let worker: StudioWorker;
+let studio: TestStudio;
 
 before(async () => {
   database = await startTestDatabase();
-  const { logger } = capturingLogger();
-  const config = { modelDir: undefined, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
-  jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
-  worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
+  studio = await startTestStudio(database, capturingLogger().logger);
   chat = await startWebChat({
-    jobs,
+    jobs: studio.jobs,
     prisma: database.prisma,
     logger: capturingLogger().logger,
     host: '127.0.0.1',
@@ -67,8 +62,7 @@ before(async () => {
 after(async () => {
   // The chat closes first, while the tab's socket is still open: close() must not wait on it.
   await chat?.close();
-  await worker?.stop();
-  await jobs?.close();
+  await studio?.stop();
   await browser?.close();
   await database?.destroy();
 });

@@ -1,0 +1,24 @@
+// A job queue and one studio worker on a test database, as `npm start` runs them, with short poll
+// and progress intervals so tests don't wait on timers.
+import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
+import type { Logger } from '../../src/log.ts';
+import { startStudioWorker } from '../../src/studio/worker.ts';
+import type { TestDatabase } from './database.ts';
+
+export interface TestStudio {
+  jobs: JobQueue;
+  stop(): Promise<void>;
+}
+
+export async function startTestStudio(database: TestDatabase, logger: Logger): Promise<TestStudio> {
+  const config = { modelDir: undefined, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
+  const jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
+  const worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
+  return {
+    jobs,
+    async stop() {
+      await worker.stop();
+      await jobs.close();
+    },
+  };
+}
