@@ -2,7 +2,7 @@ import * as E from '../../engine/index.ts';
 import { buildUNet } from '../../models/unet/unet.ts';
 import { DdimScheduler, guide, type Scheduler } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
-import { invertDdim } from './ddim.ts';
+import { invertDdimMethod } from './ddim.ts';
 import { checkInvertOptions, INVERSION_DEFAULTS, type InversionModel, type InvertOptions, type NullTextInversionResult } from './types.ts';
 
 export interface NullTextOptions extends InvertOptions {
@@ -138,14 +138,9 @@ export async function invertNullText(model: InversionModel, options: NullTextOpt
   const guidance = options.guidance ?? INVERSION_DEFAULTS.guidance;
   if (!Number.isInteger(innerSteps) || innerSteps < 0) throw new RangeError(`innerSteps must be a non-negative integer, got ${innerSteps}`);
   const started = performance.now();
-  const inversion = await invertDdim(model, {
-    latent: options.latent,
-    prompt: options.prompt,
-    steps: options.steps,
-    signal: options.signal,
-    onStep: (step, total) => options.onStep?.('ddim', step, total),
-  });
-  const ddimMs = performance.now() - started;
+  // The pivot: the plain DDIM inversion, whose trajectory each null-text step is fitted to.
+  const inversion = await invertDdimMethod(model, options);
+  const ddimMs = inversion.timings.totalMs;
 
   const scheduler = model.scheduler('ddim');
   if (!(scheduler instanceof DdimScheduler)) throw new Error('invert.null_text needs the DDIM scheduler');
@@ -155,8 +150,7 @@ export async function invertNullText(model: InversionModel, options: NullTextOpt
   const graph = options.graph ?? (await NullTextGraph.compile(model, scheduler));
   const compiledAt = performance.now();
   try {
-    const { cond } = inversion;
-    const uncond = await model.encodePrompt('');
+    const { cond, uncond } = inversion;
     const unet = await model.unet(1);
     const size = options.latent.length;
     const shape = [1, ...model.latentShape.slice(1)];
