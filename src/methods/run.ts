@@ -11,6 +11,7 @@ import { checkParams } from './params.ts';
 import { decodeCanvas } from './shared/canvas.ts';
 import { toEditMask, type MaskImage } from './shared/mask.ts';
 import { EditRequestError, type EditMethod, type EditOutput } from './types.ts';
+import { samplingProblem } from '../pipeline/sampling-checks.ts';
 
 export const EDIT_DEFAULTS = { steps: 50, guidance: 7.5, seed: 0 };
 
@@ -50,9 +51,8 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   const steps = request.steps ?? EDIT_DEFAULTS.steps;
   const guidance = request.guidance ?? EDIT_DEFAULTS.guidance;
   const seed = request.seed ?? EDIT_DEFAULTS.seed;
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new EditRequestError(`steps must be an integer from 1 to 1000, got ${steps}`);
-  if (!Number.isFinite(guidance) || guidance < 0 || guidance > 50) throw new EditRequestError(`guidance must be a number from 0 to 50, got ${guidance}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new EditRequestError(`seed must be a non-negative integer, got ${seed}`);
+  const problem = samplingProblem({ steps, guidance, seed });
+  if (problem) throw new EditRequestError(problem);
   const [, , latentHeight, latentWidth] = diffusion.latentShape;
   const size = { width: diffusion.width, height: diffusion.height };
 

@@ -3,6 +3,7 @@ import { tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from './diffusion.ts';
 import { sample, type StepProgress } from './sampler.ts';
 import type { SchedulerKind } from './schedulers/index.ts';
+import { samplingProblem } from './sampling-checks.ts';
 
 export interface TextToImageOptions {
   prompt: string;
@@ -37,9 +38,8 @@ export const TEXT_TO_IMAGE_DEFAULTS = { steps: 50, guidance: 7.5, scheduler: 'dd
 export async function textToImage(diffusion: Diffusion, options: TextToImageOptions): Promise<TextToImageResult> {
   const steps = options.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps;
   const guidance = options.guidance ?? TEXT_TO_IMAGE_DEFAULTS.guidance;
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new RangeError(`steps must be an integer from 1 to 1000, got ${steps}`);
-  if (!Number.isFinite(guidance) || guidance < 0 || guidance > 50) throw new RangeError(`guidance must be a number from 0 to 50, got ${guidance}`);
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
+  const problem = samplingProblem({ steps, guidance, seed: options.seed });
+  if (problem) throw new RangeError(problem);
   const guided = guidance !== 1;
 
   const t0 = performance.now();

@@ -1,6 +1,7 @@
 import { DdimScheduler, guide, NoiseSource } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
 import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type InversionModel, type InvertOptions } from './types.ts';
+import { samplingProblem } from '../sampling-checks.ts';
 
 export interface DdpmInvertOptions extends InvertOptions {
   /** Seed of the independent forward noises (default 0). */
@@ -26,7 +27,8 @@ export async function invertDdpm(model: InversionModel, options: DdpmInvertOptio
   const eta = options.eta ?? 1;
   const seed = options.seed ?? 0;
   if (!(eta > 0)) throw new RangeError(`invert.ddpm: eta must be > 0 (eta 0 is plain DDIM), got ${eta}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  const problem = samplingProblem({ seed });
+  if (problem) throw new RangeError(problem);
   const scheduler = model.scheduler('ddim', { eta });
   if (!(scheduler instanceof DdimScheduler)) throw new Error('invert.ddpm needs the DDIM scheduler');
   scheduler.setTimesteps(options.steps);

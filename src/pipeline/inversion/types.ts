@@ -4,6 +4,7 @@ import type { CompiledUNet } from '../../models/unet/model.ts';
 import type { Weights } from '../../models/weights.ts';
 import type { Scheduler, SchedulerKind } from '../schedulers/index.ts';
 import { repeatLatent } from '../batch.ts';
+import { samplingProblem } from '../sampling-checks.ts';
 
 /** The `invert.*` ids of METHODS.md. */
 export const INVERSION_METHODS = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'] as const;
@@ -110,11 +111,8 @@ export type InversionResult =
   | DdpmInversionResult;
 
 export function checkInvertOptions(model: InversionModel, options: InvertOptions): void {
-  const { steps, guidance } = options;
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new RangeError(`steps must be an integer from 1 to 1000, got ${steps}`);
-  if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 50)) {
-    throw new RangeError(`guidance must be a number from 0 to 50, got ${guidance}`);
-  }
+  const problem = samplingProblem({ steps: options.steps, guidance: options.guidance });
+  if (problem) throw new RangeError(problem);
   const size = model.latentShape.slice(1).reduce((a, b) => a * b, 1);
   if (options.latent.length !== size) throw new RangeError(`the latent has ${options.latent.length} values, the model takes ${size} ([${model.latentShape.slice(1).join(', ')}])`);
 }
