@@ -47,15 +47,12 @@ const guidanceScale = (value: string) => {
  * Reads a mask the way the image was read (same file size required; resized and cropped alike):
  * grey values, white = edit.
  */
-async function loadMask(file: string, imageFile: string | undefined, width: number, height: number): Promise<MaskImage> {
+async function loadMask(file: string, image: { width: number; height: number } | undefined, width: number, height: number): Promise<MaskImage> {
   const mask = await probeImage(file).catch((error: Error) => {
     throw new UsageError(error.message.replace('--image', '--mask'));
   });
-  if (imageFile) {
-    const image = await probeImage(imageFile);
-    if (image.width !== mask.width || image.height !== mask.height) {
-      throw new UsageError(`--mask ${file} is ${mask.width}×${mask.height} and the image ${image.width}×${image.height}; they must be the same size`);
-    }
+  if (image && (image.width !== mask.width || image.height !== mask.height)) {
+    throw new UsageError(`--mask ${file} is ${mask.width}×${mask.height} and the image ${image.width}×${image.height}; they must be the same size`);
   }
   const { data, info } = await sharp(file).removeAlpha().greyscale().resize(width, height, { fit: 'cover', position: 'centre', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new UsageError(`--mask ${file}: decoded to ${info.channels} channels, expected one`);
@@ -93,13 +90,13 @@ export function registerEdit(program: Command): void {
         const method = getMethod(options.method);
         const params = parseParamPairs(options.param);
         if (!options.image && !method.needs.generates) throw new UsageError(`${method.id} edits an image: give --image`);
-        if (options.image) await probeImage(options.image);
+        const imageSize = options.image ? await probeImage(options.image) : undefined;
         const started = performance.now();
         const model = openStableDiffusion(resolveModelPath(options.model));
         const diffusion = new Diffusion(model, { hooks: method.needs.hooks === true });
         try {
           const loaded = options.image ? await loadImageForModel(options.image, diffusion.width, diffusion.height) : undefined;
-          const mask = options.mask ? await loadMask(options.mask, options.image, diffusion.width, diffusion.height) : undefined;
+          const mask = options.mask ? await loadMask(options.mask, imageSize, diffusion.width, diffusion.height) : undefined;
           const progress = options.quiet || json ? undefined : ({ step, total }: { step: number; total: number }) => {
             process.stderr.write(`\r${method.id} step ${step}/${total}   `);
             if (step === total) process.stderr.write('\n');

@@ -89,7 +89,8 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
   const notes: string[] = [];
   const result = await studio.exclusive(async ({ diffusion: compiled }) => {
     let caption = plan.source.caption ?? '';
-    const first = await toModelSize(loaded.image, compiled({ hooks: false }).width, compiled({ hooks: false }).height);
+    const { width, height } = compiled({ hooks: false });
+    const first = await toModelSize(loaded.image, width, height);
     if (first.note) notes.push(first.note);
     let image = first.image;
     for (const [index, step] of plan.steps.entries()) {

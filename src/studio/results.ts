@@ -1,11 +1,10 @@
 // Results of GPU work as the product keeps them: the PNG as a stored Image of its requester, and an
 // Edit row holding the plan that made it and its parent, so every result knows where it came from.
-import sharp from 'sharp';
 import { storeImage } from '../chat/images.ts';
 import type { EditPlan } from '../plan/index.ts';
 import { PLAN_VERSION } from '../plan/index.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { RgbImage } from '../world/image.ts';
+import { fromImageFile, toPng, type RgbImage } from '../world/image.ts';
 
 export interface Owner {
   userId: string;
@@ -23,11 +22,7 @@ export async function saveResult(
   owner: Owner,
   record: { plan: EditPlan; methods: string[]; sourceImageId?: string; parentEditId?: string },
 ): Promise<SavedResult> {
-  const png = await sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .png()
-    .toBuffer();
+  const png = await toPng(image);
   const stored = await storeImage(prisma, { png, width: image.width, height: image.height, sourceFormat: 'PNG' }, owner);
   const edit = await prisma.edit.create({
     data: {
@@ -56,6 +51,5 @@ export async function loadRgb(prisma: PrismaClient, imageId: string): Promise<{ 
   const row = await prisma.image.findUnique({ where: { id: imageId }, select: { blob: { select: { data: true } } } });
   if (!row) return undefined;
   const png = Buffer.from(row.blob.data);
-  const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { image: { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, png };
+  return { image: await fromImageFile(png), png };
 }

@@ -17,27 +17,19 @@ export class Studio {
   /** Compiled networks without and with the hook points (the hooks cost a little per step). */
   private readonly compiled = new Map<boolean, Diffusion>();
   private tail: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
 
   constructor(
     private readonly options: { modelDir?: string; logger: Logger },
   ) {}
 
-  /** Runs `work` after everything submitted before it; `waiting` counts the runs queued behind. */
+  /** Runs `work` after everything submitted before it has finished. */
   exclusive<T>(work: (models: StudioModels) => Promise<T>): Promise<T> {
-    this.waiting += 1;
     const run = this.tail.then(async () => {
-      this.waiting -= 1;
       const model = this.open();
       return work({ model, diffusion: (options) => this.diffusion(model, options.hooks) });
     });
     this.tail = run.catch(() => undefined);
     return run;
-  }
-
-  /** Runs queued ahead of a new one. */
-  get queued(): number {
-    return this.waiting;
   }
 
   private open(): StableDiffusionModel {
