@@ -13,8 +13,8 @@
 import { z } from 'zod';
 import { NoiseSource } from '../pipeline/schedulers/index.ts';
 import { blendLatents } from './shared/mask.ts';
-import { auxiliaryNoise, binarize, latentMaskOf, maskArea, noisedTo, predictNoise, targetGuidance, throwIfCancelled } from './shared/noise-and-mask.ts';
-import { defineMethod, EditRequestError } from './types.ts';
+import { auxiliaryNoise, binaryLatentMask, noisedTo, predictNoise, targetGuidance, throwIfCancelled } from './shared/noise-and-mask.ts';
+import { defineMethod } from './types.ts';
 
 export const blended = defineMethod({
   id: 'blended',
@@ -28,9 +28,7 @@ export const blended = defineMethod({
   needs: { mask: 'required' },
   async run(input, params) {
     const { diffusion } = input;
-    const mask = binarize(latentMaskOf(input, 'blended').latent, params.maskThreshold);
-    const area = maskArea(mask);
-    if (area === 0) throw new EditRequestError(`blended: the mask covers no latent cell to at least ${params.maskThreshold} (lower maskThreshold or enlarge the mask)`);
+    const { mask, area } = binaryLatentMask(input, 'blended', params.maskThreshold);
     const g = await targetGuidance(input);
     const scheduler = diffusion.scheduler('ddim');
     scheduler.setTimesteps(input.steps);

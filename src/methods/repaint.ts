@@ -10,8 +10,8 @@
 import { z } from 'zod';
 import { NoiseSource } from '../pipeline/schedulers/index.ts';
 import { blendLatents } from './shared/mask.ts';
-import { auxiliaryNoise, binarize, latentMaskOf, maskArea, noisedTo, predictNoise, renoise, targetGuidance, throwIfCancelled } from './shared/noise-and-mask.ts';
-import { defineMethod, EditRequestError } from './types.ts';
+import { auxiliaryNoise, binaryLatentMask, noisedTo, predictNoise, renoise, targetGuidance, throwIfCancelled } from './shared/noise-and-mask.ts';
+import { defineMethod } from './types.ts';
 
 export const repaint = defineMethod({
   id: 'repaint',
@@ -37,9 +37,7 @@ export const repaint = defineMethod({
   needs: { mask: 'required' },
   async run(input, params) {
     const { diffusion } = input;
-    const mask = binarize(latentMaskOf(input, 'repaint').latent, params.maskThreshold);
-    const area = maskArea(mask);
-    if (area === 0) throw new EditRequestError(`repaint: the mask covers no latent cell to at least ${params.maskThreshold} (lower maskThreshold or enlarge the mask)`);
+    const { mask, area } = binaryLatentMask(input, 'repaint', params.maskThreshold);
     const g = await targetGuidance(input);
     const scheduler = diffusion.scheduler('ddim');
     scheduler.setTimesteps(input.steps);

@@ -104,6 +104,14 @@ export function binarize(mask: Float32Array, threshold: number): Float32Array {
   return Float32Array.from(mask, (v) => (v >= threshold ? 1 : 0));
 }
 
+/** The request's mask at latent resolution, made binary at `threshold`; refused when it selects no cell. */
+export function binaryLatentMask(input: EditInput, method: string, threshold: number): { mask: Float32Array; area: number } {
+  const mask = binarize(latentMaskOf(input, method).latent, threshold);
+  const area = maskArea(mask);
+  if (area === 0) throw new EditRequestError(`${method}: the mask covers no latent cell to at least ${threshold} (lower maskThreshold or enlarge the mask)`);
+  return { mask, area };
+}
+
 /** Fraction of a mask's cells that are set (a soft mask counts its mean). */
 export function maskArea(mask: Float32Array): number {
   let sum = 0;
