@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { HostTensor } from '../engine/index.ts';
 import type { InversionMethod } from '../pipeline/inversion/index.ts';
 import { inversionSampling } from '../pipeline/inversion/index.ts';
-import { sampleBranches, type Branch } from '../pipeline/sampler.ts';
+import { sampleBranches } from '../pipeline/sampler.ts';
 import type { Scheduler } from '../pipeline/schedulers/index.ts';
 import { defineMethod, EditRequestError, type EditInput } from './types.ts';
 
@@ -51,13 +51,13 @@ async function switchPrompts(input: EditInput, layoutPrompt: string, switchAt: n
   const targetCond = await diffusion.encodePrompt(input.target.prompt);
   const negative = input.target.negativePrompt !== undefined ? await diffusion.encodePrompt(input.target.negativePrompt) : undefined;
 
-  // Where sampling starts, and the per-step nulls / correction of the inversion (if any).
+  // Where sampling starts, and the per-step nulls / noises of the inversion (if any).
   let start: Float32Array | undefined;
+  let fromStep = 0;
   let scheduler: Scheduler;
   let uncond: HostTensor | undefined;
   let uncondAt: ((step: number) => HostTensor | undefined) | undefined;
   let noiseAt: ((step: number) => Float32Array | undefined) | undefined;
-  let trajectory: readonly Float32Array[] | undefined;
   if (input.inversion) {
     if (input.inversion.steps !== steps) throw new EditRequestError(`the inversion has ${input.inversion.steps} steps and the edit asks for ${steps}; invert again with ${steps} steps`);
     const plan = inversionSampling(diffusion, input.inversion, { guidance: input.guidance });
@@ -66,59 +66,43 @@ async function switchPrompts(input: EditInput, layoutPrompt: string, switchAt: n
     uncond = plan.uncond;
     uncondAt = plan.uncondAt;
     noiseAt = plan.noiseAt;
-    if (plan.correction) trajectory = plan.correction.trajectory;
+    // Direct Inversion corrects the source phase onto the inversion after every step, so after k
+    // steps it is exactly x*_{t_k}: start there instead of running those steps.
+    if (plan.correction && k > 0) {
+      start = plan.correction.trajectory[steps - k] as Float32Array;
+      fromStep = k;
+    }
   } else {
     scheduler = diffusion.scheduler('ddim');
   }
   const empty = guided ? await diffusion.encodePrompt('') : undefined;
-  const uncondFor = (phaseNegative: HostTensor | undefined) => (guided ? (phaseNegative ?? uncond ?? empty) : undefined);
 
-  const phase = async (from: number, to: number, cond: HostTensor, startLatent: Float32Array | undefined, phaseNegative: HostTensor | undefined): Promise<Float32Array> => {
-    const branch: Branch = {
-      cond,
-      uncond: uncondFor(phaseNegative),
-      uncondAt: phaseNegative || !uncondAt ? undefined : (step) => uncondAt(from + step),
-      start: startLatent,
-    };
-    const { latents } = await sampleBranches({
-      unet,
-      scheduler: scheduleSlice(scheduler, steps, from, to),
-      steps,
-      guidance: input.guidance,
-      seed: input.seed,
-      branches: [branch],
-      noiseAt: noiseAt ? (step) => noiseAt(from + step) : undefined,
-      onStep: input.onStep ? (p) => input.onStep?.({ ...p, step: from + p.step, total: steps }) : undefined,
-      signal: input.signal,
-    });
-    return latents[0] as Float32Array;
-  };
-
-  // Phase 1: the layout prompt for steps [0, k). With Direct Inversion the source branch is
-  // corrected onto the inversion after every step, so after k steps it is exactly x*_{t_k}: no need
-  // to run it. The source phase keeps the source's null (the image's own sampling path).
-  let latent: Float32Array | undefined = start;
-  if (k > 0) {
-    if (trajectory) latent = trajectory[steps - k] as Float32Array;
-    else latent = await phase(0, k, layoutCond, start, undefined);
-  }
-  // Phase 2: the target prompt (and its negative prompt) for the rest.
-  if (k < steps) latent = await phase(k, steps, targetCond, latent, negative);
+  // The layout prompt (with the source's null: the image's own sampling path) for steps [0, k),
+  // then the target prompt and its negative prompt.
+  const { latents } = await sampleBranches({
+    unet,
+    scheduler,
+    steps,
+    guidance: input.guidance,
+    seed: input.seed,
+    fromStep,
+    branches: [
+      {
+        cond: targetCond,
+        condAt: (step) => (step < k ? layoutCond : targetCond),
+        uncond: guided ? (uncond ?? empty) : undefined,
+        uncondAt: (step) => (step >= k && negative ? negative : uncondAt?.(step)),
+        start,
+      },
+    ],
+    noiseAt,
+    onStep: input.onStep,
+    signal: input.signal,
+  });
+  const latent = latents[0];
   return {
     latent: latent as Float32Array,
     metrics: { switchStep: k },
     notes: [`sampled ${k} of ${steps} steps with '${layoutPrompt}', then '${input.target.prompt}'`],
   };
-}
-
-/**
- * The scheduler restricted to steps [from, to) of a `total`-step schedule: `setTimesteps` sets the
- * full schedule (so DDIM's step size stays ⌊T/total⌋) and `timesteps` lists the slice. Stateless
- * schedulers (DDIM, the inversions' sampler) step exactly as in an unbroken run.
- */
-export function scheduleSlice(scheduler: Scheduler, total: number, from: number, to: number): Scheduler {
-  const slice = Object.create(scheduler) as Scheduler;
-  Object.defineProperty(slice, 'setTimesteps', { value: () => scheduler.setTimesteps(total) });
-  Object.defineProperty(slice, 'timesteps', { get: () => scheduler.timesteps.slice(from, to) });
-  return slice;
 }

@@ -58,6 +58,8 @@ export class SamplingCancelled extends Error {
 export interface Branch {
   /** Text embeddings [1, tokens, width] of this branch's prompt. */
   cond: HostTensor;
+  /** Per-step prompt embeddings (a prompt switched part-way); override `cond` where given. */
+  condAt?: (step: number) => HostTensor | undefined;
   /** Its negative-prompt (or empty-prompt) embeddings; needed when guidance != 1. */
   uncond?: HostTensor;
   /** Per-step unconditional embeddings (null-text inversion's ∅_t); override `uncond` where given. */
@@ -81,6 +83,11 @@ export interface SampleBranchesOptions {
   seed: number;
   /** img2img strength in [0, 1]; every branch then needs `init`. */
   strength?: number;
+  /**
+   * Skip the schedule's steps before this one: every branch's `start` is its latent at that point
+   * (e.g. a point of an inversion's trajectory). Step indices stay those of the whole schedule.
+   */
+  fromStep?: number;
   /** Per-step noise for stochastic steps, all branches concatenated; else drawn from the seed. */
   noiseAt?: (step: number) => Float32Array | undefined;
   /** Replaces the latent (all branches concatenated) after each step. */
@@ -138,6 +145,12 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
       if (latent && latent.length !== size) throw new Error(`sample: branch ${b}'s ${what} latent has ${latent.length} values, the UNet takes ${size}`);
     }
   }
+  const fromStep = options.fromStep ?? 0;
+  if (fromStep !== 0) {
+    if (options.strength !== undefined) throw new Error('sample: fromStep and img2img strength exclude each other');
+    if (!Number.isInteger(fromStep) || fromStep < 0 || fromStep > steps) throw new Error(`sample: fromStep must be an integer from 0 to ${steps}, got ${fromStep}`);
+    if (branches.some((b) => !b.start)) throw new Error('sample: fromStep needs the start latent of every branch');
+  }
   const noise = new NoiseSource(options.seed);
 
   let latent: Float32Array;
@@ -163,10 +176,11 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
   }
 
   const contexts = (step: number): HostTensor[] => {
-    const conds = branches.map((b) => b.cond);
+    const conds = branches.map((b) => b.condAt?.(step) ?? b.cond);
     return guided ? [...branches.map((b) => b.uncondAt?.(step) ?? (b.uncond as HostTensor)), ...conds] : conds;
   };
   for (const [index, t] of timesteps.entries()) {
+    if (index < fromStep) continue;
     if (options.signal?.aborted) throw new SamplingCancelled(`cancelled after ${index} of ${timesteps.length} steps`);
     const input = scheduler.scaleModelInput(latent, t);
     const { sample: out, captures } = await unet.step(
