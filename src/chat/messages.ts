@@ -12,13 +12,40 @@ export interface Attachment {
   data: Buffer;
 }
 
+/** Who sent a message or pressed a button, as the platform knows them. */
+export interface Sender {
+  externalId: string;
+  displayName: string;
+  /**
+   * The platform says this person may moderate here (Discord: Manage Messages in the channel;
+   * Slack: a workspace admin or owner). Admin actions such as deleting someone else's result check it.
+   */
+  isAdmin?: boolean | undefined;
+}
+
+/** The message a reply answers, as far as the adapter could find it. */
+export interface ReferencedMessage {
+  /** The platform's id of that message: for the bot's own replies, the id ReplyChannel.send returned. */
+  messageId: string;
+  /**
+   * Images on that message which the adapter downloaded (an upload the bot never stored, e.g. one
+   * posted before the bot joined). The dispatcher first looks for images it recorded for messageId.
+   */
+  attachments: Attachment[];
+  /** The platform says that message no longer exists (deleted). */
+  missing?: boolean | undefined;
+}
+
 export interface IncomingMessage {
   /** The platform's id for this message, unique within the platform. */
   id: string;
   platform: Platform;
   /** The Discord guild, Slack team, or the local chat. */
   workspace: { externalId: string; name: string };
-  user: { externalId: string; displayName: string };
+  /** The Discord channel or Slack conversation; settings can limit the channels the bot listens in. */
+  channelId?: string | undefined;
+  user: Sender;
+  /** Without the bot's mention, when the message @-mentioned it. */
   text: string;
   /**
    * Set by platforms whose slash commands arrive already split into a name and options (Discord,
@@ -26,8 +53,11 @@ export interface IncomingMessage {
    */
   command?: { name: string; options: Record<string, string | number | boolean> } | undefined;
   attachments: Attachment[];
-  /** The message this one answers, when the user replied to one. */
-  replyToMessageId?: string | undefined;
+  /**
+   * The message this one answers: a reply (Discord, local chat) or the thread's parent (Slack). A
+   * message with a reference and plain text (no command) is an edit instruction for its image.
+   */
+  replyTo?: ReferencedMessage | undefined;
 }
 
 /** A click on a button of an earlier reply. */
@@ -35,7 +65,8 @@ export interface ButtonPress {
   id: string;
   platform: Platform;
   workspace: { externalId: string; name: string };
-  user: { externalId: string; displayName: string };
+  channelId?: string | undefined;
+  user: Sender;
   /** The button's id as the reply declared it: `<command>:<payload>`. */
   buttonId: string;
   /** The reply that carried the button. */
@@ -59,6 +90,12 @@ export interface Reply {
   text: string;
   images?: ReplyImage[];
   buttons?: ReplyButton[];
+  /**
+   * Only the person who asked should see it (errors, refusals, confirmations). Discord sends it
+   * ephemeral, Slack as chat.postEphemeral; the web chat has one person and shows it normally.
+   * Only meaningful on send: an ephemeral reply can't later become public or the reverse.
+   */
+  ephemeral?: boolean;
 }
 
 /**
@@ -67,7 +104,11 @@ export interface Reply {
  * and then chat.update.
  */
 export interface ReplyChannel {
-  /** Sends a new reply and returns its id, for later updates. */
+  /**
+   * Sends a new reply and returns its id, for later updates. The id is the platform's id of the
+   * message that shows it (Discord message id, Slack ts, web reply id), so that when someone later
+   * replies to that message, IncomingMessage.replyTo.messageId names the same id.
+   */
   send(reply: Reply): Promise<string>;
   /** Replaces an earlier reply's content (progress, then the final result). */
   edit(replyId: string, reply: Reply): Promise<void>;

@@ -114,6 +114,7 @@ test('every model round-trips through the Prisma client', async () => {
     },
   });
   const vote = await p.vote.create({ data: { entryId: entry.id, userId: user.id, value: 1 } });
+  const shown = await p.messageImage.create({ data: { platform: 'discord', messageId: '1234567890', position: 1, imageId: image.id } });
 
   assert.deepEqual(await p.workspace.findUniqueOrThrow({ where: { id: workspace.id } }), workspace);
   assert.deepEqual(await p.user.findUniqueOrThrow({ where: { id: user.id } }), user);
@@ -132,6 +133,12 @@ test('every model round-trips through the Prisma client', async () => {
     await p.vote.findUniqueOrThrow({ where: { entryId_userId: { entryId: entry.id, userId: user.id } } }),
     vote,
   );
+  assert.deepEqual(
+    await p.messageImage.findUniqueOrThrow({
+      where: { platform_messageId_position: { platform: 'discord', messageId: '1234567890', position: 1 } },
+    }),
+    shown,
+  );
 
   // The constraints the schema promises hold in the database.
   await assert.rejects(p.job.create({ data: { kind: 'edit', userId: user.id, idempotencyKey: 'k-1', payload: {} } }));
@@ -143,6 +150,7 @@ test('every model round-trips through the Prisma client', async () => {
   assert.equal(await p.image.count(), 0);
   assert.equal(await p.inversion.count(), 0);
   assert.equal(await p.galleryEntry.count(), 0);
+  assert.equal(await p.messageImage.count(), 0);
 });
 
 test('a migration edited after it was applied is refused, naming it', async () => {
