@@ -30,6 +30,7 @@ export const editCommand = defineCommand({
     seed: { type: 'integer', description: 'Random seed' },
     steps: { type: 'integer', description: 'Sampling steps (default 50)' },
   },
+  image: { description: 'The image to edit (default: your latest)' },
   examples: [
     { usage: '/edit make the star blue', description: 'change one attribute of your latest image' },
     { usage: '/edit move the circle to the top left', description: 'move an object' },

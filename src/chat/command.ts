@@ -72,6 +72,12 @@ export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitio
    * no option (`/help imagine`) goes to the first option.
    */
   options: O;
+  /**
+   * The command works on an image the user may attach (Discord registers an optional attachment
+   * option named `image`; Slack and the web chat take a file sent with the command). The handler
+   * finds it in `context.images`.
+   */
+  image?: { description: string; required?: boolean };
   examples: UsageExample[];
   run(context: CommandContext, args: ArgumentsOf<O>): Promise<void>;
   /** Handles presses of the buttons this command put on its replies (`<name>:<payload>`). */
