@@ -11,17 +11,23 @@
 // are the decoder layers at SD's 32² and 64² resolutions, i.e. at least half the latent's side (the
 // shipped model: its four 8×8 and 16×16 decoder layers, 6…9 of 10).
 //
-// Mask guidance: the paper restricts each target query to the source's foreground (or background)
-// keys, from masks thresholded from cross-attention maps. The UNet's self-attention hooks mix whole
-// batch elements (no per-key masking), so with a mask this implementation keeps the mutual attention
-// and confines the edit to the mask instead: every step, outside the mask the target takes the
-// source branch's latent (the background stays the source's, foreground content comes from the
-// source's keys/values). A per-key self-attention bias hook would make it the paper's variant.
+// Mask guidance (the paper's MasaCtrl with masks; official MutualSelfAttentionControlMask and
+// …MaskAuto): target queries inside the object attend only to the source's object keys, the others
+// only to its background keys, so the object's content and the background's stay apart. The masks
+// are the request's mask (the same region in both images, e.g. a pose change in place), or, given
+// `word`, read every step from the previous step's cross-attention maps of that word in each
+// prompt (SD's 16×16 maps, max-normalised, thresholded at 0.1 as the official MaskAuto), so the
+// target's mask follows where its prompt puts the object.
 import { z } from 'zod';
+import type { HostTensor } from '../engine/index.ts';
+import { averageCrossAttention, crossAttentionCaptures } from '../models/unet/controls.ts';
+import type { AttentionSite, UNetLayout } from '../models/unet/hooks.ts';
 import { mapSide } from './shared/layers.ts';
-import { elementsOf, sampleWithSource } from './shared/feature-control.ts';
-import { blendLatents } from './shared/mask.ts';
+import { elementsOf, maskAtSite, resampleMask, sampleWithSource, wordTokens } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';
+
+/** SD's cross-attention maps the official MaskAuto reads the object masks from: 16×16. */
+const SD_MASK_SIDE = 16;
 
 /** The official schedule's length, against which `startStep` is given. */
 const PAPER_STEPS = 50;
@@ -34,8 +40,14 @@ export const masactrl = defineMethod({
     startStep: z.number().int().min(0).max(PAPER_STEPS).default(4),
     /** First controlled layer, of SD's 16 (official `start_layer` 10: the decoder's 32² and 64² layers). */
     startLayer: z.number().int().min(0).max(16).default(10),
-    /** With the request's mask: keep the source outside it every step (see the header). */
+    /** With the request's mask: restrict keys by region (see the header). */
     useMask: z.boolean().default(true),
+    /** The object's word in the source prompt: masks from its cross-attention maps (MaskAuto). */
+    word: z.string().trim().min(1).max(60).optional(),
+    /** The object's word in the target prompt (default: `word`). */
+    targetWord: z.string().trim().min(1).max(60).optional(),
+    /** Threshold on the max-normalised maps (official MaskAuto thres 0.1). */
+    threshold: z.number().gt(0).lt(1).default(0.1),
   }),
   needs: { inversion: ['invert.direct', 'invert.ddim', 'invert.null_text', 'invert.negative_prompt'], hooks: true, mask: 'optional' },
   async run(input, params) {
@@ -55,15 +67,20 @@ export const masactrl = defineMethod({
     const layers = { place: 'up' as const, minTokens };
     const mask = params.useMask ? input.mask : undefined;
     if (mask && mask.latent.length !== latentHeight * latentWidth) throw new EditRequestError(`the mask is ${mask.latentWidth}×${mask.latentHeight} at latent size, the latent ${latentWidth}×${latentHeight}`);
-    const size = input.source.latent.length;
-    const afterStep = mask
-      ? (_step: number, latent: Float32Array) => {
-          const out = latent.slice();
-          out.set(blendLatents(latent.subarray(size, 2 * size), latent.subarray(0, size), mask.latent), size);
-          return out;
-        }
-      : undefined;
+    const auto = params.word === undefined && params.targetWord === undefined
+      ? undefined
+      : {
+          source: wordTokens(diffusion, input.source.prompt, params.word ?? params.targetWord!),
+          target: wordTokens(diffusion, input.target.prompt, params.targetWord ?? params.word!),
+          height: mapSide(latentHeight, SD_MASK_SIDE),
+          width: mapSide(latentWidth, SD_MASK_SIDE),
+        };
+    // The object's region in each image at latent resolution: fixed (request mask) or the last step's maps.
+    let regions: { source: Float32Array; target: Float32Array } | undefined = mask && !auto ? { source: mask.latent, target: mask.latent } : undefined;
+    const regionAt = (region: Float32Array, site: AttentionSite) => maskAtSite(region, latentWidth, latentHeight, site);
+    let layout: UNetLayout | undefined;
     let controlled = 0;
+    let restricted = 0;
     const latents = await sampleWithSource(
       input,
       [cond],
@@ -71,15 +88,56 @@ export const masactrl = defineMethod({
         if (step < start) return false;
         if (step === start) controlled = controls.selfAttention(layers).length;
         targets.forEach((to, i) => controls.attendTo({ layers, from: sources[i] as number, to }));
+        if (regions) {
+          const { source, target } = regions;
+          for (const element of targets) controls.restrictKeys({ layers, element, queriesInside: (site) => regionAt(target, site), keysInside: (site) => regionAt(source, site) });
+          restricted++;
+        }
         return true;
       },
-      { afterStep },
+      {
+        unet: mask || auto ? { keyRegions: true } : undefined,
+        captures: auto && ((unet) => {
+          layout = unet.layout;
+          return crossAttentionCaptures(unet.layout, auto.height, auto.width);
+        }),
+        onCaptures: auto && ((_step, captures) => {
+          const maps = averageCrossAttention(captures, layout!, { height: auto.height, width: auto.width, place: ['down', 'up'] });
+          regions = {
+            source: objectRegion(maps, sources.at(-1) as number, auto.source, auto, latentWidth, latentHeight, params.threshold),
+            target: objectRegion(maps, targets.at(-1) as number, auto.target, auto, latentWidth, latentHeight, params.threshold),
+          };
+        }),
+      },
     );
     return {
       latent: latents[1] as Float32Array,
       extraLatents: { source: latents[0] as Float32Array },
-      metrics: { startStep: start, controlledLayers: controlled },
-      mask: mask?.latent,
+      metrics: { startStep: start, controlledLayers: controlled, restrictedSteps: restricted },
+      mask: regions?.target,
     };
   },
 });
+
+/**
+ * Where a word's tokens attend in one batch element, as a binary mask at latent resolution: the
+ * summed maps of its tokens, max-normalised, above `threshold` (official MaskAuto).
+ */
+function objectRegion(
+  maps: HostTensor,
+  element: number,
+  tokens: readonly number[],
+  grid: { height: number; width: number },
+  latentWidth: number,
+  latentHeight: number,
+  threshold: number,
+): Float32Array {
+  const [, pixels, keys] = maps.shape as [number, number, number];
+  const data = maps.data as Float32Array;
+  const map = new Float32Array(pixels);
+  for (let p = 0; p < pixels; p++) for (const t of tokens) map[p] = (map[p] as number) + (data[(element * pixels + p) * keys + t] as number);
+  let max = 0;
+  for (const v of map) max = Math.max(max, v);
+  const binary = map.map((v) => (max > 0 && v / max > threshold ? 1 : 0));
+  return resampleMask(binary, grid.width, grid.height, latentWidth, latentHeight).map((v) => (v > 0.5 ? 1 : 0));
+}

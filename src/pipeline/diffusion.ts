@@ -16,6 +16,14 @@ export interface DiffusionOptions {
   compile?: E.CompileOptions;
 }
 
+/** What a method may need compiled into a hooked UNet beyond the usual controls (each a separate graph). */
+export interface UNetVariant {
+  /** Capture head-averaged self-attention maps of layers with at most this many tokens. */
+  selfMapTokens?: number;
+  /** Self-attention key restriction by query region (MasaCtrl's mask guidance). */
+  keyRegions?: boolean;
+}
+
 /**
  * One model's networks compiled for one image size: the text encoder, UNets (batch 1 for a single
  * branch, batch 2 for [unconditional, conditional]), the VAE encoder and decoder. Each part is
@@ -27,7 +35,7 @@ export class Diffusion {
   readonly latentShape: readonly [number, number, number, number];
   readonly schedulerConfig: SchedulerConfig;
   private readonly programs = new Map<string, Promise<E.Program>>();
-  private readonly unets = new Map<number, Promise<CompiledUNet>>();
+  private readonly unets = new Map<string, Promise<CompiledUNet>>();
   private readonly prompts = new Map<string, Promise<E.HostTensor>>();
 
   constructor(
@@ -82,15 +90,18 @@ export class Diffusion {
     return out.embeds as E.HostTensor;
   }
 
-  /** The UNet for `batch` branches at this size. */
-  unet(batch: number): Promise<CompiledUNet> {
-    let cached = this.unets.get(batch);
+  /** The UNet for `batch` branches at this size; a variant needs hooks on. */
+  unet(batch: number, variant: UNetVariant = {}): Promise<CompiledUNet> {
+    const hooks = this.options.hooks ?? false;
+    if (!hooks && (variant.selfMapTokens || variant.keyRegions)) throw new Error('a UNet variant needs a Diffusion built with hooks');
+    const key = `${batch}:${variant.selfMapTokens ?? 0}:${variant.keyRegions ? 'regions' : ''}`;
+    let cached = this.unets.get(key);
     if (!cached) {
       const [, , height, width] = this.latentShape;
-      const options: UNetBuildOptions = { batch, height, width, textLength: this.textLength, dtype: 'float32', hooks: this.options.hooks ?? false };
+      const options: UNetBuildOptions = { batch, height, width, textLength: this.textLength, dtype: 'float32', hooks, ...variant };
       cached = CompiledUNet.compile(this.model.unet.config, this.model.unet.weights, options, this.options.compile);
-      cached.catch(() => this.unets.delete(batch));
-      this.unets.set(batch, cached);
+      cached.catch(() => this.unets.delete(key));
+      this.unets.set(key, cached);
     }
     return cached;
   }

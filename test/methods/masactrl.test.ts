@@ -3,16 +3,89 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { masactrl } from '../../src/methods/masactrl.ts';
 import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
-import { latentStructure } from './support-feature.ts';
+import { elementOf, latentStructure, RecordingDiffusion } from './support-feature.ts';
+import { mapSide } from '../../src/methods/shared/layers.ts';
+import { iou } from './support-noise-and-mask.ts';
+import { downsample } from '../../src/methods/shared/mask.ts';
 
 const STEPS = 10;
 
 describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   after(releaseShipped);
 
+  it('with a mask, target queries inside it attend only to the source keys inside it, and outside only outside (the paper\'s mask guidance)', async () => {
+    const diffusion = new RecordingDiffusion();
+    try {
+      const { scene, rendered } = heldOutScenes(1, 1, 9_100_077)[0]!;
+      const object = scene.objects[0]!;
+      const targetPrompt = rendered.caption.replace(object.position.replace('-', ' '), object.position === 'center' ? 'top left' : 'center');
+      // The right half of the picture.
+      const data = new Uint8Array(128 * 128);
+      for (let y = 0; y < 128; y++) for (let x = 64; x < 128; x++) data[y * 128 + x] = 255;
+      const base = { method: masactrl, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5 };
+      const [, , h, w] = diffusion.latentShape;
+      const minTokens = mapSide(h, 32) * mapSide(w, 32);
+      // Per controlled layer and step: the target's (conditional, element 3) attention mass that crosses
+      // the mask's edge: queries inside on keys outside, plus queries outside on keys inside, averaged.
+      const measure = (crossing: number[]) => {
+        diffusion.names = (unet) => unet.layout.selfAttention.map((s) => `capture.${s.path}.probs`);
+        let step = 0;
+        diffusion.listener = (_call, captures, unet) => {
+          // Step 0 comes before MasaCtrl's start (step round(4·10/50) = 1).
+          if (unet.options.batch !== 4 || step++ < 1) return;
+          for (const site of unet.layout.selfAttention.filter((s) => s.place === 'up' && s.tokens >= minTokens)) {
+            const probs = elementOf(captures[`capture.${site.path}.probs`]!, 3);
+            const inside = (t: number) => t % site.width >= site.width / 2;
+            let mass = 0;
+            for (let q = 0; q < site.tokens; q++) for (let k = 0; k < site.tokens; k++) if (inside(q) !== inside(k)) mass += probs[q * site.tokens + k]!;
+            crossing.push(mass / site.tokens);
+          }
+        };
+      };
+      const masked: number[] = [];
+      measure(masked);
+      const run = await runEdit(diffusion, { ...base, mask: { data, width: 128, height: 128 } });
+      const unmasked: number[] = [];
+      measure(unmasked);
+      await runEdit(diffusion, base);
+      diffusion.listener = undefined;
+      const worstMasked = Math.max(...masked);
+      const leastUnmasked = Math.min(...unmasked);
+      const figures = `attention mass across the mask's edge per query: with the mask ≤ ${worstMasked.toExponential(2)} (${masked.length} layer-steps), without ≥ ${leastUnmasked.toFixed(3)}`;
+      assert.ok(masked.length > 0 && run.output.metrics!.restrictedSteps! >= STEPS - 1, figures);
+      assert.ok(worstMasked < 1e-3, figures);
+      assert.ok(leastUnmasked > 0.05, figures);
+      console.log(`masactrl mask: ${figures}`);
+    } finally {
+      await diffusion.release();
+    }
+  });
+
+  // todo: the shipped model's cross-attention maps are not localised yet (word masks cover 94–100% of
+  // the latent at threshold 0.5; IoU 0.02 vs 0.03 for the whole image), as for p2p.local's blend masks.
+  it("given the object's word, reads its mask from each branch's cross-attention every step", { todo: "the shipped model's cross-attention maps are not localised yet" }, async () => {
+    // Same prompt in both branches, so the target's mask should be where the source's object is.
+    const [, , lh, lw] = shippedDiffusion().latentShape;
+    const scores = { word: [] as number[], whole: [] as number[], cover: [] as number[] };
+    for (const { scene, rendered } of heldOutScenes(3, 1, 9_100_077)) {
+      const object = scene.objects[0]!;
+      const run = await runEdit(shippedDiffusion(), { method: masactrl, source: { image: rendered, prompt: rendered.caption }, targetPrompt: rendered.caption, steps: STEPS, seed: 5, params: { word: object.shape, threshold: 0.5 } });
+      const mask = run.output.mask!;
+      assert.equal(run.output.metrics!.restrictedSteps, STEPS - Math.round((4 * STEPS) / 50));
+      const truth = downsample(Float32Array.from(rendered.masks[0]!, (v) => v / 255), rendered.width, rendered.height, lw, lh);
+      scores.word.push(iou(mask, truth));
+      scores.whole.push(iou(new Float32Array(mask.length).fill(1), truth));
+      scores.cover.push(mask.reduce((a, v) => a + v, 0) / mask.length);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const figures = `IoU with the true object mask (latent grid, threshold 0.5) over 3 scenes: word masks ${mean(scores.word).toFixed(2)} vs the whole image ${mean(scores.whole).toFixed(2)}; masks cover ${scores.cover.map((c) => `${(c * 100).toFixed(0)}%`).join(', ')}`;
+    assert.ok(mean(scores.word) > mean(scores.whole), figures);
+    console.log(`masactrl word mask: ${figures}`);
+  });
+
   // todo: on the under-trained shipped model the measure sees no effect yet (mean |Δ| 7.72 vs 7.60 for
   // the plain target); it runs and prints its figures, and fails the suite once it is no longer todo.
-  it("keeps the source's content (attends to its keys/values) while the prompt moves the object; a mask keeps the outside", { todo: 'no measurable effect on the under-trained shipped model yet' }, async () => {
+  it("keeps the source's content (attends to its keys/values) while the prompt moves the object", { todo: 'no measurable effect on the under-trained shipped model yet' }, async () => {
     const { scene, rendered } = heldOutScenes(1, 1, 9_100_077)[0]!;
     const object = scene.objects[0]!;
     const moved = object.position === 'center' ? 'top left' : 'center';
@@ -29,18 +102,15 @@ describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     assert.equal(edited.output.metrics!.controlledLayers, 4);
     console.log(`masactrl: ${figures}`);
 
-    const data = new Uint8Array(128 * 128);
-    for (let y = 0; y < 128; y++) for (let x = 64; x < 128; x++) data[y * 128 + x] = 255;
-    const masked = await runEdit(shippedDiffusion(), { ...base, mask: { data, width: 128, height: 128 } });
-    const outside = meanAbsoluteDifference(masked.image, edited.output.extraLatents ? rendered : rendered, (p) => (p % 128 < 56 ? 1 : 0));
-    const outsidePlain = meanAbsoluteDifference(edited.image, rendered, (p) => (p % 128 < 56 ? 1 : 0));
-    assert.ok(outside < outsidePlain, `outside the mask, mean |Δ| to the source: masked ${outside.toFixed(2)} vs unmasked ${outsidePlain.toFixed(2)}`);
-    console.log(`masactrl mask: outside |Δ| ${outside.toFixed(2)} vs ${outsidePlain.toFixed(2)} without`);
   });
 
   it('refuses bad parameters by name', async () => {
     const { rendered } = heldOutScenes(1)[0]!;
     const base = { method: masactrl, source: { image: rendered, prompt: '' }, targetPrompt: 'x', steps: 2 };
     await assert.rejects(runEdit(shippedDiffusion(), { ...base, params: { startLayer: 17 } }), (e: Error) => e instanceof EditRequestError && /startLayer/.test(e.message));
+    await assert.rejects(
+      runEdit(shippedDiffusion(), { ...base, source: { image: rendered, prompt: rendered.caption }, params: { word: 'giraffe' } }),
+      (e: Error) => e instanceof EditRequestError && /giraffe/.test(e.message),
+    );
   });
 });

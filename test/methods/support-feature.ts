@@ -6,7 +6,7 @@ import { toFloat32 } from '../../src/engine/index.ts';
 import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { CompiledUNet } from '../../src/models/unet/model.ts';
-import { Diffusion } from '../../src/pipeline/diffusion.ts';
+import { Diffusion, type UNetVariant } from '../../src/pipeline/diffusion.ts';
 import type { RgbImage } from '../../src/world/image.ts';
 import { heldOutScenes } from './support.ts';
 
@@ -17,7 +17,7 @@ export type CaptureListener = (call: number, captures: Record<string, HostTensor
  * (every layer) and hand the captures `names(unet)` picks to `listener` after every UNet call.
  */
 export class RecordingDiffusion extends Diffusion {
-  private readonly compiled = new Map<number, Promise<CompiledUNet>>();
+  private readonly compiled = new Map<string, Promise<CompiledUNet>>();
   listener?: CaptureListener;
   names?: (unet: CompiledUNet) => readonly string[];
   calls = 0;
@@ -26,12 +26,13 @@ export class RecordingDiffusion extends Diffusion {
     super(openStableDiffusion(SHIPPED_MODEL_DIR), { hooks: true });
   }
 
-  override unet(batch: number): Promise<CompiledUNet> {
-    let cached = this.compiled.get(batch);
+  override unet(batch: number, variant: UNetVariant = {}): Promise<CompiledUNet> {
+    const key = `${batch}:${variant.keyRegions ? 'regions' : ''}`;
+    let cached = this.compiled.get(key);
     if (!cached) {
       const [, , height, width] = this.latentShape;
       cached = CompiledUNet.compile(this.model.unet.config, this.model.unet.weights, {
-        batch, height, width, textLength: this.textLength, dtype: 'float32', hooks: true, selfMapTokens: height * width,
+        batch, height, width, textLength: this.textLength, dtype: 'float32', hooks: true, selfMapTokens: height * width, keyRegions: variant.keyRegions ?? false,
       }).then((unet) => {
         const step = unet.step.bind(unet);
         const wrapped = Object.create(unet) as CompiledUNet;
@@ -44,7 +45,7 @@ export class RecordingDiffusion extends Diffusion {
         };
         return wrapped;
       });
-      this.compiled.set(batch, cached);
+      this.compiled.set(key, cached);
     }
     return cached;
   }

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { AttentionSite, FeatureSite, UNetLayout } from '../../models/unet/hooks.ts';
 import type { UNetControls } from '../../models/unet/controls.ts';
-import type { Diffusion } from '../../pipeline/diffusion.ts';
+import type { Diffusion, UNetVariant } from '../../pipeline/diffusion.ts';
+import type { CompiledUNet } from '../../models/unet/model.ts';
 import { branchElements, sampleBranches } from '../../pipeline/sampler.ts';
 import type { HostTensor } from '../../engine/index.ts';
 import { EditRequestError, type EditInput } from '../types.ts';
@@ -116,11 +117,17 @@ export async function sampleWithSource(
   input: EditInput,
   targets: readonly HostTensor[],
   control: (c: UNetControls, step: number, timestep: number) => boolean,
-  extra: { afterStep?: (step: number, latent: Float32Array) => Float32Array } = {},
+  extra: {
+    afterStep?: (step: number, latent: Float32Array) => Float32Array;
+    unet?: UNetVariant;
+    /** Capture outputs to fetch every step (names from the UNet's layout), handed to `onCaptures`. */
+    captures?: (unet: CompiledUNet) => readonly string[];
+    onCaptures?: (step: number, captures: Record<string, HostTensor>) => void;
+  } = {},
 ): Promise<Float32Array[]> {
   const run = await invertedBranches(input, targets);
   const guided = run.guidance !== 1;
-  const unet = await input.diffusion.unet((guided ? 2 : 1) * (1 + targets.length));
+  const unet = await input.diffusion.unet((guided ? 2 : 1) * (1 + targets.length), extra.unet);
   const afterStep = run.afterStep && extra.afterStep
     ? (step: number, latent: Float32Array) => extra.afterStep!(step, run.afterStep!(step, latent))
     : (run.afterStep ?? extra.afterStep);
@@ -132,6 +139,8 @@ export async function sampleWithSource(
       const controls = unet.controls();
       return control(controls, step, t) ? controls : undefined;
     },
+    captures: extra.captures && (() => extra.captures!(unet)),
+    onCaptures: extra.onCaptures,
     onStep: input.onStep,
     signal: input.signal,
   });

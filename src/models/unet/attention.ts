@@ -61,14 +61,28 @@ function selfAttention(w: Weights, path: string, x: E.Tensor, ctx: TransformerCo
   });
   let out: E.Tensor;
   const captureMap = hooks.enabled && tokens <= hooks.options.selfMapTokens;
-  if (captureMap || (ctx.upcast && x.dtype === 'float16')) {
-    const probs = attentionProbs(q, k, heads, ctx.upcast);
+  const bias = hooks.enabled && hooks.options.keyRegions ? keyRegionBias(hooks, path, x.shape[0] as number, tokens) : undefined;
+  if (captureMap || bias || (ctx.upcast && x.dtype === 'float16')) {
+    const probs = attentionProbs(q, k, heads, ctx.upcast, bias);
     if (captureMap) hooks.capture(path, 'probs', E.mean(probs, 1));
     out = attend(probs, v, heads);
   } else {
     out = E.multiHeadAttention(q, k, v, heads);
   }
   return linear(w.at('to_out.0'), out, ctx.lora.siteFor(`${path}.to_out.0`));
+}
+
+/**
+ * The logit bias [B, tokens, keys] of key restriction by query region: a query inside its region
+ * (`query_inside` 1) gets `key_bias_inside` over the keys, one outside gets `key_bias_outside`; a
+ * large negative bias shuts a key out. Zeros (the neutral controls) change nothing.
+ */
+function keyRegionBias(hooks: HookWiring, path: string, batch: number, tokens: number): E.Tensor {
+  const inside = E.unsqueeze(hooks.control(path, 'query_inside', [batch, tokens], 'zeros'), 2);
+  const biasInside = E.unsqueeze(hooks.control(path, 'key_bias_inside', [batch, tokens], 'zeros'), 1);
+  const biasOutside = E.unsqueeze(hooks.control(path, 'key_bias_outside', [batch, tokens], 'zeros'), 1);
+  const outside = E.sub(E.onesLike(inside), inside);
+  return E.add(E.mul(inside, biasInside), E.mul(outside, biasOutside));
 }
 
 /**

@@ -79,6 +79,35 @@ export class UNetControls {
   }
 
   /**
+   * Restricts element `element`'s self-attention keys by query region (MasaCtrl's mask guidance):
+   * queries inside `queriesInside(site)` ([tokens], > 0.5 = inside) attend only to keys inside
+   * `keysInside(site)` ([keys]), the other queries only to keys outside it. Which element's keys
+   * those are is what `attendTo` mixed in. A layer where the key region is empty or full is left
+   * alone (there would be nothing to attend to on one side). Needs a graph built with `keyRegions`.
+   */
+  restrictKeys(options: { layers?: LayerSelector; element: number; queriesInside: (site: AttentionSite) => ArrayLike<number>; keysInside: (site: AttentionSite) => ArrayLike<number> }): this {
+    for (const site of this.selfAttention(options.layers)) {
+      const queries = options.queriesInside(site);
+      const keys = options.keysInside(site);
+      if (queries.length !== site.tokens || keys.length !== site.keys) throw new E.GraphError(`restrictKeys: ${site.path} needs ${site.tokens} query and ${site.keys} key values, got ${queries.length} and ${keys.length}`);
+      let insideKeys = 0;
+      for (let k = 0; k < keys.length; k++) if ((keys[k] as number) > 0.5) insideKeys++;
+      if (insideKeys === 0 || insideKeys === keys.length) continue;
+      const at = (what: string, size: number) => this.slot(`hook.${site.path}.${what}`).subarray(options.element * size, (options.element + 1) * size);
+      const inside = at('query_inside', site.tokens);
+      const biasInside = at('key_bias_inside', site.keys);
+      const biasOutside = at('key_bias_outside', site.keys);
+      for (let t = 0; t < site.tokens; t++) inside[t] = (queries[t] as number) > 0.5 ? 1 : 0;
+      for (let k = 0; k < site.keys; k++) {
+        const isInside = (keys[k] as number) > 0.5;
+        biasInside[k] = isInside ? 0 : SHUT_OUT;
+        biasOutside[k] = isInside ? SHUT_OUT : 0;
+      }
+    }
+    return this;
+  }
+
+  /**
    * Element `to`'s cross-attention maps become element `from`'s, carried through `align`
    * ([keys x keys], row = source token, column = target token), blended per target token by
    * `alpha` (1 = replace). Prompt-to-prompt replace (align = identity-like word map) and refine
@@ -180,6 +209,9 @@ export class UNetControls {
     return values;
   }
 }
+
+/** A logit bias that removes a key from a softmax (e^-10000 is 0), still finite in float16. */
+const SHUT_OUT = -10_000;
 
 const neutrals = new Map<string, Float32Array>();
 

@@ -60,6 +60,12 @@ export interface HookOptions {
   enabled: boolean;
   /** Capture head-averaged self-attention maps of layers with at most this many tokens (0: none). */
   selfMapTokens: number;
+  /**
+   * Self-attention takes key restrictions by query region (MasaCtrl's mask guidance): controls
+   * `query_inside` [B, tokens] and `key_bias_inside` / `key_bias_outside` [B, keys]. It costs the
+   * explicit (unfused) attention in every self-attention layer, so only graphs that need it have it.
+   */
+  keyRegions: boolean;
 }
 
 export class HookWiring {

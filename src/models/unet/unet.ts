@@ -18,6 +18,8 @@ export interface UNetBuildOptions {
   hooks?: boolean;
   /** With hooks: capture head-averaged self-attention maps of layers with at most this many tokens. */
   selfMapTokens?: number;
+  /** With hooks: self-attention key restrictions by query region (see HookOptions.keyRegions). */
+  keyRegions?: boolean;
   /** Low-rank deltas on chosen linear layers, fed as `lora.<module>.down/up` inputs. */
   lora?: LoraOptions;
 }
@@ -69,7 +71,7 @@ export function buildUNet(config: UNetConfig, weights: Weights, options: UNetBui
   const sample = given.sample ?? E.input('sample', [batch, config.inChannels, height, width], dtype);
   const timestep = given.timestep ?? E.input('timestep', [batch], 'float32');
   const encoderHiddenStates = given.encoderHiddenStates ?? E.input('encoder_hidden_states', [batch, textLength, crossDim], dtype);
-  const hooks = new HookWiring({ enabled: options.hooks ?? false, selfMapTokens: options.selfMapTokens ?? 0 }, batch, textLength, dtype);
+  const hooks = new HookWiring({ enabled: options.hooks ?? false, selfMapTokens: options.selfMapTokens ?? 0, keyRegions: options.keyRegions ?? false }, batch, textLength, dtype);
   const lora = new LoraSet(options.lora, dtype);
   const resnetOptions = (outputScale = 1): ResnetOptions => ({ groups: config.groups, eps: config.eps, act: config.act, scaleShift: config.scaleShift, outputScale });
 
