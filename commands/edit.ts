@@ -1,22 +1,18 @@
 // /edit: change an image by a plain-English instruction (or a named method). The image is the one
-// attached to the message, else the user's latest image (an upload or a result of the bot).
+// attached to the message, else the user's latest image (an upload or a result of the bot). The
+// result carries the buttons of every result (Stronger, Weaker, another method, Undo, …).
 import { defineCommand, type CommandContext } from '../src/chat/command.ts';
+import { cancelFromButton } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
-import { cancelFromButton, followInReply } from '../src/chat/job-reply.ts';
-import { describePlan, planFromSlashOptions, type EditPlan } from '../src/plan/index.ts';
-import type { EditPayload } from '../src/studio/handlers.ts';
+import { handleResultButton, UNKNOWN_BUTTON } from '../src/chat/results/actions.ts';
+import { edit } from '../src/chat/results/run.ts';
+import { latestImageOf, promptOf } from '../src/chat/results/store.ts';
+import { defaultsFor } from '../src/chat/settings.ts';
+import { planFromSlashOptions } from '../src/plan/index.ts';
 import { originOf } from '../src/studio/results.ts';
 
-/** The prompt that describes what an image the bot made shows: its last step's full prompt. */
-function promptOf(plan: EditPlan): string | undefined {
-  for (const step of [...plan.steps].reverse()) if (step.params.prompt) return step.params.prompt;
-  return plan.source.caption;
-}
-
 async function sourceImage(context: CommandContext): Promise<string | undefined> {
-  if (context.images[0]) return context.images[0].id;
-  const latest = await context.prisma.image.findFirst({ where: { ownerId: context.user.id }, orderBy: { createdAt: 'desc' }, select: { id: true } });
-  return latest?.id;
+  return context.images[0]?.id ?? (await latestImageOf(context.prisma, context.user.id));
 }
 
 export const editCommand = defineCommand({
@@ -28,7 +24,7 @@ export const editCommand = defineCommand({
     strength: { type: 'number', description: 'How far the edit may go, 0 to 1' },
     caption: { type: 'string', description: 'What the image shows, for images you uploaded' },
     seed: { type: 'integer', description: 'Random seed' },
-    steps: { type: 'integer', description: 'Sampling steps (default 50)' },
+    steps: { type: 'integer', description: 'Sampling steps (default: your saved default, else 50)' },
   },
   image: { description: 'The image to edit (default: your latest)' },
   examples: [
@@ -48,27 +44,23 @@ export const editCommand = defineCommand({
       await context.reply('What does this image show? Say it with `caption:`, e.g. `/edit make the cat a tiger caption:a cat on a sofa`; the edit changes the words of that description.');
       return;
     }
-    const planned = planFromSlashOptions('edit', args, { caption, source: origin ? 'generated' : 'uploaded', imageId });
+    const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
+    const planned = planFromSlashOptions('edit', args, { ...defaults, caption, source: origin ? 'generated' : 'uploaded', imageId });
     if (planned.kind === 'clarify') {
       const choices = planned.choices.map((c) => `- ${escapeMarkdown(c.label)}`);
       await context.reply([planned.question, ...choices].join('\n'));
       return;
     }
-    const { plan } = planned;
-    const payload: EditPayload = { plan, owner: { userId: context.user.id, workspaceId: context.workspace.id }, sourceImageId: imageId, parentEditId: origin?.editId };
-    await followInReply(context, { kind: 'edit', payload }, 'edit', describePlan(plan), (result) => ({
-      text: [
-        plan.reason,
-        `Done in ${result.seconds.toFixed(1)} s${result.inversionReused ? ' (inversion reused from your earlier edit)' : ''}. Before and after:`,
-        ...result.notes.map((n) => `Note: ${escapeMarkdown(n)}.`),
-      ].join('\n'),
-      images: [
-        { imageId, alt: 'before' },
-        { imageId: result.imageId, alt: 'after' },
-      ],
-    }));
+    await edit(context, {
+      plan: planned.plan,
+      sourceImageId: imageId,
+      parentEditId: origin?.editId,
+      idempotencyKey: `${context.message.platform}:${context.message.id}`,
+    });
   },
   async onButton(context, payload) {
-    if (!(await cancelFromButton(context, payload))) await context.reply('That button no longer does anything.');
+    if (await cancelFromButton(context, payload)) return;
+    if (await handleResultButton(context, payload)) return;
+    await context.reply({ text: UNKNOWN_BUTTON, ephemeral: true });
   },
 });

@@ -2,12 +2,17 @@
 // here; every platform picks it up.
 import type { Command } from '../src/chat/command.ts';
 import { createCommandRegistry, type CommandRegistry } from '../src/chat/registry.ts';
+import { cancel } from './cancel.ts';
 import { editCommand } from './edit.ts';
+import { gallery } from './gallery.ts';
 import { help } from './help.ts';
 import { imagine } from './imagine.ts';
+import { invertCommand } from './invert.ts';
+import { inversions } from './inversions.ts';
+import { settings } from './settings.ts';
 import { status } from './status.ts';
 
-export const allCommands: readonly Command[] = [imagine, editCommand, status, help];
+export const allCommands: readonly Command[] = [imagine, editCommand, invertCommand, inversions, gallery, cancel, settings, status, help];
 
 export function createDefaultRegistry(): CommandRegistry {
   return createCommandRegistry(allCommands);

@@ -6,6 +6,9 @@ import { openDatabase } from './store/database.ts';
 import { JobQueue, startMaintenance } from './jobs/index.ts';
 import { startStudioWorker } from './studio/worker.ts';
 import { startWebChat } from './web/server.ts';
+import { createDefaultRegistry } from '../commands/index.ts';
+import { createRateLimit } from './chat/rate-limit.ts';
+import { startSlackBot } from './platforms/slack/bot.ts';
 
 export interface RunningApp {
   webChatUrl: string;
@@ -23,11 +26,17 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     closers.unshift(() => worker.stop());
     const stopMaintenance = startMaintenance(jobs, { hooks: [{ name: 'inversion-sweep', run: () => worker.inversions.sweep() }], logger });
     closers.unshift(stopMaintenance);
-    const webChat = await startWebChat({ prisma: database.prisma, logger, jobs, ...config.web });
+    // One limit for every front end, counted in Postgres so several bot processes share it.
+    const rateLimit = await createRateLimit({ perMinute: config.rateLimit.perMinute, url: database.url, logger });
+    if (rateLimit) closers.unshift(() => rateLimit.close());
+    const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry() };
+    const webChat = await startWebChat({ ...chat, ...config.web });
     closers.unshift(() => webChat.close());
-
-    if (config.discord) logger.warn('DISCORD_TOKEN is set, but this version has no Discord adapter yet; ignoring it');
-    if (config.slack) logger.warn('Slack credentials are set, but this version has no Slack adapter yet; ignoring them');
+    if (config.slack) {
+      const slack = await startSlackBot({ ...chat, ...config.slack });
+      closers.unshift(() => slack.close());
+      logger.info({ mode: config.slack.appToken ? 'socket' : 'http', url: slack.url }, 'Slack bot running');
+    }
 
     return {
       webChatUrl: webChat.url,

@@ -3,7 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { JobQueue } from '../jobs/index.ts';
-import type { IncomingMessage, Reply } from './messages.ts';
+import type { ButtonPress, IncomingMessage, Reply } from './messages.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { StoredImage } from './images.ts';
 
@@ -60,6 +60,10 @@ export interface CommandContext {
 export interface ButtonContext extends Omit<CommandContext, 'message' | 'images'> {
   /** The reply whose button was pressed. */
   replyId: string;
+  /** The press as the platform reported it: who (with isAdmin), where, and its id (an idempotency key). */
+  press: ButtonPress;
+  /** Replaces the content of the reply whose button was pressed (a deleted result, a new vote count). */
+  updatePressed(reply: Reply): Promise<void>;
 }
 
 export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitions> {

@@ -1,15 +1,20 @@
-// Turns one incoming message (or button press) into replies: records who and where, stores
-// attached images, then routes a `/command` to its handler. Never throws: whatever goes wrong
-// becomes a polite reply and a logged error, so no message can bring the bot down.
+// Turns one incoming message (or button press) into replies: checks the channel and the sender's
+// rate, records who and where, stores attached images, then routes a `/command` to its handler, or
+// a plain reply to an image to /edit. Never throws: whatever goes wrong becomes a polite reply and a
+// logged error, so no message can bring the bot down.
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { ButtonContext, CommandContext, SentReply } from './command.ts';
-import { checkArguments, parseArguments, splitCommandLine } from './command-line.ts';
+import type { ButtonContext, Command, CommandContext, SentReply } from './command.ts';
+import { checkArguments, parseArguments, splitCommandLine, type ParsedArguments } from './command-line.ts';
 import { formatBytes, normaliseUpload, storeImage, type StoredImage } from './images.ts';
 import { escapeMarkdown } from './markdown.ts';
-import type { Attachment, ButtonPress, IncomingMessage, Reply, ReplyChannel } from './messages.ts';
+import type { Attachment, ButtonPress, IncomingMessage, Platform, Reply, ReplyChannel } from './messages.ts';
 import { recordParticipants, type Participants } from './participants.ts';
+import { rateKey, retryIn, type RateLimit } from './rate-limit.ts';
 import type { CommandRegistry } from './registry.ts';
+import { ASK_WHAT_TO_CHANGE, findRepliedImage, noImageReply, REPLIED_MESSAGE_DELETED, type RepliedImage } from './reply-to-image.ts';
+import { listensIn } from './settings.ts';
+import { recordShownImages } from './shown-images.ts';
 import type { JobQueue } from '../jobs/index.ts';
 
 export interface Dispatcher {
@@ -22,28 +27,85 @@ export interface DispatcherOptions {
   logger: Logger;
   commands: CommandRegistry;
   jobs?: JobQueue | undefined;
+  /** Messages and button presses per person per minute; absent: no limit. */
+  rateLimit?: RateLimit | undefined;
 }
 
-const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
+type Replier = (reply: Reply | string) => Promise<SentReply>;
 
-export function createDispatcher({ prisma, logger, commands, jobs }: DispatcherOptions): Dispatcher {
-  const replier = (channel: ReplyChannel) => async (reply: Reply | string): Promise<SentReply> => {
-    const id = await channel.send(typeof reply === 'string' ? { text: reply } : reply);
-    return { id, update: (next) => channel.edit(id, next) };
+const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
+const COMMANDS_ONLY = 'I only understand commands so far; they start with `/`. Type `/help` to see them, or reply to an image with what to change in it.';
+
+export function createDispatcher({ prisma, logger, commands, jobs, rateLimit }: DispatcherOptions): Dispatcher {
+  /** Edits a reply and records the images it now shows (a reply without images keeps what it showed). */
+  const editor = (channel: ReplyChannel, platform: Platform, log: Logger) => async (replyId: string, reply: Reply) => {
+    await channel.edit(replyId, reply);
+    await rememberImages(platform, replyId, reply, log);
   };
+
+  /** Sends and edits replies, recording the images each shows so a later reply to it finds them. */
+  const replier = (channel: ReplyChannel, platform: Platform, log: Logger): Replier => {
+    const edit = editor(channel, platform, log);
+    return async (reply) => {
+      const content = typeof reply === 'string' ? { text: reply } : reply;
+      const id = await channel.send(content);
+      await rememberImages(platform, id, content, log);
+      return { id, update: (next) => edit(id, next) };
+    };
+  };
+
+  async function rememberImages(platform: Platform, replyId: string, reply: Reply, log: Logger): Promise<void> {
+    if (!reply.images?.length) return;
+    try {
+      await recordShownImages(prisma, platform, replyId, reply.images.map((image) => image.imageId));
+    } catch (error) {
+      // The reply is out; only replying to it later will not find its image.
+      log.warn({ err: error, replyId }, 'could not record the images a reply shows');
+    }
+  }
+
+  /** False (after one ephemeral reply) when the sender is over the rate limit; nothing else is done for them. */
+  async function withinRate(source: IncomingMessage | ButtonPress, reply: Replier, log: Logger): Promise<boolean> {
+    if (!rateLimit) return true;
+    const decision = await rateLimit.take(rateKey(source));
+    if (decision.allowed) return true;
+    log.info({ user: source.user.externalId, retryAfterMs: decision.retryAfterMs }, 'rate limited');
+    await reply({
+      text: `You are sending messages faster than I can take them (at most ${decision.limitPerMinute} a minute). Please try again ${retryIn(decision.retryAfterMs)}.`,
+      ephemeral: true,
+    });
+    return false;
+  }
+
+  async function runCommand(command: Command, context: CommandContext, args: ParsedArguments, reply: Replier, log: Logger): Promise<void> {
+    try {
+      log.info({ command: command.name, userId: context.user.id }, 'running command');
+      await command.run(context, args);
+    } catch (error) {
+      log.error({ err: error, command: command.name, text: context.message.text }, 'command failed');
+      await reply(`Sorry, \`/${command.name}\` failed because of an error on my side. The error has been logged; please try again.`);
+    }
+  }
 
   async function handleMessage(message: IncomingMessage, channel: ReplyChannel): Promise<void> {
     const log = logger.child({ platform: message.platform, messageId: message.id });
-    const reply = replier(channel);
+    const reply = replier(channel, message.platform, log);
     try {
+      // Slash commands work everywhere; other messages only where the workspace has the bot listen.
+      if (message.command === undefined && !(await listensIn(prisma, message))) {
+        log.debug({ channelId: message.channelId }, 'not listening in this channel');
+        return;
+      }
+      if (!(await withinRate(message, reply, log))) return;
       const participants = await recordParticipants(prisma, message);
       const images = await storeAttachments(message.attachments, participants, reply, log);
+      if (images.length > 0) await recordShownImages(prisma, message.platform, message.id, images.map((image) => image.id));
       const commandLine = message.command ? undefined : splitCommandLine(message.text);
       const name = message.command?.name ?? commandLine?.name;
+      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, reply };
       if (name === undefined) {
-        if (message.attachments.length === 0) {
-          await reply('I only understand commands so far; they start with `/`. Type `/help` to see them.');
-        }
+        if (message.replyTo) await editRepliedImage(context, log);
+        else if (message.attachments.length === 0) await reply(COMMANDS_ONLY);
         return;
       }
       const command = commands.get(name);
@@ -58,34 +120,81 @@ export function createDispatcher({ prisma, logger, commands, jobs }: DispatcherO
         await reply(`\`/${command.name}\`: ${parsed.problem}. Type \`/help ${command.name}\` for how to use it.`);
         return;
       }
-      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, reply };
-      try {
-        log.info({ command: command.name, userId: participants.user.id }, 'running command');
-        await command.run(context, parsed.args);
-      } catch (error) {
-        log.error({ err: error, command: command.name, text: message.text }, 'command failed');
-        await reply(`Sorry, \`/${command.name}\` failed because of an error on my side. The error has been logged; please try again.`);
+      // A command that takes an image, sent as a reply without one of its own: the replied-to image.
+      if (command.image && images.length === 0 && message.replyTo) {
+        const found = await findRepliedImage(prisma, message.platform, message.replyTo);
+        if (found.kind === 'missing') {
+          await reply(REPLIED_MESSAGE_DELETED);
+          return;
+        }
+        if (found.kind !== 'none') context.images = [await keepRepliedImage(found, context, log)];
       }
+      await runCommand(command, context, parsed.args, reply, log);
     } catch (error) {
       log.error({ err: error }, 'could not handle message');
       await reply(INTERNAL_ERROR).catch((replyError: unknown) => log.error({ err: replyError }, 'could not send the error reply'));
     }
   }
 
+  /** A reply to a message with an image, and no command: the text is an /edit instruction for that image. */
+  async function editRepliedImage(context: CommandContext, log: Logger): Promise<void> {
+    const { message, reply } = context;
+    const found = await findRepliedImage(prisma, message.platform, message.replyTo!);
+    if (found.kind === 'missing') {
+      await reply(REPLIED_MESSAGE_DELETED);
+      return;
+    }
+    if (found.kind === 'none') {
+      // A reply that only brought its own images was an upload, already acknowledged.
+      if (message.attachments.length === 0) await reply(noImageReply(found.problems));
+      return;
+    }
+    const instruction = message.text.trim();
+    if (instruction === '') {
+      if (message.attachments.length === 0) await reply(ASK_WHAT_TO_CHANGE);
+      return;
+    }
+    const edit = commands.get('edit');
+    if (edit === undefined) {
+      await reply('Editing is not available in this bot, so a reply to an image does nothing. Type `/help` to see the commands there are.');
+      return;
+    }
+    const parsed = parseArguments(edit, instruction);
+    if (!parsed.ok) {
+      await reply(`I read your reply as an \`/edit\` instruction, but ${parsed.problem}. Type \`/help edit\` for how to word it.`);
+      return;
+    }
+    const image = await keepRepliedImage(found, context, log);
+    log.info({ imageId: image.id, repliedTo: message.replyTo!.messageId }, 'reply to an image: editing it');
+    await runCommand(edit, { ...context, images: [image] }, parsed.args, reply, log);
+  }
+
+  /** The replied-to image as a stored image: an attachment is stored now, and recorded as what that message shows. */
+  async function keepRepliedImage(found: Extract<RepliedImage, { kind: 'recorded' | 'attachment' }>, context: CommandContext, log: Logger): Promise<StoredImage> {
+    if (found.kind === 'recorded') return found.image;
+    const image = await storeImage(prisma, found.image, { userId: context.user.id, workspaceId: context.workspace.id });
+    await recordShownImages(prisma, context.message.platform, context.message.replyTo!.messageId, [image.id]);
+    log.info({ imageId: image.id, filename: found.filename }, 'replied-to image stored');
+    return image;
+  }
+
   async function handleButton(press: ButtonPress, channel: ReplyChannel): Promise<void> {
     const log = logger.child({ platform: press.platform, buttonId: press.buttonId });
-    const reply = replier(channel);
+    const reply = replier(channel, press.platform, log);
     const separator = press.buttonId.indexOf(':');
     const commandName = separator === -1 ? press.buttonId : press.buttonId.slice(0, separator);
     const payload = separator === -1 ? '' : press.buttonId.slice(separator + 1);
     try {
+      if (!(await withinRate(press, reply, log))) return;
       const participants = await recordParticipants(prisma, press);
       const command = commands.get(commandName);
       if (command?.onButton === undefined) {
         await reply('That button no longer does anything.');
         return;
       }
-      const context: ButtonContext = { ...participants, replyId: press.replyId, commands, prisma, logger: log, jobs, reply };
+      const edit = editor(channel, press.platform, log);
+      const updatePressed = (next: Reply) => edit(press.replyId, next);
+      const context: ButtonContext = { ...participants, replyId: press.replyId, press, updatePressed, commands, prisma, logger: log, jobs, reply };
       try {
         await command.onButton(context, payload);
       } catch (error) {
@@ -101,7 +210,7 @@ export function createDispatcher({ prisma, logger, commands, jobs }: DispatcherO
   async function storeAttachments(
     attachments: Attachment[],
     participants: Participants,
-    reply: (reply: Reply | string) => Promise<SentReply>,
+    reply: Replier,
     log: Logger,
   ): Promise<StoredImage[]> {
     const stored: StoredImage[] = [];
@@ -126,5 +235,5 @@ export function createDispatcher({ prisma, logger, commands, jobs }: DispatcherO
 function acknowledgement(filename: string, image: StoredImage): string {
   const what = `**${escapeMarkdown(filename)}** (${image.sourceFormat}, ${image.width}×${image.height}, ${formatBytes(image.size)} as PNG)`;
   const stored = image.alreadyStored ? `You had already stored ${what}; I kept that copy.` : `Stored ${what}.`;
-  return `${stored}\nTo edit it, type \`/edit\` and what to change, e.g. \`/edit make the star blue\`.`;
+  return `${stored}\nTo edit it, type \`/edit\` and what to change, e.g. \`/edit make the star blue\`, or reply to it with what to change.`;
 }

@@ -10,21 +10,34 @@ import { progressBar, progressReporter } from './progress.ts';
 
 export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
 
+/** Who a job is for and where its reply goes: a command's context or a button's. */
+export type JobConversation = Pick<CommandContext, 'jobs' | 'user' | 'workspace' | 'logger' | 'reply'>;
+
+export type ImageResult = Extract<StudioResult, { kind: 'image' }>;
+
+export interface FollowOptions {
+  /** The command whose buttons the reply carries (`<command>:cancel:<job>`). */
+  command: string;
+  /** Shown above the status. */
+  heading: string;
+  /** The same key twice (a redelivered message or press) is the same job. */
+  idempotencyKey: string;
+}
+
 /**
- * Runs `job` and keeps one reply up to date. `heading` is shown above the status; `done` turns a
- * result image into the final reply. Returns the result (undefined when there is none to show).
+ * Runs `job` and keeps one reply up to date; `done` turns a result image into the final reply.
+ * Returns the result (undefined when there is none to show).
  */
 export async function followInReply(
-  context: CommandContext,
+  context: JobConversation,
   job: Omit<NewJob, 'userId' | 'workspaceId' | 'idempotencyKey'>,
-  command: string,
-  heading: string,
-  done: (result: Extract<StudioResult, { kind: 'image' }>) => Reply,
-): Promise<void> {
+  { command, heading, idempotencyKey }: FollowOptions,
+  done: (result: ImageResult) => Reply,
+): Promise<ImageResult | undefined> {
   const jobs = context.jobs;
   if (!jobs) {
     await context.reply(NO_QUEUE);
-    return;
+    return undefined;
   }
   const sent = await context.reply(`${heading}\n\nQueued…`);
   const progress = progressReporter(sent);
@@ -35,7 +48,7 @@ export async function followInReply(
       ...job,
       userId: context.user.id,
       workspaceId: context.workspace.id,
-      idempotencyKey: `${context.message.platform}:${context.message.id}`,
+      idempotencyKey,
     },
     {
       onSubmitted: (record) => {
@@ -52,20 +65,20 @@ export async function followInReply(
       const result = outcome.result as unknown as StudioResult;
       if (result.kind === 'refused') {
         await progress.finish({ text: `${heading}\n\nI can't do this: ${escapeMarkdown(result.reason)}.` });
-        return;
+        return undefined;
       }
       await progress.finish(done(result));
-      return;
+      return result;
     }
     case 'cancelled':
       await progress.finish({ text: `${heading}\n\nCancelled.` });
-      return;
+      return undefined;
     case 'failed':
       context.logger.error({ jobId: outcome.job.id, error: outcome.error }, 'job failed');
       await progress.finish({ text: `${heading}\n\nThat failed because of an error on my side; it has been logged. Please try again.` });
-      return;
+      return undefined;
     case 'delivered-elsewhere':
-      return;
+      return undefined;
   }
 }
 

@@ -25,12 +25,16 @@ export const envSchema = z.object({
   RETOUCH_MODEL_DIR: optionalText,
   RETOUCH_INVERSION_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(256),
   RETOUCH_INVERSION_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** Messages and button presses one person may send per minute (0: no limit). */
+  RETOUCH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
+  /** HTTP mode (signing secret, no app token): where Slack's requests are received. */
+  RETOUCH_SLACK_PORT: port(3000),
   /** Optional OpenAI-compatible chat-completions endpoint that refines instructions the grammar is unsure of. */
   RETOUCH_LLM_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
   RETOUCH_LLM_MODEL: optionalText,
@@ -50,9 +54,11 @@ export interface Config {
   jobs: JobsConfig;
   /** The per-user inversion store: bytes each user may keep, and how long an unused inversion lives. */
   inversions: { quotaBytesPerUser: number; ttlMs: number };
+  /** Per-person limit of messages and button presses per minute; 0: none. */
+  rateLimit: { perMinute: number };
   logLevel: Env['LOG_LEVEL'];
   discord: { token: string; applicationId: string | undefined } | undefined;
-  slack: { botToken: string; signingSecret: string | undefined; appToken: string | undefined } | undefined;
+  slack: { botToken: string; signingSecret: string | undefined; appToken: string | undefined; port: number } | undefined;
   /** The optional language model for instructions the grammar is unsure of; undefined when not configured. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number } | undefined;
 }
@@ -95,12 +101,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     modelDir: env.RETOUCH_MODEL_DIR === undefined ? undefined : resolve(env.RETOUCH_MODEL_DIR),
     jobs: jobsConfigFromEnv(environment),
     inversions: { quotaBytesPerUser: env.RETOUCH_INVERSION_QUOTA_MB * 1024 * 1024, ttlMs: env.RETOUCH_INVERSION_TTL_DAYS * 86_400_000 },
+    rateLimit: { perMinute: env.RETOUCH_RATE_LIMIT_PER_MINUTE },
     logLevel: env.LOG_LEVEL,
     discord: env.DISCORD_TOKEN
       ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID }
       : undefined,
     slack: env.SLACK_BOT_TOKEN
-      ? { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN }
+      ? { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, port: env.RETOUCH_SLACK_PORT }
       : undefined,
     llm:
       env.RETOUCH_LLM_URL && env.RETOUCH_LLM_MODEL

@@ -9,7 +9,7 @@ import { assertQuota, limitsFor } from './limits.ts';
 import { jobsHealth, type JobsHealth } from './metrics.ts';
 import { CONTROL_CHANNEL, EVENTS_CHANNEL, Listener, publish } from './notify.ts';
 import { queuePosition, type QueuePosition } from './position.ts';
-import { claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, type NewJob } from './records.ts';
+import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, type NewJob } from './records.ts';
 import type { JobEvent, JobRecord } from './types.ts';
 
 export interface JobQueueOptions {
@@ -109,6 +109,11 @@ export class JobQueue {
 
   get(jobId: string): Promise<JobRecord | null> {
     return getJob(this.pool, jobId);
+  }
+
+  /** The user's jobs that have not finished (queued or running), oldest first. */
+  active(userId: string): Promise<JobRecord[]> {
+    return activeJobs(this.pool, userId);
   }
 
   queuePosition(jobId: string): Promise<QueuePosition> {

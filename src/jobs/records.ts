@@ -182,3 +182,12 @@ export async function undeliveredJobs(db: Queryable, options: { userId?: string;
   );
   return rows.map(toRecord);
 }
+
+/** A user's jobs that have not finished (held, waiting or running), oldest first. */
+export async function activeJobs(db: Queryable, userId: string): Promise<JobRecord[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT * FROM jobs WHERE user_id = $1 AND state IN ('queued', 'running') ORDER BY created_at, id`,
+    [userId],
+  );
+  return rows.map(toRecord);
+}

@@ -1,7 +1,11 @@
 // The limits every sampling request shares (text-to-image, inversions, edits), in one place so
 // each entry point says the same thing about the same mistake.
 
-export const MAX_STEPS = 1000;
+/**
+ * Below the 1000 training timesteps: SD's DDIM spacing (leading, offset 1) would put a 1000-step
+ * schedule's first timestep at 1000, past the end; and no edit needs more than a few hundred.
+ */
+export const MAX_STEPS = 500;
 export const MAX_GUIDANCE = 50;
 
 /** The first problem with the given settings, or undefined; a setting left out is not checked. */

@@ -2,6 +2,7 @@
 // never carries fields a later reader doesn't know; any change of meaning bumps `version`.
 import { z } from 'zod';
 import { METHOD_IDS, type MethodId } from './methods.ts';
+import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -140,7 +141,7 @@ export const EditPlan = z.strictObject({
   steps: z.array(PlanStep).min(1).max(8),
   output: z.strictObject({
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-    steps: z.number().int().min(1).max(1000),
+    steps: z.number().int().min(1).max(MAX_STEPS),
     guidance: z.number().min(0).max(30),
   }),
   /** One sentence for the user: what will happen and why this method. */

@@ -7,6 +7,7 @@ import { assemblePlan, planFromInstruction, type PlanOptions, type PlanResult } 
 import { readDirection, readRegion } from './positions.ts';
 import { EditKind, StepParams, type PlanStep } from './schema.ts';
 import { safeWords, stripMarkup } from './text.ts';
+import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
 
 export type SlashCommand = 'edit' | 'imagine';
 export type SlashOptions = Record<string, string | number | boolean | undefined>;
@@ -22,7 +23,7 @@ const ImagineOptions = z.object({
   prompt: text(500),
   negative: text(500).optional(),
   seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
-  steps: z.coerce.number().int().min(1).max(1000).optional(),
+  steps: z.coerce.number().int().min(1).max(MAX_STEPS).optional(),
   guidance: z.coerce.number().min(0).max(30).optional(),
   ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
 });
@@ -46,7 +47,7 @@ const EditOptions = z.object({
   prompt: text(500).optional(),
   caption: text(500).optional(),
   seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
-  steps: z.coerce.number().int().min(1).max(1000).optional(),
+  steps: z.coerce.number().int().min(1).max(MAX_STEPS).optional(),
   guidance: z.coerce.number().min(0).max(30).optional(),
 });
 

@@ -11,6 +11,7 @@ import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
 import type { RgbImage } from '../world/image.ts';
 import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts';
+import { injectionForStrength } from './strength.ts';
 import type { Studio } from './studio.ts';
 
 export interface EditWork {
@@ -64,13 +65,19 @@ function methodFor(step: PlanStep): EditMethod {
   return method;
 }
 
-/** The plan's parameters the method's schema declares (the plan carries more than any one method takes). */
+/**
+ * The plan's parameters the method's schema declares (the plan carries more than any one method
+ * takes), and its strength as the method's injection fractions where the method has no `strength`.
+ */
 function paramsFor(method: EditMethod, step: PlanStep): Record<string, unknown> {
   const names = new Set(parameterNames(method));
-  return Object.fromEntries(Object.entries(step.params).filter(([name, value]) => names.has(name) && value !== undefined));
+  const declared = Object.fromEntries(Object.entries(step.params).filter(([name, value]) => names.has(name) && value !== undefined));
+  const strength = step.params.strength;
+  return strength !== undefined && !names.has('strength') ? { ...injectionForStrength(method, strength), ...declared } : declared;
 }
 
-async function toModelSize(image: RgbImage, width: number, height: number): Promise<{ image: RgbImage; note?: string }> {
+/** The image at the model's size (centre-cropped), with a note when it had to be resized. */
+export async function toModelSize(image: RgbImage, width: number, height: number): Promise<{ image: RgbImage; note?: string }> {
   if (image.width === width && image.height === height) return { image };
   const { data } = await sharp(Buffer.from(image.rgb), { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'cover', position: 'centre' })

@@ -1,15 +1,18 @@
-// The job handlers a worker runs: /imagine's and /edit's work as queue jobs. Payloads are checked on
+// The job handlers a worker runs: /imagine's, /edit's and /invert's work as queue jobs. Payloads are checked on
 // the way in (a job row outlives code versions); a request the methods refuse is a result, not a
 // failure, so it is neither retried nor lost: the user is told why.
 import { z } from 'zod';
 import type { JobContext, JobHandlers, JsonValue } from '../jobs/index.ts';
 import { EditRequestError } from '../methods/index.ts';
+import { INVERSION_METHODS } from '../pipeline/inversion/index.ts';
 import { EditPlan } from '../plan/index.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
 import { edit, MethodNotAvailableError } from './edit.ts';
 import { generate } from './generate.ts';
+import { invertImage } from './invert.ts';
 import type { Studio } from './studio.ts';
+import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -23,6 +26,32 @@ export const EditPayload = z.strictObject({
   parentEditId: z.string().min(1).optional(),
 });
 export type EditPayload = z.infer<typeof EditPayload>;
+
+export const InvertPayload = z.strictObject({
+  owner: Owner,
+  imageId: z.string().min(1),
+  method: z.enum(INVERSION_METHODS),
+  caption: z.string().max(500),
+  steps: z.number().int().min(1).max(MAX_STEPS),
+  guidance: z.number().min(0).max(30),
+});
+export type InvertPayload = z.infer<typeof InvertPayload>;
+
+/** What an invert job returns. */
+export type InvertResult =
+  | {
+      kind: 'inversion';
+      method: string;
+      /** dB; null when the regeneration is pixel-identical (infinite). */
+      psnr: number | null;
+      vaePsnr: number | null;
+      reused: boolean;
+      bytes: number | null;
+      notStored: string | null;
+      seconds: number;
+      notes: string[];
+    }
+  | { kind: 'refused'; reason: string };
 
 /** What an edit or generate job returns. */
 export type StudioResult =
@@ -55,9 +84,35 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         throw error;
       }
     },
+    async invert(payload, context) {
+      const work = InvertPayload.parse(payload);
+      if (!inversions) return json({ kind: 'refused', reason: 'this worker keeps no inversions, so there is nowhere to store one' });
+      try {
+        const outcome = await invertImage(studio, prisma, { ...work, inversions, onProgress: (fraction) => context.progress(fraction), signal: context.signal });
+        const finite = (value: number) => (Number.isFinite(value) ? value : null);
+        return json({
+          kind: 'inversion',
+          method: work.method,
+          psnr: finite(outcome.psnr),
+          vaePsnr: finite(outcome.vaePsnr),
+          reused: outcome.reused,
+          bytes: outcome.bytes ?? null,
+          notStored: outcome.notStored ?? null,
+          seconds: outcome.seconds,
+          notes: outcome.notes,
+        });
+      } catch (error) {
+        if (error instanceof EditRequestError || error instanceof RangeError) return json({ kind: 'refused', reason: error.message });
+        throw error;
+      }
+    },
   };
 }
 
 function result(value: StudioResult): JsonValue {
+  return value as unknown as JsonValue;
+}
+
+function json(value: InvertResult): JsonValue {
   return value as unknown as JsonValue;
 }

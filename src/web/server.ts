@@ -12,6 +12,7 @@ import { createDefaultRegistry } from '../../commands/index.ts';
 import { createDispatcher } from '../chat/dispatcher.ts';
 import { formatBytes, loadImage, MAX_UPLOAD_BYTES } from '../chat/images.ts';
 import type { Attachment, IncomingMessage } from '../chat/messages.ts';
+import type { RateLimit } from '../chat/rate-limit.ts';
 import type { CommandRegistry } from '../chat/registry.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
@@ -28,6 +29,8 @@ export interface WebChatOptions {
   /** Defaults to every command in commands/. */
   commands?: CommandRegistry;
   jobs?: JobQueue | undefined;
+  /** Messages and button presses per person per minute (shared with the other adapters); absent: none. */
+  rateLimit?: RateLimit | undefined;
 }
 
 export interface WebChat {
@@ -36,9 +39,11 @@ export interface WebChat {
   close(): Promise<void>;
 }
 
-/** Whoever uses the local chat is one user in one workspace. */
+/** Whoever uses the local chat is one user in one workspace, and its admin (it runs on their machine). */
 const LOCAL_WORKSPACE = { externalId: 'local', name: 'Local web chat' };
-const LOCAL_USER = { externalId: 'local', displayName: localUserName() };
+const LOCAL_USER = { externalId: 'local', displayName: localUserName(), isAdmin: true };
+/** Ids of messages the page can reply to: ours (`local-<uuid>`) and replies' (a uuid). */
+const MESSAGE_ID = /^(local-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The transport's cap; the chat layer refuses anything over its own, lower limit with a clear reply. */
 const MAX_REQUEST_FILE_BYTES = MAX_UPLOAD_BYTES + 12 * 1024 * 1024;
@@ -70,6 +75,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     logger,
     commands: options.commands ?? createDefaultRegistry(),
     jobs: options.jobs,
+    rateLimit: options.rateLimit,
   });
   const live = new LiveReplies(log);
   const inFlight = new Set<Promise<void>>();
@@ -100,6 +106,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
   app.post('/api/messages', async (request, reply) => {
     let connectionId = '';
     let text = '';
+    let replyTo = '';
     const attachments: Attachment[] = [];
     try {
       for await (const part of request.parts()) {
@@ -109,6 +116,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
           connectionId = String(part.value);
         } else if (part.fieldname === 'text') {
           text = String(part.value);
+        } else if (part.fieldname === 'replyTo') {
+          replyTo = String(part.value);
         }
       }
     } catch (error) {
@@ -123,6 +132,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     if (!live.isConnected(connectionId)) return reply.code(409).send({ error: 'Not connected to the chat; reload the page.' });
     if (text.length > MAX_TEXT_CHARS) return reply.code(413).send({ error: `Messages may be at most ${MAX_TEXT_CHARS} characters.` });
     if (text.trim() === '' && attachments.length === 0) return reply.code(400).send({ error: 'The message is empty.' });
+    if (replyTo !== '' && !MESSAGE_ID.test(replyTo)) return reply.code(400).send({ error: 'That is not a message of this chat to reply to.' });
 
     const message: IncomingMessage = {
       id: `local-${randomUUID()}`,
@@ -131,6 +141,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
       user: LOCAL_USER,
       text,
       attachments,
+      // The page only offers replying to messages it shows; it can't know of deleted ones.
+      ...(replyTo !== '' ? { replyTo: { messageId: replyTo, attachments: [] } } : {}),
     };
     // Answer the request now; the replies (and any later progress) arrive over the tab's socket.
     track(dispatcher.handleMessage(message, live.channelFor(connectionId, message.id)));

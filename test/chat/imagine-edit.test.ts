@@ -62,7 +62,7 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
 
   it('cancels a running job from its button, and only for its owner', async () => {
     const channel = recordingChannel();
-    const running = dispatcher.handleMessage(message('/imagine a small blue circle in the top left on sky steps:1000 seed:2'), channel);
+    const running = dispatcher.handleMessage(message('/imagine a small blue circle in the top left on sky steps:500 seed:2'), channel);
     let cancel: string | undefined;
     for (let i = 0; i < 600 && !cancel; i++) {
       cancel = channel.edits.flatMap((e) => e.reply.buttons ?? []).find((b) => b.id.startsWith('imagine:cancel:'))?.id;

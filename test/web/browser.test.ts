@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { renderScene, toPng } from '../../src/world/index.ts';
 import { allCommands } from '../../commands/index.ts';
 import { defineCommand } from '../../src/chat/command.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
@@ -137,10 +138,63 @@ test('/imagine draws an image, and /edit shows it before and after', async () =>
   assert.equal(await edited.locator('img').count(), 2);
 });
 
+test('replying to an uploaded image edits it with progress, and the result can be replied to in turn', async () => {
+  const scene = renderScene({ background: 'grass', seed: 2, objects: [{ shape: 'star', colour: 'red', size: 'large', position: 'center', style: 'flat' }] });
+  await page.locator('#file').setInputFiles({ name: 'star.png', mimeType: 'image/png', buffer: await toPng(scene) });
+  await page.locator('#send').click();
+  const stored = page.locator('.message.bot', { hasText: 'Stored star.png' });
+  await stored.waitFor();
+
+  // Every text a bot message goes through, to see the progress that comes before the result.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (globalThis as unknown as { seen: string[] }).seen = seen;
+    const list = (globalThis as unknown as { document: { getElementById(id: string): unknown } }).document.getElementById('messages');
+    const Observer = (globalThis as unknown as { MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void } }).MutationObserver;
+    new Observer(() => {
+      for (const item of (list as { querySelectorAll(s: string): Array<{ textContent: string }> }).querySelectorAll('.message.bot')) seen.push(item.textContent);
+    }).observe(list, { childList: true, subtree: true, characterData: true });
+  });
+
+  const results = page.locator('.message.bot', { hasText: 'Before and after' });
+  const before = await results.count();
+  await stored.getByRole('button', { name: 'Reply' }).click();
+  assert.equal(await page.locator('#replying').isVisible(), true);
+  assert.match((await page.locator('#replying-label').textContent()) ?? '', /Replying to star\.png/);
+  await page.locator('#text').fill(`make the star blue caption:${scene.caption} steps:6 seed:1`);
+  await page.locator('#text').press('Enter');
+  assert.equal(await page.locator('#replying').isVisible(), false, 'sending ends the reply');
+  assert.match((await page.locator('.message.mine').last().locator('.quote').textContent()) ?? '', /↪ star\.png/);
+
+  const first = results.nth(before);
+  await first.waitFor({ timeout: 60_000 });
+  const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
+  assert.ok(seen.some((text) => /Queued…|Position \d+ in the queue|Starting…|\d+%/.test(text) && !/Before and after/.test(text)), 'progress showed before the result');
+  const images = first.locator('img');
+  assert.equal(await images.count(), 2);
+  const uploadedSrc = await stored.locator('img').getAttribute('src');
+  assert.equal(await images.first().getAttribute('src'), uploadedSrc, 'the replied-to image is the one edited');
+  const afterSrc = await images.last().getAttribute('src');
+  const width = await images.last().evaluate(async (element) => {
+    const img = element as unknown as LoadedImage;
+    await img.decode();
+    return img.naturalWidth;
+  });
+  assert.equal(width, 128);
+
+  // The result's own Reply button: the next edit starts from its after image.
+  await first.getByRole('button', { name: 'Reply' }).click();
+  await page.locator('#text').fill('make the star green steps:6 seed:2');
+  await page.locator('#text').press('Enter');
+  const second = results.nth(before + 1);
+  await second.waitFor({ timeout: 60_000 });
+  assert.equal(await second.locator('img').first().getAttribute('src'), afterSrc);
+});
+
 test('/metrics serves the queue health as JSON', async () => {
   const response = await fetch(new URL('/metrics', chat.url));
   assert.equal(response.status, 200);
   const health = (await response.json()) as { finished: { succeeded: number }; depth: { running: number } };
-  assert.ok(health.finished.succeeded >= 2, JSON.stringify(health));
+  assert.ok(health.finished.succeeded >= 4, JSON.stringify(health));
   assert.equal(health.depth.running, 0);
 });

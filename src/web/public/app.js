@@ -1,5 +1,6 @@
 // The local chat page: sends messages (text and images) to /api/messages and shows the replies
-// that arrive on the WebSocket, including later edits of a reply (progress, then the result).
+// that arrive on the WebSocket, including later edits of a reply (progress, then the result). A
+// message that shows images can be replied to: the reply's text is an edit instruction for its image.
 
 const messages = document.getElementById('messages');
 const form = document.getElementById('composer');
@@ -8,9 +9,14 @@ const fileInput = document.getElementById('file');
 const sendButton = document.getElementById('send');
 const attachmentList = document.getElementById('attachments');
 const status = document.getElementById('status');
+const replyingBanner = document.getElementById('replying');
+const replyingLabel = document.getElementById('replying-label');
+const replyingCancel = document.getElementById('replying-cancel');
 
 let connectionId = null;
 let pendingFiles = [];
+/** The message being replied to: { id, label }, or null. */
+let replyingTo = null;
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -75,6 +81,35 @@ function renderReply(item, reply) {
     }
     item.append(row);
   }
+  if (reply.images.length > 0) addReplyAction(item, item.dataset.replyId, reply.images.at(-1).alt);
+}
+
+/** A "Reply" action under a message that shows images: the next message is about its (last) image. */
+function addReplyAction(item, messageId, label) {
+  const row = document.createElement('div');
+  row.className = 'actions';
+  const action = document.createElement('button');
+  action.type = 'button';
+  action.className = 'reply-action';
+  action.textContent = 'Reply';
+  action.title = 'Reply with what to change in this image';
+  action.addEventListener('click', () => startReply(messageId, label || 'the image'));
+  row.append(action);
+  item.append(row);
+}
+
+function startReply(messageId, label) {
+  replyingTo = { id: messageId, label };
+  replyingLabel.textContent = `Replying to ${label}: say what to change`;
+  replyingBanner.hidden = false;
+  textBox.focus();
+  updateSendButton();
+}
+
+function stopReply() {
+  replyingTo = null;
+  replyingBanner.hidden = true;
+  updateSendButton();
 }
 
 // The markdown the bot writes: paragraphs, `- ` lists (one level of nesting), **bold**, `code`.
@@ -142,9 +177,10 @@ function unescapeMarkdown(text) {
   return text.replace(/\\([\\`*_~|])/g, '$1');
 }
 
-function showMine(text, files) {
+function showMine(text, files, repliedTo) {
   const item = document.createElement('li');
   item.className = 'message mine';
+  if (repliedTo) item.append(Object.assign(document.createElement('span'), { className: 'quote', textContent: `↪ ${repliedTo.label}` }));
   if (text !== '') item.append(document.createTextNode(text));
   for (const file of files) {
     const name = Object.assign(document.createElement('span'), { className: 'file-name', textContent: file.name });
@@ -160,6 +196,7 @@ function showMine(text, files) {
     item.append(img);
   }
   append(item);
+  return item;
 }
 
 function showError(text) {
@@ -172,16 +209,22 @@ function showError(text) {
 async function send() {
   const text = textBox.value.trim();
   const files = pendingFiles;
+  const repliedTo = replyingTo;
   if (connectionId === null || (text === '' && files.length === 0)) return;
   const body = new FormData();
   body.append('connectionId', connectionId);
   body.append('text', text);
+  if (repliedTo) body.append('replyTo', repliedTo.id);
   for (const file of files) body.append('image', file, file.name);
-  showMine(text, files);
+  const item = showMine(text, files, repliedTo);
   textBox.value = '';
   setPendingFiles([]);
+  stopReply();
   autoSize();
-  await post('/api/messages', { method: 'POST', body });
+  const answer = await post('/api/messages', { method: 'POST', body });
+  // Our own images can be replied to as well: the server recorded them under the message's id.
+  const imageFiles = files.filter((file) => file.type.startsWith('image/'));
+  if (answer?.messageId && imageFiles.length > 0) addReplyAction(item, answer.messageId, imageFiles.at(-1).name);
 }
 
 async function pressButton(replyId, buttonId) {
@@ -193,15 +236,19 @@ async function pressButton(replyId, buttonId) {
   });
 }
 
+/** The server's JSON answer, or undefined after showing what went wrong. */
 async function post(url, init) {
   try {
     const response = await fetch(url, init);
     if (!response.ok) {
       const problem = await response.json().catch(() => ({}));
       showError(problem.error ?? problem.message ?? `The server answered ${response.status}.`);
+      return undefined;
     }
+    return await response.json().catch(() => ({}));
   } catch {
     showError('Could not reach Retouch. Is it still running?');
+    return undefined;
   }
 }
 
@@ -236,8 +283,11 @@ textBox.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     void send();
+  } else if (event.key === 'Escape' && replyingTo !== null) {
+    stopReply();
   }
 });
+replyingCancel.addEventListener('click', () => stopReply());
 textBox.addEventListener('input', () => {
   autoSize();
   updateSendButton();

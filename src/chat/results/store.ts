@@ -1,0 +1,88 @@
+// Results as the buttons under them find them: the Edit row a button names (its plan, source and
+// parent), a user's latest image, and deleting a result's image without losing anything else.
+import { EditPlan } from '../../plan/index.ts';
+import type { PrismaClient } from '../../store/database.ts';
+
+export interface StoredResult {
+  editId: string;
+  /** Who asked for it. */
+  userId: string;
+  plan: EditPlan;
+  /** The image it was made from (undefined for a drawing, or when that image was deleted). */
+  sourceImageId: string | undefined;
+  /** The edit that made the source image. */
+  parentEditId: string | undefined;
+  /** The result image and its owner. */
+  image: { id: string; ownerId: string; ownerName: string };
+}
+
+export type ResultLookup =
+  | { kind: 'found'; result: StoredResult }
+  | { kind: 'missing' | 'deleted' | 'outdated' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/** The result an Edit row describes, or why there is none to act on. */
+export async function findResult(prisma: PrismaClient, editId: string): Promise<ResultLookup> {
+  const edit = await prisma.edit.findUnique({
+    where: { id: editId },
+    select: {
+      userId: true,
+      plan: true,
+      sourceImageId: true,
+      parentId: true,
+      resultImage: { select: { id: true, ownerId: true, owner: { select: { displayName: true } } } },
+    },
+  });
+  if (!edit) return { kind: 'missing' };
+  if (!edit.resultImage) return { kind: 'deleted' };
+  const plan = EditPlan.safeParse(edit.plan);
+  if (!plan.success) return { kind: 'outdated' };
+  return {
+    kind: 'found',
+    result: {
+      editId,
+      userId: edit.userId,
+      plan: plan.data,
+      sourceImageId: edit.sourceImageId ?? undefined,
+      parentEditId: edit.parentId ?? undefined,
+      image: { id: edit.resultImage.id, ownerId: edit.resultImage.ownerId, ownerName: edit.resultImage.owner.displayName },
+    },
+  };
+}
+
+/** The user's newest image: an upload or a result of the bot. */
+export async function latestImageOf(prisma: PrismaClient, userId: string): Promise<string | undefined> {
+  const latest = await prisma.image.findFirst({ where: { ownerId: userId }, orderBy: { createdAt: 'desc' }, select: { id: true } });
+  return latest?.id;
+}
+
+/** What an image the bot made shows: its plan's last full prompt, else the caption it started from. */
+export function promptOf(plan: EditPlan): string | undefined {
+  for (const step of [...plan.steps].reverse()) if (step.params.prompt) return step.params.prompt;
+  return plan.source.caption;
+}
+
+/** Whether the plan draws a new image (/imagine) rather than editing one. */
+export function isDrawing(plan: EditPlan): boolean {
+  return plan.steps[0]?.edit === 'generate';
+}
+
+/**
+ * Deletes an image: its row, its gallery entries and their votes, the record of messages showing it
+ * (all by cascade), and its bytes when no other image has the same content. The edits it came from
+ * or led to stay, pointing at no image.
+ */
+export async function deleteImage(prisma: PrismaClient, imageId: string): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    const image = await tx.image.findUnique({ where: { id: imageId }, select: { blobHash: true } });
+    if (!image) return false;
+    await tx.image.delete({ where: { id: imageId } });
+    await tx.blob.deleteMany({ where: { hash: image.blobHash, images: { none: {} }, inversions: { none: {} } } });
+    return true;
+  });
+}
