@@ -7,7 +7,8 @@ export interface FollowHandlers {
   onSubmitted?: (job: JobRecord) => void | Promise<void>;
   onQueued?: (position: number | undefined) => void | Promise<void>;
   onStarted?: () => void;
-  onProgress?: (fraction: number) => void;
+  /** `preview`: a data URL of a small picture of the work so far, when the worker made one. */
+  onProgress?: (fraction: number, preview?: string) => void;
 }
 
 export type FollowOutcome =
@@ -28,7 +29,7 @@ export async function submitAndFollow(queue: JobQueue, job: NewJob, handlers: Fo
   const unsubscribe = queue.subscribe(
     (event: JobEvent) => {
       if (event.type === 'started') handlers.onStarted?.();
-      else if (event.type === 'progress') handlers.onProgress?.(event.fraction);
+      else if (event.type === 'progress') handlers.onProgress?.(event.fraction, event.preview);
       else if (TERMINAL.has(event.type)) settle();
     },
     { jobId: record.id },

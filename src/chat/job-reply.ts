@@ -5,7 +5,7 @@ import type { StudioResult } from '../studio/handlers.ts';
 import type { ButtonContext, CommandContext } from './command.ts';
 import { submitAndFollow } from './follow-job.ts';
 import { escapeMarkdown } from './markdown.ts';
-import type { Reply, ReplyButton } from './messages.ts';
+import type { Reply, ReplyButton, ReplyPreview } from './messages.ts';
 import { progressBar, progressReporter } from './progress.ts';
 
 export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
@@ -42,6 +42,7 @@ export async function followInReply(
   const sent = await context.reply(`${heading}\n\nQueued…`);
   const progress = progressReporter(sent);
   let cancel: ReplyButton[] = [];
+  let preview: ReplyPreview | undefined;
   const outcome = await submitAndFollow(
     jobs,
     {
@@ -57,7 +58,10 @@ export async function followInReply(
       onQueued: (position) =>
         progress.report({ text: `${heading}\n\n${position ? `Position ${position} in the queue.` : 'Starting…'}`, buttons: cancel }),
       onStarted: () => progress.report({ text: `${heading}\n\n${progressBar(0)}`, buttons: cancel }),
-      onProgress: (fraction) => progress.report({ text: `${heading}\n\n${progressBar(fraction)}`, buttons: cancel }),
+      onProgress: (fraction, dataUrl) => {
+        preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
+        progress.report({ text: `${heading}\n\n${progressBar(fraction)}`, buttons: cancel, preview });
+      },
     },
   );
   switch (outcome.state) {
@@ -93,4 +97,11 @@ export async function cancelFromButton(context: ButtonContext, payload: string):
   const cancelled = await context.jobs.cancel(jobId, { userId: context.user.id });
   await context.reply(cancelled ? 'Cancelling…' : 'That job is not yours, or it has already finished.');
   return true;
+}
+
+/** A worker's preview (`data:image/webp;base64,…`) as bytes; undefined for anything else. */
+export function previewFromDataUrl(url: string): ReplyPreview | undefined {
+  const match = /^data:(image\/(?:webp|png|jpeg));base64,([A-Za-z0-9+/=]+)$/.exec(url);
+  if (!match) return undefined;
+  return { mediaType: match[1] as string, data: Buffer.from(match[2] as string, 'base64') };
 }

@@ -85,11 +85,23 @@ export interface ReplyButton {
   label: string;
 }
 
+/** A small picture of work in progress, not stored anywhere: the latest one replaces the one before. */
+export interface ReplyPreview {
+  data: Buffer;
+  /** e.g. image/webp */
+  mediaType: string;
+}
+
 /** What the bot says. The text is markdown as Discord reads it (**bold**, `code`, `- ` lists). */
 export interface Reply {
   text: string;
   images?: ReplyImage[];
   buttons?: ReplyButton[];
+  /**
+   * Progress updates of long work carry the latest preview; the same picture comes with every update
+   * until a newer one, so an adapter that uploads files should skip one it already shows.
+   */
+  preview?: ReplyPreview;
   /**
    * Only the person who asked should see it (errors, refusals, confirmations). Discord sends it
    * ephemeral, Slack as chat.postEphemeral; the web chat has one person and shows it normally.

@@ -186,7 +186,11 @@ class WorkerLoop {
     if (!handler) return { ok: false, error: new Error(`this worker has no handler for ${record.kind} jobs`) };
     const timeoutMs = this.config.timeoutMs[record.kind];
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    // A preview is rarer than progress: it rides along until some event has carried it, so the
+    // throttle keeping only the latest report cannot drop it.
+    let unsentPreview: string | undefined;
     const progress = new Throttle<{ fraction: number; preview?: string }>(this.config.progressIntervalMs, async ({ fraction, preview }) => {
+      if (preview !== undefined && preview === unsentPreview) unsentPreview = undefined;
       try {
         const current = await recordProgress(this.pool, record.id, record.attempts, fraction, preview);
         // The attempt is no longer ours: cancelled (and the notification missed) or taken over.
@@ -198,7 +202,10 @@ class WorkerLoop {
     try {
       const value = await handler(record.payload, {
         signal: controller.signal,
-        progress: (fraction, preview) => progress.push({ fraction: Math.min(1, Math.max(0, fraction)), preview }),
+        progress: (fraction, preview) => {
+          if (preview !== undefined) unsentPreview = preview;
+          progress.push({ fraction: Math.min(1, Math.max(0, fraction)), preview: unsentPreview });
+        },
         jobId: record.id,
         userId: record.userId,
         workspaceId: record.workspaceId,

@@ -12,6 +12,7 @@ import type { InversionStore } from '../store/inversions.ts';
 import type { RgbImage } from '../world/image.ts';
 import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts';
 import { injectionForStrength } from './strength.ts';
+import { previewMaker } from './preview.ts';
 import type { Studio } from './studio.ts';
 
 export interface EditWork {
@@ -22,7 +23,9 @@ export interface EditWork {
   owner: Owner;
   inversions?: InversionStore;
   onPhase?: (step: number, steps: number, phase: EditPhase) => void | Promise<void>;
-  onStep?: (step: number, steps: number, progress: StepProgress) => void | Promise<void>;
+  /** After each sampling step; `preview` (a thumbnail data URL) every few steps when `previews` is on. */
+  onStep?: (step: number, steps: number, progress: StepProgress, preview?: string) => void | Promise<void>;
+  previews?: boolean;
   signal?: AbortSignal;
 }
 
@@ -103,6 +106,7 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
     for (const [index, step] of plan.steps.entries()) {
       const method = methods[index] as EditMethod;
       const diffusion = compiled({ hooks: method.needs.hooks === true });
+      const preview = work.previews ? previewMaker(diffusion) : undefined;
       const imageHash = imageContentHash(image.rgb);
       let inversionSource: 'stored' | 'computed' | 'none' = 'none';
       const mask = step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
@@ -126,7 +130,7 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
             }
           : undefined,
         onPhase: (phase) => work.onPhase?.(index + 1, plan.steps.length, phase),
-        onStep: (progress) => work.onStep?.(index + 1, plan.steps.length, progress),
+        onStep: async (progress) => work.onStep?.(index + 1, plan.steps.length, progress, await preview?.(progress)),
         signal: work.signal,
       });
       if (run.inversion && inversionSource === 'none') inversionSource = 'computed';

@@ -60,11 +60,11 @@ export type StudioResult =
 
 export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; inversions?: InversionStore }): JobHandlers {
   const { studio, prisma, inversions } = options;
-  const progressOf = (context: JobContext) => ({ step, total }: { step: number; total: number }) => context.progress(step / total);
+  const progressOf = (context: JobContext) => ({ step, total }: { step: number; total: number }, preview?: string) => context.progress(step / total, preview);
   return {
     async generate(payload, context) {
       const work = GeneratePayload.parse(payload);
-      const outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), signal: context.signal });
+      const outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal });
       const notes = outcome.truncated ? ['the prompt was longer than the model reads and was cut'] : [];
       return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, seed: outcome.seed, notes });
     },
@@ -75,7 +75,8 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         const outcome = await edit(studio, prisma, {
           ...work,
           inversions,
-          onStep: (step, _steps, progress) => context.progress((step - 1 + progress.step / progress.total) / steps),
+          onStep: (step, _steps, progress, preview) => context.progress((step - 1 + progress.step / progress.total) / steps, preview),
+          previews: true,
           signal: context.signal,
         });
         return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, notes: outcome.notes, inversionReused: outcome.inversions.includes('stored') });

@@ -23,6 +23,8 @@ export interface WebReply {
   text: string;
   images: Array<{ url: string; alt: string }>;
   buttons: Array<{ id: string; label: string }>;
+  /** A data URL of the latest work-in-progress picture. */
+  preview?: string;
 }
 
 export class LiveReplies {
@@ -72,5 +74,6 @@ function toWebReply(reply: Reply): WebReply {
     text: reply.text,
     images: (reply.images ?? []).map((image) => ({ url: `/images/${image.imageId}`, alt: image.alt })),
     buttons: reply.buttons ?? [],
+    ...(reply.preview ? { preview: `data:${reply.preview.mediaType};base64,${reply.preview.data.toString('base64')}` } : {}),
   };
 }

@@ -98,4 +98,15 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     await dispatcher.handleMessage(withImage(png, 'mystery.png', '/edit make the cat a tiger'), channel);
     assert.match(channel.text(), /What does this image show\?/);
   });
+  it('shows a small preview of the picture so far while a long drawing runs', async () => {
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message('/imagine a small green heart in the bottom right on sand seed:9 steps:300'), channel);
+    const previews = channel.edits.map((e) => e.reply.preview).filter((p) => p !== undefined);
+    assert.ok(previews.length > 0, `${channel.edits.length} progress edits, none with a preview`);
+    const metadata = await sharp(previews[0]!.data).metadata();
+    assert.equal(previews[0]!.mediaType, 'image/webp');
+    assert.equal(metadata.format, 'webp');
+    assert.ok(metadata.width <= 96 && metadata.width >= 32, `preview ${metadata.width}×${metadata.height}`);
+    assert.equal(channel.edits.at(-1)!.reply.preview, undefined, 'the final reply shows the result, not a preview');
+  });
 });

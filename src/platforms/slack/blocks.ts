@@ -20,8 +20,8 @@ export interface SlackMessageContent {
   blocks: KnownBlock[];
 }
 
-/** `files` maps each of the reply's image ids to the Slack file that holds it. */
-export function replyBlocks(reply: Reply, files: ReadonlyMap<string, string>): SlackMessageContent {
+/** `files` maps each of the reply's image ids to the Slack file that holds it; `previewFile` holds its preview. */
+export function replyBlocks(reply: Reply, files: ReadonlyMap<string, string>, previewFile?: string): SlackMessageContent {
   const mrkdwn = toMrkdwn(reply.text).trim();
   const blocks: KnownBlock[] = [];
   if (mrkdwn !== '') {
@@ -37,6 +37,9 @@ export function replyBlocks(reply: Reply, files: ReadonlyMap<string, string>): S
       alt_text: alt.slice(0, ALT_TEXT_LIMIT),
       title: { type: 'plain_text', text: alt.slice(0, ALT_TEXT_LIMIT) },
     });
+  }
+  if (previewFile !== undefined) {
+    blocks.push({ type: 'image', slack_file: { id: previewFile }, alt_text: 'work in progress' });
   }
   const buttons = reply.buttons ?? [];
   for (let start = 0; start < buttons.length; start += ACTIONS_PER_BLOCK) {

@@ -3,6 +3,7 @@
 // Images are uploaded once each (files.uploadV2: getUploadURLExternal, the upload, then
 // completeUploadExternal) and shown by image blocks that reference the file.
 import type { webApi } from '@slack/bolt';
+import { createHash } from 'node:crypto';
 import { loadImage } from '../../chat/images.ts';
 import type { Reply, ReplyChannel, ReplyImage } from '../../chat/messages.ts';
 import type { Logger } from '../../log.ts';
@@ -44,6 +45,14 @@ const MAX_CACHED_FILES = 2_000;
 /** Slack finishes processing an upload shortly after completeUploadExternal; until then an image block naming it is refused. */
 const FILE_READY_DELAYS_MS = [300, 700, 1500, 3000];
 
+/** Bytes to upload as a Slack file. */
+interface Upload {
+  data: Buffer;
+  mediaType: string;
+  name: string;
+  alt: string;
+}
+
 export interface SlackReplies {
   channelFor(target: ReplyTarget): ReplyChannel;
 }
@@ -51,37 +60,42 @@ export interface SlackReplies {
 export function slackReplies(client: webApi.WebClient, prisma: PrismaClient, logger: Logger): SlackReplies {
   const files = new Map<string, Promise<string | undefined>>();
 
-  function fileFor(image: ReplyImage): Promise<string | undefined> {
-    let file = files.get(image.imageId);
+  /** The Slack file holding `key`'s bytes, uploaded on first use. */
+  function fileFor(key: string, load: () => Promise<Upload | undefined>): Promise<string | undefined> {
+    let file = files.get(key);
     if (file === undefined) {
-      file = upload(image);
+      file = load().then((bytes) => (bytes ? upload(key, bytes) : undefined));
       if (files.size >= MAX_CACHED_FILES) files.delete(files.keys().next().value ?? '');
-      files.set(image.imageId, file);
+      files.set(key, file);
       // A failed upload is tried again next time.
-      void file.then((id) => id === undefined && files.delete(image.imageId));
+      void file.then((id) => id === undefined && files.delete(key));
     }
     return file;
   }
 
-  async function upload(image: ReplyImage): Promise<string | undefined> {
+  async function storedImage(image: ReplyImage): Promise<Upload | undefined> {
+    const stored = await loadImage(prisma, image.imageId);
+    if (!stored) {
+      logger.warn({ imageId: image.imageId }, 'reply names an image that is not stored');
+      return undefined;
+    }
+    return { data: stored.data, mediaType: stored.mediaType, name: `retouch-${image.imageId}`, alt: image.alt };
+  }
+
+  async function upload(key: string, { data, mediaType, name, alt }: Upload): Promise<string | undefined> {
     try {
-      const stored = await loadImage(prisma, image.imageId);
-      if (!stored) {
-        logger.warn({ imageId: image.imageId }, 'reply names an image that is not stored');
-        return undefined;
-      }
-      const extension = stored.mediaType === 'image/jpeg' ? 'jpg' : stored.mediaType.replace('image/', '');
+      const extension = mediaType === 'image/jpeg' ? 'jpg' : mediaType.replace('image/', '');
       const result = (await client.files.uploadV2({
-        file: stored.data,
-        filename: `retouch-${image.imageId}.${extension}`,
-        title: image.alt.slice(0, 250) || 'image',
-        alt_text: image.alt.slice(0, 1000),
+        file: data,
+        filename: `${name}.${extension}`,
+        title: alt.slice(0, 250) || 'image',
+        alt_text: alt.slice(0, 1000),
       })) as { files?: Array<{ files?: Array<{ id?: string }> }> };
       const id = result.files?.[0]?.files?.[0]?.id;
-      if (!id) logger.error({ imageId: image.imageId }, 'Slack upload returned no file id');
+      if (!id) logger.error({ key }, 'Slack upload returned no file id');
       return id;
     } catch (error) {
-      logger.error({ err: error, imageId: image.imageId, slackError: slackErrorCode(error) }, 'could not upload an image to Slack');
+      logger.error({ err: error, key, slackError: slackErrorCode(error) }, 'could not upload an image to Slack');
       return undefined;
     }
   }
@@ -89,10 +103,15 @@ export function slackReplies(client: webApi.WebClient, prisma: PrismaClient, log
   async function render(reply: Reply): Promise<SlackMessageContent> {
     const ids = new Map<string, string>();
     for (const image of reply.images ?? []) {
-      const id = await fileFor(image);
+      const id = await fileFor(image.imageId, () => storedImage(image));
       if (id !== undefined) ids.set(image.imageId, id);
     }
-    return replyBlocks(reply, ids);
+    // A progress update repeats the latest preview: the same bytes are the same file, uploaded once.
+    const preview = reply.preview;
+    const previewFile = preview
+      ? await fileFor(`preview:${createHash('sha256').update(preview.data).digest('hex')}`, async () => ({ ...preview, name: 'retouch-preview', alt: 'work in progress' }))
+      : undefined;
+    return replyBlocks(reply, ids, previewFile);
   }
 
   /** Posts or updates; while a just-uploaded file is still processing Slack refuses its block, so wait a little and try again. */

@@ -69,6 +69,13 @@ function renderReply(item, reply) {
     img.addEventListener('load', () => img.scrollIntoView({ block: 'end' }), { once: true });
     item.append(img);
   }
+  if (reply.preview) {
+    const img = document.createElement('img');
+    img.src = reply.preview;
+    img.alt = 'work in progress';
+    img.className = 'preview';
+    item.append(img);
+  }
   if (reply.buttons.length > 0) {
     const row = document.createElement('div');
     row.className = 'buttons';

@@ -31,3 +31,14 @@ test('a reply\'s buttons become one actions block whose action ids are the butto
   assert.deepEqual((blocks[1] as { slack_file: unknown }).slack_file, { id: 'F123' });
   assert.deepEqual((blocks[2] as { elements: Array<{ action_id: string; value: string }> }).elements.map((e) => [e.action_id, e.value]), [['edit:undo:e1', 'edit:undo:e1']]);
 });
+
+test('a progress update with a preview shows it as an image block before the buttons', () => {
+  const { blocks } = replyBlocks(
+    { text: 'Drawing', preview: { data: Buffer.from([1, 2, 3]), mediaType: 'image/webp' }, buttons: [{ id: 'imagine:cancel:j1', label: 'Cancel' }] },
+    new Map(),
+    'FPREVIEW',
+  );
+  assert.deepEqual(blocks.map((b) => b.type), ['section', 'image', 'actions']);
+  assert.deepEqual((blocks[1] as { slack_file: unknown }).slack_file, { id: 'FPREVIEW' });
+  assert.deepEqual(replyBlocks({ text: 'Drawing' }, new Map()).blocks.map((b) => b.type), ['section']);
+});
