@@ -78,7 +78,7 @@ export const settings = defineCommand({
   name: 'settings',
   description: 'Shows or changes your defaults (steps, guidance) and, for admins, the workspace\'s.',
   options: {
-    steps: { type: 'integer', description: 'Default sampling steps for /imagine and /edit (1 to 1000)' },
+    steps: { type: 'integer', description: 'Default sampling steps for /imagine and /edit (1 to 500)' },
     guidance: { type: 'number', description: 'Default guidance: how closely to follow the prompt (0 to 30)' },
     scope: { type: 'string', description: 'Whose settings: yours (user, default) or the workspace\'s (admins)', choices: ['user', 'workspace'] },
     channels: { type: 'string', description: 'Workspace only: the channels the bot listens in, e.g. #art,#bots, or all' },

@@ -9,6 +9,7 @@ import { startWebChat } from './web/server.ts';
 import { createDefaultRegistry } from '../commands/index.ts';
 import { createRateLimit } from './chat/rate-limit.ts';
 import { startSlackBot } from './platforms/slack/bot.ts';
+import { startDiscordBot } from './platforms/discord/index.ts';
 
 export interface RunningApp {
   webChatUrl: string;
@@ -32,6 +33,11 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry() };
     const webChat = await startWebChat({ ...chat, ...config.web });
     closers.unshift(() => webChat.close());
+    if (config.discord) {
+      const discord = await startDiscordBot({ ...chat, ...config.discord });
+      closers.unshift(() => discord.close());
+      logger.info({ user: discord.client.user?.tag }, 'Discord bot running');
+    }
     if (config.slack) {
       const slack = await startSlackBot({ ...chat, ...config.slack });
       closers.unshift(() => slack.close());

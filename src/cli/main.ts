@@ -9,6 +9,8 @@ import { registerModel } from './model.ts';
 import { registerPlan } from './plan.ts';
 import { registerPlanned } from './planned.ts';
 import { registerStart } from './start.ts';
+import { registerSlack } from './slack.ts';
+import { registerDiscord } from './discord.ts';
 
 const program = new Command('retouch')
   .description('Retouch: generate and edit images with diffusion models, from chat or the command line')
@@ -25,6 +27,8 @@ registerInvert(program);
 registerEdit(program);
 registerWorker(program);
 registerPlanned(program);
+registerSlack(program);
+registerDiscord(program);
 program.commands.forEach((command) => command.exitOverride().showHelpAfterError('(run with --help for usage)'));
 
 try {
