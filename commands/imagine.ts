@@ -8,6 +8,12 @@ import { draw } from '../src/chat/results/run.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { planFromSlashOptions } from '../src/plan/index.ts';
 
+/** Longest prompt accepted; the plan's options keep no more (src/plan/slash.ts). */
+const MAX_PROMPT_CHARS = 500;
+
+/** Shapes /imagine draws: the model's square, or wider through MultiDiffusion (width:height). */
+const SIZES = ['square', '3:2', '16:9', '2:1', '3:1', '4:1'] as const;
+
 export const imagine = defineCommand({
   name: 'imagine',
   description: 'Draws a new image from a prompt.',
@@ -17,20 +23,25 @@ export const imagine = defineCommand({
     seed: { type: 'integer', description: 'Random seed: the same seed and prompt give the same image' },
     steps: { type: 'integer', description: 'Sampling steps (default: your saved default, else 50)' },
     guidance: { type: 'number', description: 'How closely to follow the prompt (default: your saved default, else 7.5)' },
+    size: { type: 'string', description: 'Shape: square (default) or wider, width:height', choices: SIZES },
   },
   examples: [
     { usage: '/imagine a large red star in the top left on grass', description: 'draw a scene of the shipped model\'s world' },
     { usage: '/imagine a small blue circle in the center on sky seed:7', description: 'the same seed gives the same picture' },
+    { usage: '/imagine a red star and a blue heart on grass size:2:1', description: 'a picture twice as wide (MultiDiffusion)' },
   ],
   async run(context, args) {
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
-    const planned = planFromSlashOptions('imagine', args, defaults);
+    for (const [name, text] of [['prompt', args.prompt], ['negative', args.negative]] as const) {
+      if (text !== undefined && text.length > MAX_PROMPT_CHARS) {
+        await context.reply({ text: `That ${name === 'prompt' ? 'prompt' : 'negative prompt'} is ${text.length} characters long; the limit is ${MAX_PROMPT_CHARS} (and the model reads only its first 77 tokens, about 300 characters). Please shorten it.`, ephemeral: true });
+        return;
+      }
+    }
+    const { size, ...rest } = args;
+    const planned = planFromSlashOptions('imagine', { ...rest, ...(size && size !== 'square' ? { ratio: size } : {}) }, defaults);
     if (planned.kind === 'clarify') {
       await context.reply(planned.question);
-      return;
-    }
-    if (planned.plan.steps[0]?.method !== 'sample.ddim') {
-      await context.reply(`${planned.plan.reason} Other shapes than square are not available from /imagine yet.`);
       return;
     }
     await draw(context, {

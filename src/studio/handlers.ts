@@ -64,7 +64,13 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
   return {
     async generate(payload, context) {
       const work = GeneratePayload.parse(payload);
-      const outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal });
+      let outcome: Awaited<ReturnType<typeof generate>>;
+      try {
+        outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal });
+      } catch (error) {
+        if (error instanceof EditRequestError) return result({ kind: 'refused', reason: error.message });
+        throw error;
+      }
       const notes = outcome.truncated ? ['the prompt was longer than the model reads and was cut'] : [];
       return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, seed: outcome.seed, notes });
     },

@@ -109,4 +109,28 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     assert.ok(metadata.width <= 96 && metadata.width >= 32, `preview ${metadata.width}×${metadata.height}`);
     assert.equal(channel.edits.at(-1)!.reply.preview, undefined, 'the final reply shows the result, not a preview');
   });
+
+  it('draws a wider picture with size:2:1 (MultiDiffusion), stored at twice the width', async () => {
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message('/imagine a large red star on grass size:2:1 steps:4 seed:3'), channel);
+    const final = channel.edits.at(-1)!.reply;
+    const imageId = final.images?.[0]?.imageId;
+    assert.ok(imageId, final.text);
+    const image = await database.prisma.image.findUniqueOrThrow({ where: { id: imageId }, include: { blob: true } });
+    const metadata = await sharp(Buffer.from(image.blob.data)).metadata();
+    assert.deepEqual([metadata.width, metadata.height, image.width, image.height], [256, 128, 256, 128]);
+    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: imageId } });
+    assert.deepEqual(edit.methods, ['multidiffusion']);
+    assert.match(channel.sent[0]!.reply.text, /Drawing/);
+  });
+
+  it('refuses a prompt over the limit with its length and the limit, and queues nothing', async () => {
+    const jobsBefore = await database.prisma.job.count();
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message(`/imagine ${'a red star on grass and '.repeat(30)}`), channel);
+    assert.equal(channel.sent.length, 1);
+    assert.match(channel.sent[0]!.reply.text, /prompt is \d+ characters long; the limit is 500/);
+    assert.equal(channel.sent[0]!.reply.ephemeral, true);
+    assert.equal(await database.prisma.job.count(), jobsBefore);
+  });
 });
