@@ -1,19 +1,15 @@
 // /edit: change an image by a plain-English instruction (or a named method). The image is the one
 // attached to the message, else the user's latest image (an upload or a result of the bot). The
 // result carries the buttons of every result (Stronger, Weaker, another method, Undo, …).
-import { defineCommand, type CommandContext } from '../src/chat/command.ts';
+import { defineCommand } from '../src/chat/command.ts';
 import { cancelFromButton } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import { handleResultButton, UNKNOWN_BUTTON } from '../src/chat/results/actions.ts';
 import { edit } from '../src/chat/results/run.ts';
-import { latestImageOf, promptOf } from '../src/chat/results/store.ts';
+import { attachedOrLatestImage, promptOf } from '../src/chat/results/store.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { planFromSlashOptions } from '../src/plan/index.ts';
 import { originOf } from '../src/studio/results.ts';
-
-async function sourceImage(context: CommandContext): Promise<string | undefined> {
-  return context.images[0]?.id ?? (await latestImageOf(context.prisma, context.user.id));
-}
 
 export const editCommand = defineCommand({
   name: 'edit',
@@ -33,7 +29,7 @@ export const editCommand = defineCommand({
     { usage: '/edit method:sdedit strength:0.6 instruction:on sand', description: 'choose the method yourself' },
   ],
   async run(context, args) {
-    const imageId = await sourceImage(context);
+    const imageId = await attachedOrLatestImage(context);
     if (!imageId) {
       await context.reply('There is no image to edit yet: attach one to your `/edit` message, or draw one with `/imagine`.');
       return;

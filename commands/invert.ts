@@ -1,34 +1,22 @@
 // /invert: inverts your latest image (or the attached one) with an inversion method and keeps the
 // inversion in your store, so the next /edit of that image starts from it; says how faithful it is
 // (the PSNR of the image regenerated from it) and how much it takes to keep.
-import { defineCommand, type CommandContext } from '../src/chat/command.ts';
+import { defineCommand } from '../src/chat/command.ts';
 import { submitAndFollow } from '../src/chat/follow-job.ts';
 import { formatBytes } from '../src/chat/images.ts';
 import { cancelFromButton, NO_QUEUE } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import type { ReplyButton } from '../src/chat/messages.ts';
 import { progressBar, progressReporter } from '../src/chat/progress.ts';
+import { attachedOrLatestImage, promptOf } from '../src/chat/results/store.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { QuotaExceededError } from '../src/jobs/index.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
-import type { EditPlan } from '../src/plan/index.ts';
 import type { InvertPayload, InvertResult } from '../src/studio/handlers.ts';
 import { originOf } from '../src/studio/results.ts';
 
 export const DEFAULT_INVERSION: InversionMethod = 'invert.direct';
-
-/** What an image the bot made shows, as /edit reads it: its last step's full prompt. */
-function captionOfPlan(plan: EditPlan): string | undefined {
-  for (const step of [...plan.steps].reverse()) if (step.params.prompt) return step.params.prompt;
-  return plan.source.caption;
-}
-
-async function sourceImage(context: CommandContext): Promise<string | undefined> {
-  if (context.images[0]) return context.images[0].id;
-  const latest = await context.prisma.image.findFirst({ where: { ownerId: context.user.id }, orderBy: { createdAt: 'desc' }, select: { id: true } });
-  return latest?.id;
-}
 
 const decibels = (value: number | null) => (value === null ? '∞ dB (identical)' : `${value.toFixed(2)} dB`);
 
@@ -71,13 +59,13 @@ export const invertCommand = defineCommand({
       await context.reply(NO_QUEUE);
       return;
     }
-    const imageId = await sourceImage(context);
+    const imageId = await attachedOrLatestImage(context);
     if (!imageId) {
       await context.reply('There is no image to invert yet: attach one to your `/invert` message, or draw one with `/imagine`.');
       return;
     }
     const origin = await originOf(context.prisma, imageId);
-    const caption = args.caption ?? (origin ? captionOfPlan(origin.plan) : undefined);
+    const caption = args.caption ?? (origin ? promptOf(origin.plan) : undefined);
     if (caption === undefined) {
       await context.reply('What does this image show? Say it with `caption:`, e.g. `/invert caption:a cat on a sofa`; edits of the image invert it under that caption, so it must be the one you will edit with.');
       return;

@@ -18,7 +18,6 @@ import { rgbToTensor } from '../models/vae/index.ts';
 import { NoiseSource, guide } from '../pipeline/schedulers/index.ts';
 import { SamplingCancelled } from '../pipeline/sampler.ts';
 import { createRandom } from '../world/index.ts';
-import type { RgbImage } from '../world/image.ts';
 import { mapSide } from './shared/layers.ts';
 import { boxMask, boxSchema } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';

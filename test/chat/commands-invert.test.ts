@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { createDefaultRegistry } from '../../commands/index.ts';
-import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
-import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestStudio, type TestStudio } from '../support/studio.ts';
-import { capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { startChatStudio, type TestStudio } from '../support/studio.ts';
+import { message, recordingChannel, withImage } from './helpers.ts';
 
 // /invert keeps an inversion in the user's store, keyed as /edit looks it up, so the next edit of
 // the image starts from it; /inversions lists and deletes them.
@@ -15,10 +14,7 @@ describe('/invert and /inversions on the shipped model', { skip: SKIP_WITHOUT_MO
   let dispatcher: Dispatcher;
   let studio: TestStudio;
   before(async () => {
-    database = await startTestDatabase();
-    const { logger } = capturingLogger();
-    studio = await startTestStudio(database, logger);
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
+    ({ database, studio, dispatcher } = await startChatStudio());
   });
   after(async () => {
     await studio?.stop();

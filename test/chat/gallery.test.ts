@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { createDefaultRegistry } from '../../commands/index.ts';
-import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import type { ButtonPress, Reply } from '../../src/chat/messages.ts';
 import { voteFromReaction } from '../../src/chat/results/gallery.ts';
 import { EditPlan } from '../../src/plan/index.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
-import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestStudio, type TestStudio } from '../support/studio.ts';
-import { capturingLogger, message, withImage } from './helpers.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { startChatStudio, type TestStudio } from '../support/studio.ts';
+import { message, withImage } from './helpers.ts';
 import { buttonOf, conversation, OTHER_USER, pressAs, type Conversation } from './results-helpers.ts';
 
 // The workspace gallery: Save to gallery keeps the image itself with its plan, /gallery lists the
@@ -49,10 +48,7 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
   };
 
   before(async () => {
-    database = await startTestDatabase();
-    const { logger } = capturingLogger();
-    studio = await startTestStudio(database, logger);
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
+    ({ database, studio, dispatcher } = await startChatStudio());
     await send(message('/imagine a large flat red star in the center on grass seed:5 steps:4'));
     const result = finalImage(await send(message('/edit make the star blue steps:4')));
     const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result.imageId } });

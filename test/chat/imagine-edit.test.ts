@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { createDefaultRegistry } from '../../commands/index.ts';
-import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
-import { startTestStudio, type TestStudio } from '../support/studio.ts';
+import type { Dispatcher } from '../../src/chat/dispatcher.ts';
+import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
-import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { buttonPress, capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { buttonPress, message, recordingChannel, withImage } from './helpers.ts';
 
 // The product's main path through the platform-neutral layer: /imagine draws with the shipped model,
 // /edit changes that result by plain English, the second edit of the same image reuses its stored
@@ -16,10 +15,7 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
   let dispatcher: Dispatcher;
   let studio: TestStudio;
   before(async () => {
-    database = await startTestDatabase();
-    const { logger } = capturingLogger();
-    studio = await startTestStudio(database, logger);
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
+    ({ database, studio, dispatcher } = await startChatStudio());
   });
   after(async () => {
     await studio?.stop();

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDefaultRegistry } from '../../commands/index.ts';
-import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import type { ButtonPress } from '../../src/chat/messages.ts';
 import { turnDial } from '../../src/chat/results/dials.ts';
 import { retargetPlan } from '../../src/chat/results/remix.ts';
 import { EditPlan, planFromSlashOptions } from '../../src/plan/index.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
-import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestStudio, type TestStudio } from '../support/studio.ts';
-import { capturingLogger, message } from './helpers.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { startChatStudio, type TestStudio } from '../support/studio.ts';
+import { message } from './helpers.ts';
 import { buttonOf, conversation, MODERATOR, OTHER_USER, pressAs, type Conversation } from './results-helpers.ts';
 
 // The buttons under every result: Stronger / Weaker re-run the plan one notch further or back,
@@ -47,10 +46,7 @@ describe('result buttons on the shipped model', { skip: SKIP_WITHOUT_MODEL }, ()
   let edited: Awaited<ReturnType<typeof resultOf>>;
 
   before(async () => {
-    database = await startTestDatabase();
-    const { logger } = capturingLogger();
-    studio = await startTestStudio(database, logger);
-    dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
+    ({ database, studio, dispatcher } = await startChatStudio());
   });
   after(async () => {
     await studio?.stop();

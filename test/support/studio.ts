@@ -3,7 +3,10 @@
 import { jobsConfig, JobQueue } from '../../src/jobs/index.ts';
 import type { Logger } from '../../src/log.ts';
 import { startStudioWorker } from '../../src/studio/worker.ts';
-import type { TestDatabase } from './database.ts';
+import { createDefaultRegistry } from '../../commands/index.ts';
+import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import { capturingLogger } from '../chat/helpers.ts';
+import { startTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestStudio {
   jobs: JobQueue;
@@ -19,6 +22,32 @@ export async function startTestStudio(database: TestDatabase, logger: Logger): P
     async stop() {
       await worker.stop();
       await jobs.close();
+    },
+  };
+}
+
+export interface ChatStudio {
+  database: TestDatabase;
+  studio: TestStudio;
+  /** Every command in commands/, answering through the queue and the studio worker above. */
+  dispatcher: Dispatcher;
+  /** Stops the worker and queue, then the database. */
+  stop(): Promise<void>;
+}
+
+/** A test database, a studio worker on it, and a dispatcher of every command: the chat as `npm start` runs it. */
+export async function startChatStudio(): Promise<ChatStudio> {
+  const database = await startTestDatabase();
+  const { logger } = capturingLogger();
+  const studio = await startTestStudio(database, logger);
+  const dispatcher = createDispatcher({ prisma: database.prisma, logger, commands: createDefaultRegistry(), jobs: studio.jobs });
+  return {
+    database,
+    studio,
+    dispatcher,
+    async stop() {
+      await studio.stop();
+      await database.destroy();
     },
   };
 }

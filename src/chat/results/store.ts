@@ -61,6 +61,11 @@ export async function latestImageOf(prisma: PrismaClient, userId: string): Promi
   return latest?.id;
 }
 
+/** The image a command works on: the one attached to the message, else the user's latest. */
+export async function attachedOrLatestImage(context: { images: readonly { id: string }[]; prisma: PrismaClient; user: { id: string } }): Promise<string | undefined> {
+  return context.images[0]?.id ?? (await latestImageOf(context.prisma, context.user.id));
+}
+
 /** What an image the bot made shows: its plan's last full prompt, else the caption it started from. */
 export function promptOf(plan: EditPlan): string | undefined {
   for (const step of [...plan.steps].reverse()) if (step.params.prompt) return step.params.prompt;
