@@ -1,9 +1,10 @@
 // The Discord adapter: a discord.js client whose interactions and messages go to the chat layer's
-// dispatcher, and whose replies come back as Discord messages. Nothing lives in this process but
-// the gateway connection: conversations, images and jobs are in Postgres, and every custom_id
-// carries what its handler needs, so any number of shards (or restarts) serve the same bot.
+// dispatcher, whose replies come back as Discord messages, and whose 👍 reactions on gallery entries
+// count as votes. Nothing lives in this process but the gateway connection: conversations, images
+// and jobs are in Postgres, and every custom_id carries what its handler needs, so any number of
+// shards (or restarts) serve the same bot.
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits, type ClientOptions, type Interaction, type Message, type RESTOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, type ClientOptions, type Interaction, type Message, type MessageReaction, type PartialMessageReaction, type PartialUser, type RESTOptions, type User } from 'discord.js';
 import { createDefaultRegistry } from '../../../commands/index.ts';
 import { createDispatcher } from '../../chat/dispatcher.ts';
 import type { CommandRegistry } from '../../chat/registry.ts';
@@ -14,6 +15,7 @@ import type { PrismaClient } from '../../store/database.ts';
 import { handleButton, handleEditMenu, handleEditModal, handleSlashCommand, isEditModal, type InteractionContext } from './interactions.ts';
 import { handleChannelMessage } from './messages.ts';
 import { createRenderer } from './outgoing.ts';
+import { handleReaction, type ReactionAction } from './reactions.ts';
 import { EDIT_MENU_COMMAND } from './registration.ts';
 
 export interface DiscordBotOptions {
@@ -42,8 +44,13 @@ export interface DiscordBot {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Guilds: servers, channels and roles (for permissions); GuildMessages + MessageContent: mentions and replies. */
-const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
+/**
+ * Guilds: servers, channels and roles (for permissions); GuildMessages + MessageContent: mentions and
+ * replies; GuildMessageReactions: 👍 on gallery entries as votes.
+ */
+const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMessageReactions];
+/** Reactions on messages (and by people) not in the cache still arrive, as partials; a vote needs only their ids. */
+const PARTIALS = [Partials.Message, Partials.Reaction, Partials.User];
 
 export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
   const logger = options.logger.child({ component: 'discord' });
@@ -52,6 +59,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   const render = createRenderer(options.prisma, logger);
   const client = new Client({
     intents: INTENTS,
+    partials: PARTIALS,
     rest: { ...options.rest },
     ...(options.shards !== undefined ? { shards: options.shards } : {}),
     ...(options.shardCount !== undefined ? { shardCount: options.shardCount } : {}),
@@ -79,6 +87,12 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     if (!client.isReady()) return;
     track('message', () => handleChannelMessage(message, { client, dispatcher, render, logger }));
   });
+  const onReaction = (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, action: ReactionAction) => {
+    if (!client.isReady()) return;
+    track('reaction', () => handleReaction(reaction, user, action, { client, prisma: options.prisma, render, logger }));
+  };
+  client.on(Events.MessageReactionAdd, (reaction, user) => onReaction(reaction, user, 'add'));
+  client.on(Events.MessageReactionRemove, (reaction, user) => onReaction(reaction, user, 'remove'));
   // Without these listeners an error event would end the process; the client reconnects by itself.
   client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
   client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'Discord gateway error'));

@@ -1,8 +1,9 @@
 // Retouch in Slack, on Bolt: slash commands (one per registry command), @-mentions (in the thread of
-// an image: an edit of it), Block Kit buttons, and the "Edit with Retouch" message shortcut with its
-// modal. Events arrive over HTTP (signed requests, checked with the signing secret) or Socket Mode
-// (an app-level token); everything after that is the same. Every event is acknowledged at once and
-// handled afterwards, so Slack's 3-second limit never depends on drawing.
+// an image: an edit of it), Block Kit buttons, the "Edit with Retouch" message shortcut with its
+// modal, and 👍 reactions on gallery entries as votes. Events arrive over HTTP (signed requests,
+// checked with the signing secret) or Socket Mode (an app-level token); everything after that is the
+// same. Every event is acknowledged at once and handled afterwards, so Slack's 3-second limit never
+// depends on drawing.
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type MessageShortcut, type SlashCommand, type ViewSubmitAction, type webApi } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -18,6 +19,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { fileDownloader, type SlackFile } from './files.ts';
 import { EDIT_MODAL_ID, EDIT_SHORTCUT_ID, EVENTS_PATH, slackCommandName } from './manifest.ts';
 import { slackPeople } from './people.ts';
+import { handleReaction, type ReactionAction, type ReactionEvent } from './reactions.ts';
 import { referencedMessage } from './referenced.ts';
 import { splitSlashOptions } from './slash.ts';
 import { slackErrorCode, slackMessageId, slackReplies, type ReplyTarget } from './replies.ts';
@@ -178,6 +180,14 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       await dispatcher.handleMessage(message, replyChannel);
     });
   });
+
+  // 👍 on a message showing a gallery entry: a vote for it, taken back when the reaction is removed.
+  const onReaction = (event: ReactionEvent, body: unknown, action: ReactionAction) => {
+    const context = { client, prisma, replies, people, botUserId, workspace: workspace((body as { team_id?: string }).team_id), logger: log };
+    track(() => handleReaction(event, action, context));
+  };
+  app.event('reaction_added', async ({ event, body }) => onReaction(event, body, 'add'));
+  app.event('reaction_removed', async ({ event, body }) => onReaction(event, body, 'remove'));
 
   // Buttons: the action id is the reply button's id (`<command>:<payload>`).
   app.action(/.*/, async ({ body, action, ack }) => {

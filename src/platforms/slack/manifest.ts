@@ -32,6 +32,7 @@ export const BOT_SCOPES = [
   'groups:history',
   'im:history',
   'mpim:history',
+  'reactions:read',
   'users:read',
 ] as const;
 
@@ -76,7 +77,7 @@ export function slackManifest(commands: CommandRegistry, publicUrl?: string): Re
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
-      event_subscriptions: withUrl({ bot_events: ['app_mention'] }, 'request_url'),
+      event_subscriptions: withUrl({ bot_events: ['app_mention', 'reaction_added', 'reaction_removed'] }, 'request_url'),
       interactivity: withUrl({ is_enabled: true }, 'request_url'),
       org_deploy_enabled: false,
       socket_mode_enabled: requestUrl === undefined,

@@ -67,9 +67,9 @@ describe('Discord adapter: interactions, messages and failures against a stand-i
     await database?.destroy();
   });
 
-  it('connects through the gateway with the intents it needs (servers, their messages, message content)', () => {
+  it('connects through the gateway with the intents it needs (servers, their messages and reactions, message content)', () => {
     const [session] = [...discord.sessions];
-    assert.equal(session!.intents, (1 << 0) | (1 << 9) | (1 << 15));
+    assert.equal(session!.intents, (1 << 0) | (1 << 9) | (1 << 10) | (1 << 15));
     assert.deepEqual(session!.shard, [0, 1]);
     assert.equal(bot.client.guilds.cache.get(discord.guild.id)?.name, 'Retouch Test Server');
   });

@@ -18,18 +18,23 @@ const buttonId = (message: MessagePayload, label: string) =>
   (message.components as any[]).flatMap((row) => row.components).find((c: any) => c.label === label)?.custom_id as string;
 
 // The product's path on Discord with the shipped model and a real worker: /imagine with progress and
-// a PNG result, replies to it as edit instructions, "Edit with Retouch" and its modal, and the
-// result's buttons (cancel, save, delete with the moderator rule).
+// a PNG result, replies to it as edit instructions, "Edit with Retouch" and its modal, the result's
+// buttons (stronger, undo, cancel, save, delete with the moderator rule), and 👍 reactions on
+// gallery entries as votes.
 describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
   let database: TestDatabase;
   let studio: TestStudio;
   let discord: FakeDiscord;
   let bot: DiscordBot;
+  let logs: () => Array<Record<string, unknown>>;
   let result: MessagePayload;
+  /** The bot's reply with the edit of `result` (before and after), from a reply to `result`. */
+  let edited: MessagePayload;
 
   before(async () => {
     database = await startTestDatabase();
-    const { logger } = capturingLogger();
+    const { logger, lines } = capturingLogger();
+    logs = lines;
     studio = await startTestStudio(database, logger);
     discord = await startFakeDiscord();
     ({ bot } = await startBot(discord, { prisma: database.prisma, logger, jobs: studio.jobs }));
@@ -46,6 +51,24 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
   /** The final PATCH of an interaction's reply that carries `files` images. */
   const finalOf = (token: string, files: number) =>
     discord.waitForCall((c) => ofInteraction(token)(c) && c.method === 'PATCH' && results(c).length === files && c.status === 200, LONG);
+  /** The image a message shows last (its "after"), once the dispatcher has recorded it. */
+  const imageShownBy = (messageId: string) =>
+    eventually(
+      async () => (await database.prisma.messageImage.findFirst({ where: { platform: 'discord', messageId }, orderBy: { position: 'desc' }, select: { imageId: true } }))?.imageId,
+      `the image of message ${messageId} to be recorded`,
+    );
+  /** The Edit row (plan and source) of the result a message shows. */
+  const editShownBy = async (messageId: string) => {
+    const imageId = await imageShownBy(messageId);
+    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: imageId }, select: { id: true, plan: true, sourceImageId: true } });
+    return { ...edit, plan: edit.plan as { output: { guidance: number } } };
+  };
+  const pixels = (png: Buffer) => sharp(png).removeAlpha().raw().toBuffer();
+  const scoreOf = async (entryId: string) => (await database.prisma.galleryEntry.findUniqueOrThrow({ where: { id: entryId }, select: { score: true } })).score;
+  const voteOf = (entryId: string, user: { id: string }) => database.prisma.vote.findFirst({ where: { entryId, user: { platform: 'discord', externalId: user.id } } });
+  /** Waits for the bot's log line about a reaction on `messageId` (handled or ignored). */
+  const reactionLogged = (messageId: string, msg: 'reaction vote' | 'reaction ignored', count = 1) =>
+    eventually(() => logs().filter((line) => line.msg === msg && line.messageId === messageId).length >= count || undefined, `${msg} on ${messageId}`);
 
   it('/imagine: defers at once, shows progress in the reply, ends with the PNG, its buttons, and records what it shows', async (t) => {
     const interaction = discord.slashCommand({
@@ -97,6 +120,73 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     assert.equal(answer.body.flags, 64);
   });
 
+  describe('👍 reactions as gallery votes', () => {
+    let entryMessage: MessagePayload;
+    let entryId: string;
+    const isEntryEdit = (c: RecordedCall) => c.method === 'PATCH' && c.path === `/channels/${discord.channelId}/messages/${entryMessage.id}` && c.status === 200;
+
+    it('/gallery recent shows the saved result as a message of its own', async () => {
+      const gallery = discord.slashCommand({ name: 'gallery', options: [{ name: 'view', type: 3, value: 'recent' }], user: discord.users.bob });
+      await discord.waitForCall((c) => ofInteraction(gallery.token)(c) && isFollowUp(c) && c.status === 200);
+      entryMessage = discord.channelMessages().find((m) => JSON.stringify(m.components).includes('"gallery:vote:'))!;
+      entryId = buttonId(entryMessage, '👍 0').split(':')[2]!;
+      assert.equal(entryMessage.attachments.length, 1, 'the entry shows its image');
+      assert.match(entryMessage.content, /a large flat red star in the center on grass\*\* by Alice · 👍 0/);
+      assert.equal(await imageShownBy(entryMessage.id), await imageShownBy(result.id), 'the message shows the saved result');
+    });
+
+    it("a second person's 👍 votes for the entry and the message shows the score; taking it back removes the vote", async () => {
+      // As after a restart: neither the message nor the person is in the client's cache (they arrive as partials).
+      const channel = bot.client.channels.cache.get(discord.channelId);
+      assert.ok(channel?.isTextBased());
+      channel.messages.cache.delete(entryMessage.id);
+      assert.ok(discord.addReaction(entryMessage.id, '👍', discord.users.bob));
+      const shown = await discord.waitForCall(isEntryEdit);
+      assert.match(shown.body.content, /by Alice · 👍 1/);
+      assert.ok(discord.calls.some((c) => c.method === 'GET' && c.path === `/channels/${discord.channelId}/messages/${entryMessage.id}`), 'the uncached message was fetched to see what it shows');
+      assert.equal(await scoreOf(entryId), 1);
+      assert.ok(await voteOf(entryId, discord.users.bob), 'the Vote row');
+      assert.deepEqual(labels(discord.message(entryMessage.id)), ['👍 1', 'Remix']);
+      assert.equal(discord.message(entryMessage.id)!.attachments.length, 1, 'the image stays on the edited message');
+
+      const from = discord.calls.length;
+      bot.client.users.cache.delete(discord.users.bob.id);
+      assert.ok(discord.removeReaction(entryMessage.id, '👍', discord.users.bob));
+      const taken = await discord.waitForCall(isEntryEdit, { from });
+      assert.match(taken.body.content, /by Alice · 👍 0/);
+      assert.equal(await scoreOf(entryId), 0);
+      assert.equal(await voteOf(entryId, discord.users.bob), null);
+      assert.ok(discord.calls.slice(from).some((c) => c.method === 'GET' && c.path === `/users/${discord.users.bob.id}`), 'the uncached remover was looked up (a bot or not)');
+    });
+
+    it("ignores other emoji, bots' 👍, and a 👍 on a message that shows no gallery entry", async () => {
+      const words = discord.postMessage({ author: discord.users.bob, content: 'nice gallery' });
+      const from = discord.calls.length;
+      discord.addReaction(words.id, '👍', discord.users.alice);
+      discord.addReaction(entryMessage.id, '❤️', discord.users.alice);
+      discord.addReaction(entryMessage.id, '👍', discord.users.otherBot);
+      await reactionLogged(words.id, 'reaction vote');
+      await reactionLogged(entryMessage.id, 'reaction ignored', 2);
+      assert.deepEqual(logs().find((line) => line.msg === 'reaction vote' && line.messageId === words.id)?.outcome, { kind: 'no-entry' });
+      assert.equal(await database.prisma.vote.count(), 0);
+      assert.equal(await scoreOf(entryId), 0);
+      assert.ok(!discord.calls.slice(from).some((c) => c.method === 'PATCH'), 'no message was edited');
+    });
+
+    it('a 👍 on the original result counts for its entry, but leaves that message as it is', async () => {
+      const from = discord.calls.length;
+      discord.addReaction(result.id, '👍', discord.users.mod);
+      await reactionLogged(result.id, 'reaction vote');
+      assert.equal(logs().find((line) => line.msg === 'reaction vote' && line.messageId === result.id)?.scoreShown, false);
+      assert.equal(await scoreOf(entryId), 1);
+      assert.ok(!discord.calls.slice(from).some((c) => c.method === 'PATCH'), 'neither the result nor the entry message was rewritten');
+      assert.ok(labels(discord.message(result.id)).includes('Stronger'));
+      discord.removeReaction(result.id, '👍', discord.users.mod);
+      await reactionLogged(result.id, 'reaction vote', 2);
+      assert.equal(await scoreOf(entryId), 0);
+    });
+  });
+
   it('edits the result when someone replies to it with an instruction', async (t) => {
     const started = Date.now();
     const instruction = discord.postMessage({ author: discord.users.alice, content: 'make the star blue steps:8', replyTo: result.id });
@@ -110,6 +200,36 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     assert.equal(afterImage!.width, 128);
     assert.notDeepEqual(final.files[0]!.data, final.files[1]!.data);
     assert.ok(labels(discord.message(replyId)).includes('Undo'), labels(discord.message(replyId)).join(', '));
+    edited = discord.message(replyId)!;
+  });
+
+  it('Stronger draws the prompt again with more guidance, as a new message with its PNG', async () => {
+    const original = await editShownBy(result.id);
+    const press = discord.pressButton(result.id, buttonId(result, 'Stronger'));
+    const final = await finalOf(press.token, 1);
+    const strongerId = final.path.split('/').pop()!;
+    assert.notEqual(strongerId, result.id, 'a new message; the result stays');
+    assert.match(final.body.content, /\*\*Stronger\*\*: guidance [\d.]+ → [\d.]+/);
+    const shown = discord.message(strongerId)!;
+    assert.equal(shown.attachments.length, 1);
+    const png = await sharp(discord.fileAt(shown.attachments[0]!.url)!).metadata();
+    assert.deepEqual([png.format, png.width, png.height], ['png', 128, 128]);
+
+    const stronger = await editShownBy(strongerId);
+    assert.notEqual(stronger.id, original.id);
+    assert.ok(stronger.plan.output.guidance > original.plan.output.guidance, `guidance ${original.plan.output.guidance} → ${stronger.plan.output.guidance}`);
+  });
+
+  it('Undo on an edit posts the image it was made from again', async () => {
+    const undoId = buttonId(edited, 'Undo');
+    const edit = await database.prisma.edit.findUniqueOrThrow({ where: { id: undoId.split(':')[2]! }, select: { sourceImage: { select: { id: true, blob: { select: { data: true } } } } } });
+    assert.equal(edit.sourceImage!.id, await imageShownBy(result.id), "the edit's parent is the /imagine result");
+
+    const press = discord.pressButton(edited.id, undoId);
+    const answer = await discord.waitForCall((c) => ofInteraction(press.token)(c) && isFollowUp(c) && c.files.length === 1, LONG);
+    assert.match(answer.body.content, /Back to the image this was made from/);
+    assert.equal(answer.body.flags ?? 0, 0, 'public, like a result');
+    assert.deepEqual(await pixels(answer.files[0]!.data), await pixels(Buffer.from(edit.sourceImage!.blob.data)), 'the parent image, pixel for pixel');
   });
 
   it('"Edit with Retouch" asks for the instruction in a modal, and its answer edits that image', async () => {

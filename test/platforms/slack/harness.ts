@@ -92,3 +92,14 @@ export function buttons(message: StandInMessage | undefined): string[] {
 export function shownText(message: StandInMessage | undefined): string {
   return (message?.blocks ?? []).filter((b) => b.type === 'section').map((b) => (b.text as { text: string }).text).join('\n');
 }
+
+/** Polls an async check (e.g. a database read) until it gives something. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -5,7 +5,7 @@ import { EDIT_MODAL_ID, EDIT_SHORTCUT_ID } from '../../../src/platforms/slack/ma
 import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import type { HttpDelivery } from '../../support/slack/delivery.ts';
 import type { StandInMessage } from '../../support/slack/web-api.ts';
-import { ADMIN, ALICE, BOB, botMessages, buttons, CHANNEL, imageFiles, shownText, startSlackHarness, type SlackHarness } from './harness.ts';
+import { ADMIN, ALICE, BOB, botMessages, buttons, CHANNEL, eventually, imageFiles, shownText, startSlackHarness, type SlackHarness } from './harness.ts';
 
 const SLACK_ACK_LIMIT_MS = 3000;
 const LONG = 180_000;
@@ -21,6 +21,10 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
   let drawing: StandInMessage;
   /** Its edit, in its thread. */
   let edited: StandInMessage;
+  /** The drawing again with more guidance (from the Stronger button); saved to the gallery later. */
+  let strongerDrawing: StandInMessage;
+  /** The /gallery message that shows `stronger`'s entry. */
+  let entryMessage: StandInMessage;
 
   before(async () => {
     h = await startSlackHarness({ mode: 'http', fileProcessingMs: 400 });
@@ -145,6 +149,7 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
     const again = await h.api.waitFor(() => botMessages(h.api).slice(before).find(finishedIn()), LONG, 'the stronger drawing');
     assert.match(shownText(again), /\*Stronger\*: guidance [\d.]+ → [\d.]+/);
     assert.notEqual(imageFiles(again)[0], imageFiles(drawing)[0]);
+    strongerDrawing = again;
 
     const undo = buttons(edited).find((b) => b.startsWith('edit:undo:'))!;
     await h.workspace.clickButton(ALICE, CHANNEL, edited.ts, undo);
@@ -169,6 +174,66 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
     const deleted = await h.api.waitFor(() => /deleted by a moderator/.test(h.api.message(CHANNEL, drawing.ts)!.text) && h.api.message(CHANNEL, drawing.ts), 30_000, 'the deleted result');
     assert.deepEqual(imageFiles(deleted), [], 'the image is gone from the message');
     assert.deepEqual(buttons(deleted), []);
+  });
+
+  describe('👍 reactions as gallery votes', () => {
+    const db = () => h.database.prisma;
+    const scoreOf = async (entryId: string) => (await db().galleryEntry.findUniqueOrThrow({ where: { id: entryId }, select: { score: true } })).score;
+    const voteOf = (entryId: string, user: string) => db().vote.findFirst({ where: { entryId, user: { platform: 'slack', externalId: user } } });
+    const updatesOf = (message: StandInMessage) => h.api.callsTo('chat.update').filter((c) => c.ok && c.args.ts === message.ts);
+    const entryIdOf = (message: StandInMessage) => buttons(message).find((b) => b.startsWith('gallery:vote:'))!.split(':')[2]!;
+    /** Waits for the bot's log line about a reaction on `ts` (handled or ignored). */
+    const reactionLogged = (ts: string, msg: 'reaction vote' | 'reaction ignored', count = 1) =>
+      h.api.waitFor(() => h.logs().filter((line) => line.msg === msg && line.messageId === `${CHANNEL}:${ts}`).length >= count, 30_000, `${msg} on ${ts}`);
+
+    it('a saved result gets its own message in /gallery recent', async () => {
+      const { imageId } = await eventually(() => db().messageImage.findFirst({ where: { platform: 'slack', messageId: `${CHANNEL}:${strongerDrawing.ts}` } }), 'the stronger drawing recorded');
+      await h.workspace.clickButton(ALICE, CHANNEL, strongerDrawing.ts, buttons(strongerDrawing).find((b) => b.startsWith('imagine:save:'))!);
+      const entry = await eventually(() => db().galleryEntry.findFirst({ where: { imageId } }), 'the gallery entry');
+
+      const before = botMessages(h.api).length;
+      await h.workspace.slashCommand(BOB, CHANNEL, '/gallery', 'recent');
+      entryMessage = await h.api.waitFor(() => botMessages(h.api).slice(before).find((m) => buttons(m).includes(`gallery:vote:${entry.id}`)), 30_000, 'the entry message');
+      assert.deepEqual(imageFiles(entryMessage), imageFiles(strongerDrawing), 'the entry shows the saved image (its upload reused)');
+      assert.match(shownText(entryMessage), /by alice · 👍 0/);
+      await eventually(() => db().messageImage.findFirst({ where: { platform: 'slack', messageId: `${CHANNEL}:${entryMessage.ts}` } }), 'the entry message recorded');
+    });
+
+    it("a second person's 👍 votes for the entry and the message shows the score; removing it takes the vote back", async () => {
+      const entryId = entryIdOf(entryMessage);
+      assert.ok(await h.workspace.react(BOB, CHANNEL, entryMessage.ts, '+1'));
+      await h.api.waitFor(() => updatesOf(entryMessage).find((c) => /👍 1/.test(String(c.args.text))), 30_000, 'the score on the entry message');
+      assert.equal(await scoreOf(entryId), 1);
+      assert.ok(await voteOf(entryId, BOB), 'the Vote row');
+      const now = h.api.message(CHANNEL, entryMessage.ts)!;
+      assert.deepEqual(imageFiles(now), imageFiles(entryMessage), 'the image stays');
+      assert.deepEqual(buttons(now), [`gallery:vote:${entryId}`, `gallery:remix:${entryId}`]);
+
+      assert.ok(await h.workspace.unreact(BOB, CHANNEL, entryMessage.ts, '+1'));
+      await h.api.waitFor(() => updatesOf(entryMessage).find((c) => /👍 0/.test(String(c.args.text))), 30_000, 'the score back at 0');
+      assert.equal(await scoreOf(entryId), 0);
+      assert.equal(await voteOf(entryId, BOB), null);
+    });
+
+    it("ignores other emoji, bots' 👍, and a 👍 on a message that shows no gallery entry; a 👍 on the result itself counts but leaves it as it is", async () => {
+      const entryId = entryIdOf(entryMessage);
+      const plain = h.api.postAsUser(CHANNEL, BOB, 'what a gallery');
+      h.api.addUser({ id: 'U0OTHERBOT', name: 'otherbot', isBot: true });
+      const updates = h.api.callsTo('chat.update').length;
+      await h.workspace.react(ALICE, CHANNEL, plain.ts, 'thumbsup');
+      await h.workspace.react(ALICE, CHANNEL, entryMessage.ts, 'heart');
+      await h.workspace.react('U0OTHERBOT', CHANNEL, entryMessage.ts, '+1');
+      await reactionLogged(plain.ts, 'reaction vote');
+      await reactionLogged(entryMessage.ts, 'reaction ignored', 2);
+      assert.deepEqual(h.logs().find((line) => line.msg === 'reaction vote' && line.messageId === `${CHANNEL}:${plain.ts}`)?.outcome, { kind: 'no-entry' });
+      assert.equal(await db().vote.count({ where: { entryId } }), 0);
+
+      await h.workspace.react(ADMIN, CHANNEL, strongerDrawing.ts, '+1::skin-tone-3');
+      await reactionLogged(strongerDrawing.ts, 'reaction vote');
+      assert.equal(h.logs().find((line) => line.msg === 'reaction vote' && line.messageId === `${CHANNEL}:${strongerDrawing.ts}`)?.scoreShown, false);
+      assert.equal(await scoreOf(entryId), 1, 'the result shows the entry\'s image: the vote counts');
+      assert.equal(h.api.callsTo('chat.update').length, updates, 'no message was updated');
+    });
   });
 
   it('Cancel stops a running job, only for its owner', async () => {

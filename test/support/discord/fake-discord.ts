@@ -4,7 +4,7 @@
 // gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME, sharding by
 // guild id). It keeps messages as Discord would, records every REST call, and lets a test inject
 // the dispatches a person would cause: slash commands, button presses, context-menu commands,
-// modal answers and channel messages.
+// modal answers, channel messages and reactions.
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage as HttpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,7 @@ import {
   type ChannelPayload,
   type MemberPayload,
   type MessagePayload,
+  type ReactionPayload,
   type RolePayload,
   type UserPayload,
 } from './payloads.ts';
@@ -83,6 +84,7 @@ interface Session {
   sequence: number;
 }
 
+const GATEWAY_INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10;
 const GATEWAY_INTENT_MESSAGE_CONTENT = 1 << 15;
 const ACK_DEADLINE_MS = 3000;
 
@@ -127,6 +129,8 @@ export class FakeDiscord {
   readonly #events = new EventEmitter();
   readonly #interactions = new Map<string, Interaction>();
   readonly #files = new Map<string, { data: Buffer; contentType: string | undefined }>();
+  /** Per message, per emoji, who reacted with it (in order). */
+  readonly #reactions = new Map<string, Map<string, Set<string>>>();
   readonly #failures: Array<{ method: string; path: RegExp; status: number; remaining: number }> = [];
   readonly #server = createServer((request, response) => void this.#serve(request, response));
   readonly #gateway = new WebSocketServer({ noServer: true });
@@ -265,6 +269,56 @@ export class FakeDiscord {
     message.deleted = true;
     const guild = this.#guildOf(message.channel_id);
     for (const session of this.#sessionsFor(guild.id)) this.#send(session, 'MESSAGE_DELETE', { id, channel_id: message.channel_id, guild_id: guild.id });
+  }
+
+  /**
+   * Someone reacts to a message with a Unicode emoji; Discord sends MESSAGE_REACTION_ADD (to sessions
+   * with the Guild Message Reactions intent). Reacting again with the same emoji changes nothing and
+   * sends nothing; returns whether it was sent.
+   */
+  addReaction(messageId: string, emoji: string, user: UserPayload = this.users.alice): boolean {
+    const message = this.messages.get(messageId);
+    if (!message || message.deleted) throw new Error(`no message ${messageId} to react to`);
+    const byEmoji = this.#reactions.get(messageId) ?? new Map<string, Set<string>>();
+    this.#reactions.set(messageId, byEmoji);
+    const users = byEmoji.get(emoji) ?? new Set<string>();
+    byEmoji.set(emoji, users);
+    if (users.has(user.id)) return false;
+    users.add(user.id);
+    const guild = this.#guildOf(message.channel_id);
+    const { user: _user, ...member } = memberPayload(user, this.#rolesOf(guild, user));
+    this.#dispatchReaction('MESSAGE_REACTION_ADD', guild, {
+      user_id: user.id,
+      type: 0,
+      message_id: messageId,
+      message_author_id: message.author.id,
+      member: { ...member, user },
+      emoji: { id: null, name: emoji },
+      channel_id: message.channel_id,
+      burst: false,
+      burst_colors: [],
+      guild_id: guild.id,
+    });
+    return true;
+  }
+
+  /** Someone takes their reaction back; Discord sends MESSAGE_REACTION_REMOVE (ids only, no member). */
+  removeReaction(messageId: string, emoji: string, user: UserPayload = this.users.alice): boolean {
+    const message = this.messages.get(messageId);
+    const users = this.#reactions.get(messageId)?.get(emoji);
+    if (!message || message.deleted || !users?.delete(user.id)) return false;
+    if (users.size === 0) this.#reactions.get(messageId)!.delete(emoji);
+    const guild = this.#guildOf(message.channel_id);
+    this.#dispatchReaction('MESSAGE_REACTION_REMOVE', guild, {
+      user_id: user.id,
+      type: 0,
+      message_id: messageId,
+      emoji: { id: null, name: emoji },
+      channel_id: message.channel_id,
+      burst: false,
+      guild_id: guild.id,
+    });
+    return true;
   }
 
   /** A slash command; returns the interaction's id, token and when it was dispatched. */
@@ -465,6 +519,12 @@ export class FakeDiscord {
     }
   }
 
+  #dispatchReaction(event: 'MESSAGE_REACTION_ADD' | 'MESSAGE_REACTION_REMOVE', guild: Guild, data: unknown): void {
+    for (const session of this.#sessionsFor(guild.id)) {
+      if ((session.intents & GATEWAY_INTENT_GUILD_MESSAGE_REACTIONS) !== 0) this.#send(session, event, data);
+    }
+  }
+
   #dispatchInteraction(
     type: number,
     data: unknown,
@@ -580,6 +640,12 @@ export class FakeDiscord {
     }
     if ((match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
       return this.#webhook(match[1]!, decodeURIComponent(match[2]!), match[3], call);
+    }
+    if (method === 'GET' && (match = /^\/users\/(\d+)$/.exec(path))) {
+      authed();
+      const user = this.#userById(match[1]!);
+      if (!user) throw new DiscordError(404, 10013, 'Unknown User');
+      return user;
     }
     if (method === 'GET' && (match = /^\/channels\/(\d+)$/.exec(path))) {
       authed();
@@ -788,7 +854,19 @@ export class FakeDiscord {
 
   #withoutState<T extends MessagePayload & { deleted?: boolean }>(message: T): MessagePayload {
     const { deleted: _deleted, ...rest } = message;
-    return structuredClone(rest);
+    const reactions = this.#reactionsOf(message.id);
+    return structuredClone(reactions.length > 0 ? { ...rest, reactions } : rest);
+  }
+
+  #reactionsOf(messageId: string): ReactionPayload[] {
+    return [...(this.#reactions.get(messageId) ?? new Map<string, Set<string>>())].map(([name, users]) => ({
+      count: users.size,
+      count_details: { burst: 0, normal: users.size },
+      me: users.has(this.bot.id),
+      me_burst: false,
+      emoji: { id: null, name },
+      burst_colors: [],
+    }));
   }
 
   async #storeFile(data: Buffer, filename: string, contentType: string | undefined, channelId: string, description?: string): Promise<AttachmentPayload> {

@@ -138,6 +138,23 @@ export interface MessagePayload {
   referenced_message?: MessagePayload | null;
   interaction_metadata?: { id: string; type: number; user: UserPayload; authorizing_integration_owners: Record<string, string> };
   member?: Omit<MemberPayload, 'user'>;
+  reactions?: ReactionPayload[];
+}
+
+/** A Unicode emoji (custom emoji have an id). */
+export interface EmojiPayload {
+  id: null;
+  name: string;
+}
+
+/** One emoji's reactions on a message, as a message object carries them. */
+export interface ReactionPayload {
+  count: number;
+  count_details: { burst: number; normal: number };
+  me: boolean;
+  me_burst: boolean;
+  emoji: EmojiPayload;
+  burst_colors: string[];
 }
 
 export function contentTypeOf(filename: string): string | undefined {

@@ -13,6 +13,7 @@ export interface StandInUser {
   name: string;
   isAdmin?: boolean;
   isOwner?: boolean;
+  isBot?: boolean;
 }
 
 export interface StandInFile {
@@ -42,6 +43,7 @@ export interface StandInMessage {
   thread_ts?: string;
   reply_count?: number;
   edited?: { user: string; ts: string };
+  reactions?: Array<{ name: string; users: string[]; count: number }>;
 }
 
 export interface RecordedCall {
@@ -179,6 +181,34 @@ export class SlackWebApiStandIn {
     } else {
       messages.splice(index, 1);
     }
+  }
+
+  /** Someone adds a reaction (an emoji name such as `+1`); false when they already had it there. */
+  addReaction(channel: string, ts: string, user: string, name: string): boolean {
+    const message = this.message(channel, ts);
+    if (!message) throw new Error(`no message ${ts} in ${channel} to react to`);
+    message.reactions ??= [];
+    let reaction = message.reactions.find((r) => r.name === name);
+    if (!reaction) {
+      reaction = { name, users: [], count: 0 };
+      message.reactions.push(reaction);
+    }
+    if (reaction.users.includes(user)) return false;
+    reaction.users.push(user);
+    reaction.count += 1;
+    return true;
+  }
+
+  /** Someone takes their reaction back; false when they had none of that name there. */
+  removeReaction(channel: string, ts: string, user: string, name: string): boolean {
+    const message = this.message(channel, ts);
+    const reaction = message?.reactions?.find((r) => r.name === name);
+    if (!message || !reaction?.users.includes(user)) return false;
+    reaction.users = reaction.users.filter((u) => u !== user);
+    reaction.count -= 1;
+    if (reaction.count === 0) message.reactions = message.reactions!.filter((r) => r !== reaction);
+    if (message.reactions!.length === 0) delete message.reactions;
+    return true;
   }
 
   message(channel: string, ts: string): StandInMessage | undefined {
@@ -343,7 +373,7 @@ export class SlackWebApiStandIn {
           real_name: user.name,
           is_admin: user.isAdmin === true,
           is_owner: user.isOwner === true,
-          is_bot: false,
+          is_bot: user.isBot === true,
           profile: { display_name: user.name, real_name: user.name },
         },
       };

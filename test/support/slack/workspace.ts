@@ -1,6 +1,6 @@
 // What people do in the stand-in workspace, each turned into the payload Slack would send the app:
-// a slash command, an @-mention (optionally in a thread, optionally with files), a button click, a
-// message shortcut, a modal submission.
+// a slash command, an @-mention (optionally in a thread, optionally with files), a reaction added or
+// removed, a button click, a message shortcut, a modal submission.
 import { randomBytes } from 'node:crypto';
 import type { Acked, Delivery } from './delivery.ts';
 import type { SlackWebApiStandIn, StandInFile, StandInMessage } from './web-api.ts';
@@ -50,7 +50,32 @@ export class SlackWorkspace {
       ...(threadTs ? { thread_ts: threadTs } : {}),
       ...(files ? { files } : {}),
     };
-    const acked = await this.delivery.deliver('events_api', {
+    const acked = await this.#deliverEvent(event);
+    return { message, acked };
+  }
+
+  /**
+   * The user reacts to a message with an emoji (by name: `+1`, `heart`); the app gets reaction_added.
+   * Slack sends nothing when the user already had that reaction there: then undefined.
+   */
+  react(user: string, channel: string, ts: string, reaction: string): Promise<Acked | undefined> {
+    return this.#reactionEvent('reaction_added', user, channel, ts, reaction, this.api.addReaction(channel, ts, user, reaction));
+  }
+
+  /** The user takes their reaction back; the app gets reaction_removed (nothing when there was none). */
+  unreact(user: string, channel: string, ts: string, reaction: string): Promise<Acked | undefined> {
+    return this.#reactionEvent('reaction_removed', user, channel, ts, reaction, this.api.removeReaction(channel, ts, user, reaction));
+  }
+
+  async #reactionEvent(type: 'reaction_added' | 'reaction_removed', user: string, channel: string, ts: string, reaction: string, changed: boolean): Promise<Acked | undefined> {
+    if (!changed) return undefined;
+    const eventTs = this.api.nextTs();
+    return this.#deliverEvent({ type, user, reaction, item_user: this.api.message(channel, ts)?.user, item: { type: 'message', channel, ts }, event_ts: eventTs });
+  }
+
+  /** An Events API event in its event_callback envelope, as Slack delivers it. */
+  #deliverEvent(event: Record<string, unknown>): Promise<Acked> {
+    return this.delivery.deliver('events_api', {
       token: 'legacy-verification-token',
       team_id: this.api.team.id,
       api_app_id: this.api.appId,
@@ -62,7 +87,6 @@ export class SlackWorkspace {
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(8).toString('hex')}`,
     });
-    return { message, acked };
   }
 
   clickButton(user: string, channel: string, messageTs: string, actionId: string): Promise<Acked> {
