@@ -13,6 +13,7 @@ import { defaultsFor } from '../src/chat/settings.ts';
 import { QuotaExceededError } from '../src/jobs/index.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
+import { MAX_STEPS } from '../src/pipeline/sampling-checks.ts';
 import type { InvertPayload, InvertResult } from '../src/studio/handlers.ts';
 import { originOf } from '../src/studio/results.ts';
 
@@ -74,15 +75,15 @@ export const invertCommand = defineCommand({
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
     const steps = args.steps ?? defaults.steps ?? DEFAULT_OUTPUT.steps;
     const guidance = args.guidance ?? defaults.guidance ?? DEFAULT_OUTPUT.guidance;
-    if (steps < 1 || steps > 1000) {
-      await context.reply(`\`steps\` must be from 1 to 1000, not ${steps}.`);
+    if (steps < 1 || steps > MAX_STEPS) {
+      await context.reply(`\`steps\` must be from 1 to ${MAX_STEPS}, not ${steps}.`);
       return;
     }
     if (guidance < 0 || guidance > 30) {
       await context.reply(`\`guidance\` must be from 0 to 30, not ${guidance}.`);
       return;
     }
-    const payload: InvertPayload = { owner: { userId: context.user.id, workspaceId: context.workspace.id }, imageId, method, caption, steps, guidance };
+    const payload: InvertPayload = { owner: { userId: context.user.id, workspaceId: context.workspace.id }, imageId, method, caption, steps, guidance, ...(defaults.model ? { model: defaults.model } : {}) };
     const heading = `Inverting with \`${method}\`: ${steps} steps, guidance ${guidance}, under **${escapeMarkdown(caption || '(empty caption)')}**`;
     const image = [{ imageId, alt: 'the inverted image' }];
 

@@ -23,6 +23,17 @@ function showValue(name: 'steps' | 'guidance', own: number | undefined, fallback
   return `- ${name}: not set (the built-in **${BUILT_IN_DEFAULTS[name]}** applies)`;
 }
 
+function showModel(context: CommandContext, own: string | undefined, fallback: { value: string | undefined; from: string }): string {
+  if (own !== undefined) return `- model: **${escapeMarkdown(own)}**`;
+  if (fallback.value !== undefined) return `- model: not set (the ${fallback.from}'s **${escapeMarkdown(fallback.value)}** applies)`;
+  return `- model: not set (this bot's default **${escapeMarkdown(context.models.defaultName)}** applies)`;
+}
+
+/** "`world-sd` (the default), `sd-1.5`" */
+function listModels(context: CommandContext): string {
+  return context.models.names.map((name) => `\`${name}\`${name === context.models.defaultName ? ' (the default)' : ''}`).join(', ');
+}
+
 function showChannels(channels: string[] | undefined): string {
   return channels ? `- channels: ${channels.map(showChannel).join(', ')} (messages elsewhere are ignored; slash commands work everywhere)` : '- channels: every channel';
 }
@@ -39,11 +50,15 @@ async function overview(context: CommandContext): Promise<string> {
     '**Your defaults** (for `/imagine` and `/edit` when you don\'t give them)',
     showValue('steps', mine.steps, { value: shared.steps, from: 'workspace' }),
     showValue('guidance', mine.guidance, { value: shared.guidance, from: 'workspace' }),
+    showModel(context, mine.model, { value: shared.model, from: 'workspace' }),
     '',
     `**Workspace defaults** (${escapeMarkdown(context.workspace.name)})`,
     showValue('steps', shared.steps, none),
     showValue('guidance', shared.guidance, none),
+    showModel(context, shared.model, none),
     showChannels(shared.channels),
+    '',
+    `Models: ${listModels(context)}.`,
     '',
     'Change yours with e.g. `/settings steps:30`, clear them with `/settings reset:all`. Admins change the workspace\'s with `/settings scope:workspace steps:30 channels:#art,#bots`.',
   ].join('\n');
@@ -76,23 +91,25 @@ function readChannels(text: string): { channels: string[] } | { all: true } | { 
 
 export const settings = defineCommand({
   name: 'settings',
-  description: 'Shows or changes your defaults (steps, guidance) and, for admins, the workspace\'s.',
+  description: 'Shows or changes your defaults (steps, guidance, model) and, for admins, the workspace\'s.',
   options: {
     steps: { type: 'integer', description: 'Default sampling steps for /imagine and /edit (1 to 500)' },
     guidance: { type: 'number', description: 'Default guidance: how closely to follow the prompt (0 to 30)' },
     scope: { type: 'string', description: 'Whose settings: yours (user, default) or the workspace\'s (admins)', choices: ['user', 'workspace'] },
     channels: { type: 'string', description: 'Workspace only: the channels the bot listens in, e.g. #art,#bots, or all' },
-    reset: { type: 'string', description: 'Settings to clear back to the default: steps, guidance, channels or all' },
+    model: { type: 'string', description: 'Default model for /imagine, /edit and /invert (/settings lists them)' },
+    reset: { type: 'string', description: 'Settings to clear back to the default: steps, guidance, model, channels or all' },
   },
   examples: [
     { usage: '/settings', description: 'show your and the workspace\'s settings' },
     { usage: '/settings steps:30', description: 'draw and edit with 30 steps unless you say otherwise' },
     { usage: '/settings scope:workspace channels:#art,#bots', description: 'admins: listen only in #art and #bots' },
+    { usage: '/settings model:world-sd', description: 'draw and edit with that model' },
     { usage: '/settings reset:all', description: 'clear your own settings' },
   ],
   async run(context, args) {
     const scope: SettingsScope = args.scope === 'workspace' ? 'workspace' : 'user';
-    const changing = args.steps !== undefined || args.guidance !== undefined || args.channels !== undefined || args.reset !== undefined;
+    const changing = args.steps !== undefined || args.guidance !== undefined || args.model !== undefined || args.channels !== undefined || args.reset !== undefined;
     if (!changing) {
       await context.reply({ text: await overview(context), ephemeral: true });
       return;
@@ -114,6 +131,14 @@ export const settings = defineCommand({
     const changes: Record<string, unknown> = {};
     if (args.steps !== undefined) changes.steps = args.steps;
     if (args.guidance !== undefined) changes.guidance = args.guidance;
+    if (args.model !== undefined) {
+      const name = args.model.trim().toLowerCase();
+      if (!context.models.names.includes(name)) {
+        await refuse(`this bot has no model \`${escapeMarkdown(args.model)}\`; it has ${listModels(context)}`);
+        return;
+      }
+      changes.model = name;
+    }
     if (args.channels !== undefined) {
       const read = readChannels(args.channels);
       if ('problem' in read) {
@@ -146,6 +171,7 @@ export const settings = defineCommand({
       `Saved. ${whose} are now:`,
       showValue('steps', stored.steps, { value: fallback.steps, from: 'workspace' }),
       showValue('guidance', stored.guidance, { value: fallback.guidance, from: 'workspace' }),
+      showModel(context, stored.model, { value: fallback.model, from: 'workspace' }),
     ];
     if (scope === 'workspace') lines.push(showChannels((stored as WorkspaceSettings).channels));
     await context.reply({ text: lines.join('\n'), ephemeral: true });

@@ -8,6 +8,7 @@ import { startStudioWorker } from './studio/worker.ts';
 import { startWebChat } from './web/server.ts';
 import { createDefaultRegistry } from '../commands/index.ts';
 import { createRateLimit } from './chat/rate-limit.ts';
+import { modelCatalog } from './models/catalog.ts';
 import { startSlackBot } from './platforms/slack/bot.ts';
 import { startDiscordBot } from './platforms/discord/index.ts';
 
@@ -30,7 +31,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     // One limit for every front end, counted in Postgres so several bot processes share it.
     const rateLimit = await createRateLimit({ perMinute: config.rateLimit.perMinute, url: database.url, logger });
     if (rateLimit) closers.unshift(() => rateLimit.close());
-    const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry() };
+    const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry(), models: modelCatalog(config) };
     const webChat = await startWebChat({ ...chat, ...config.web });
     closers.unshift(() => webChat.close());
     if (config.discord) {

@@ -3,6 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { JobQueue } from '../jobs/index.ts';
+import type { ModelCatalog } from '../models/catalog.ts';
 import type { ButtonPress, IncomingMessage, Reply } from './messages.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { StoredImage } from './images.ts';
@@ -54,6 +55,8 @@ export interface CommandContext {
   logger: Logger;
   /** Where GPU work goes (workers in this or other processes take it); absent: none can be done. */
   jobs?: JobQueue | undefined;
+  /** The models this deployment's workers offer, by name (the first is the default). */
+  models: Pick<ModelCatalog, 'names' | 'defaultName'>;
   reply(reply: Reply | string): Promise<SentReply>;
 }
 

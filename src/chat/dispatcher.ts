@@ -16,6 +16,7 @@ import { ASK_WHAT_TO_CHANGE, findRepliedImage, noImageReply, REPLIED_MESSAGE_DEL
 import { listensIn } from './settings.ts';
 import { recordShownImages } from './shown-images.ts';
 import type { JobQueue } from '../jobs/index.ts';
+import { modelCatalog, type ModelCatalog } from '../models/catalog.ts';
 
 export interface Dispatcher {
   handleMessage(message: IncomingMessage, channel: ReplyChannel): Promise<void>;
@@ -29,6 +30,8 @@ export interface DispatcherOptions {
   jobs?: JobQueue | undefined;
   /** Messages and button presses per person per minute; absent: no limit. */
   rateLimit?: RateLimit | undefined;
+  /** The models people may choose (/settings model:…); default: the shipped model alone. */
+  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
 }
 
 type Replier = (reply: Reply | string) => Promise<SentReply>;
@@ -36,7 +39,7 @@ type Replier = (reply: Reply | string) => Promise<SentReply>;
 const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
 const COMMANDS_ONLY = 'I only understand commands so far; they start with `/`. Type `/help` to see them, or reply to an image with what to change in it.';
 
-export function createDispatcher({ prisma, logger, commands, jobs, rateLimit }: DispatcherOptions): Dispatcher {
+export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, models = modelCatalog() }: DispatcherOptions): Dispatcher {
   /** Edits a reply and records the images it now shows (a reply without images keeps what it showed). */
   const editor = (channel: ReplyChannel, platform: Platform, log: Logger) => async (replyId: string, reply: Reply) => {
     await channel.edit(replyId, reply);
@@ -102,7 +105,7 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit }: 
       if (images.length > 0) await recordShownImages(prisma, message.platform, message.id, images.map((image) => image.id));
       const commandLine = message.command ? undefined : splitCommandLine(message.text);
       const name = message.command?.name ?? commandLine?.name;
-      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, reply };
+      const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, models, reply };
       if (name === undefined) {
         if (message.replyTo) await editRepliedImage(context, log);
         else if (message.attachments.length === 0) await reply(COMMANDS_ONLY);
@@ -194,7 +197,7 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit }: 
       }
       const edit = editor(channel, press.platform, log);
       const updatePressed = (next: Reply) => edit(press.replyId, next);
-      const context: ButtonContext = { ...participants, replyId: press.replyId, press, updatePressed, commands, prisma, logger: log, jobs, reply };
+      const context: ButtonContext = { ...participants, replyId: press.replyId, press, updatePressed, commands, prisma, logger: log, jobs, models, reply };
       try {
         await command.onButton(context, payload);
       } catch (error) {

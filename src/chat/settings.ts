@@ -2,6 +2,7 @@
 // next to whatever else lives there (a workspace's `jobs` limits): sampling steps and guidance for
 // /imagine and /edit, and, for a workspace, the channels the bot listens in.
 import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { MODEL_NAME } from '../models/catalog.ts';
 import { z } from 'zod';
 import { DEFAULT_OUTPUT } from '../plan/schema.ts';
 import type { PrismaClient } from '../store/database.ts';
@@ -21,7 +22,10 @@ const guidance = z
   .max(SETTING_LIMITS.guidance.max, `guidance must be from ${SETTING_LIMITS.guidance.min} to ${SETTING_LIMITS.guidance.max}`);
 const channel = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a channel is a #name, a channel mention or a channel id');
 
-export const UserSettings = z.object({ steps: steps.optional(), guidance: guidance.optional() });
+/** Which of the deployment's models is checked when it is set (/settings), against its catalog. */
+const model = z.string().regex(MODEL_NAME, 'a model name is lowercase letters, digits, ., _ and -');
+
+export const UserSettings = z.object({ steps: steps.optional(), guidance: guidance.optional(), model: model.optional() });
 export type UserSettings = z.infer<typeof UserSettings>;
 
 export const WorkspaceSettings = UserSettings.extend({
@@ -30,8 +34,8 @@ export const WorkspaceSettings = UserSettings.extend({
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 
 export type SettingName = keyof WorkspaceSettings;
-export const USER_SETTINGS: readonly SettingName[] = ['steps', 'guidance'];
-export const WORKSPACE_SETTINGS: readonly SettingName[] = ['steps', 'guidance', 'channels'];
+export const USER_SETTINGS: readonly SettingName[] = ['steps', 'guidance', 'model'];
+export const WORKSPACE_SETTINGS: readonly SettingName[] = ['steps', 'guidance', 'model', 'channels'];
 
 /** What /imagine and /edit fall back on when a setting is set nowhere. */
 export const BUILT_IN_DEFAULTS = { steps: DEFAULT_OUTPUT.steps, guidance: DEFAULT_OUTPUT.guidance } as const;
@@ -54,7 +58,7 @@ export const readUserSettings = (stored: unknown): UserSettings => readFields(Us
 export const readWorkspaceSettings = (stored: unknown): WorkspaceSettings => readFields(WorkspaceSettings, stored);
 
 /**
- * The steps and guidance to use for this user in this workspace when the command doesn't give
+ * The steps, guidance and model to use for this user in this workspace when the command doesn't give
  * them: the user's own, else the workspace's; a field set nowhere is absent (the plan's default).
  */
 export async function defaultsFor(prisma: PrismaClient, userId: string, workspaceId: string | undefined): Promise<UserSettings> {
@@ -67,8 +71,10 @@ export async function defaultsFor(prisma: PrismaClient, userId: string, workspac
   const merged: UserSettings = {};
   const steps = mine.steps ?? shared.steps;
   const guidance = mine.guidance ?? shared.guidance;
+  const chosen = mine.model ?? shared.model;
   if (steps !== undefined) merged.steps = steps;
   if (guidance !== undefined) merged.guidance = guidance;
+  if (chosen !== undefined) merged.model = chosen;
   return merged;
 }
 

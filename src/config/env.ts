@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { jobsConfigFromEnv, jobsEnvSchema, type JobsConfig } from '../jobs/config.ts';
+import { MODEL_NAME } from '../models/catalog.ts';
 
 const optionalText = z
   .string()
@@ -23,6 +24,8 @@ export const envSchema = z.object({
   RETOUCH_HOST: z.string().default('127.0.0.1'),
   RETOUCH_PORT: port(8080),
   RETOUCH_MODEL_DIR: optionalText,
+  /** More models people may choose with /settings: `name=/path,name2=/path2` (diffusers folders). */
+  RETOUCH_MODELS: optionalText,
   RETOUCH_INVERSION_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(256),
   RETOUCH_INVERSION_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
   /** Messages and button presses one person may send per minute (0: no limit). */
@@ -50,6 +53,8 @@ export interface Config {
   embeddedPostgres: { port: number; systemUser: string };
   web: { host: string; port: number };
   modelDir: string | undefined;
+  /** Named model folders besides RETOUCH_MODEL_DIR and the shipped model (src/models/catalog.ts). */
+  models: Record<string, string>;
   /** The job queue: per-user limits, timeouts, retries, progress interval, maintenance schedule. */
   jobs: JobsConfig;
   /** The per-user inversion store: bytes each user may keep, and how long an unused inversion lives. */
@@ -89,6 +94,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (!env.RETOUCH_LLM_URL && (env.RETOUCH_LLM_MODEL || env.RETOUCH_LLM_KEY)) {
     problems.push('RETOUCH_LLM_MODEL / RETOUCH_LLM_KEY are set but RETOUCH_LLM_URL is not');
   }
+  const models: Record<string, string> = {};
+  for (const entry of (env.RETOUCH_MODELS ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const [name, path] = [entry.slice(0, entry.indexOf('=')).trim(), entry.slice(entry.indexOf('=') + 1).trim()];
+    if (!entry.includes('=') || !MODEL_NAME.test(name) || path === '') problems.push(`RETOUCH_MODELS: '${entry}' is not name=path with a lowercase name (a–z, 0–9, '.', '_', '-')`);
+    else models[name] = resolve(path);
+  }
   const jobs = jobsEnvSchema.safeParse(environment);
   if (!jobs.success) problems.push(...jobs.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -99,6 +110,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgres: { port: env.RETOUCH_PG_PORT, systemUser: env.RETOUCH_PG_SYSTEM_USER },
     web: { host: env.RETOUCH_HOST, port: env.RETOUCH_PORT },
     modelDir: env.RETOUCH_MODEL_DIR === undefined ? undefined : resolve(env.RETOUCH_MODEL_DIR),
+    models,
     jobs: jobsConfigFromEnv(environment),
     inversions: { quotaBytesPerUser: env.RETOUCH_INVERSION_QUOTA_MB * 1024 * 1024, ttlMs: env.RETOUCH_INVERSION_TTL_DAYS * 86_400_000 },
     rateLimit: { perMinute: env.RETOUCH_RATE_LIMIT_PER_MINUTE },

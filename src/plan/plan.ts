@@ -17,6 +17,8 @@ export interface PlanOptions {
   seed?: number;
   steps?: number;
   guidance?: number;
+  /** The model to run on, by its catalog name (src/models/catalog.ts); absent: the deployment's default. */
+  model?: string;
 }
 
 export interface Choice {
@@ -131,6 +133,7 @@ export function assemblePlan(steps: PlanStep[], reasons: string[], options: Plan
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       steps: options.steps ?? DEFAULT_OUTPUT.steps,
       guidance: options.guidance ?? DEFAULT_OUTPUT.guidance,
+      ...(options.model !== undefined ? { model: options.model } : {}),
     },
     reason: reason.length > 600 ? `${reason.slice(0, 597)}...` : reason,
   };

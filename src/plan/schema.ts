@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { METHOD_IDS, type MethodId } from './methods.ts';
 import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { MODEL_NAME } from '../models/catalog.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -143,6 +144,8 @@ export const EditPlan = z.strictObject({
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     steps: z.number().int().min(1).max(MAX_STEPS),
     guidance: z.number().min(0).max(30),
+    /** The model by its catalog name; absent: the deployment's default. */
+    model: z.string().regex(MODEL_NAME).optional(),
   }),
   /** One sentence for the user: what will happen and why this method. */
   reason: z.string().min(1).max(600),

@@ -140,7 +140,7 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
       caption = targetPrompt;
     }
     return image;
-  });
+  }, plan.output.model);
   const saved = await saveResult(prisma, result, work.owner, {
     plan,
     methods: plan.steps.map((s) => s.method),

@@ -52,7 +52,7 @@ export async function generate(studio: Studio, prisma: PrismaClient, work: Gener
       return { pixels: run.image.rgb, width: run.image.width, height: run.image.height, truncated: compiled.tokenize(prompt).truncated };
     }
     return textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed, steps, guidance, onStep, signal: work.signal });
-  });
+  }, plan.output.model);
   const saved = await saveResult(prisma, { rgb: result.pixels, width: result.width, height: result.height }, work.owner, { plan, methods: [step.method] });
   return { ...saved, seed, seconds: (performance.now() - started) / 1000, truncated: result.truncated };
 }

@@ -13,6 +13,7 @@ import { generate } from './generate.ts';
 import { invertImage } from './invert.ts';
 import type { Studio } from './studio.ts';
 import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -34,6 +35,7 @@ export const InvertPayload = z.strictObject({
   caption: z.string().max(500),
   steps: z.number().int().min(1).max(MAX_STEPS),
   guidance: z.number().min(0).max(30),
+  model: z.string().regex(MODEL_NAME).optional(),
 });
 export type InvertPayload = z.infer<typeof InvertPayload>;
 
@@ -68,7 +70,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
       try {
         outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal });
       } catch (error) {
-        if (error instanceof EditRequestError) return result({ kind: 'refused', reason: error.message });
+        if (error instanceof EditRequestError || error instanceof UnknownModelError) return result({ kind: 'refused', reason: error.message });
         throw error;
       }
       const notes = outcome.truncated ? ['the prompt was longer than the model reads and was cut'] : [];
@@ -87,7 +89,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         });
         return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, notes: outcome.notes, inversionReused: outcome.inversions.includes('stored') });
       } catch (error) {
-        if (error instanceof EditRequestError || error instanceof MethodNotAvailableError) return result({ kind: 'refused', reason: error.message });
+        if (error instanceof EditRequestError || error instanceof MethodNotAvailableError || error instanceof UnknownModelError) return result({ kind: 'refused', reason: error.message });
         throw error;
       }
     },
@@ -109,7 +111,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
           notes: outcome.notes,
         });
       } catch (error) {
-        if (error instanceof EditRequestError || error instanceof RangeError) return json({ kind: 'refused', reason: error.message });
+        if (error instanceof EditRequestError || error instanceof RangeError || error instanceof UnknownModelError) return json({ kind: 'refused', reason: error.message });
         throw error;
       }
     },

@@ -20,6 +20,8 @@ export interface InvertWork {
   caption: string;
   steps: number;
   guidance: number;
+  /** The model by its catalog name; absent: the default. */
+  model?: string | undefined;
   owner: Owner;
   inversions: InversionStore;
   /** Overall progress in [0, 1]: the inversion is the first half, the regeneration the second. */
@@ -98,5 +100,5 @@ export async function invertImage(studio: Studio, prisma: PrismaClient, work: In
       seconds: (performance.now() - started) / 1000,
       notes,
     };
-  });
+  }, work.model);
 }

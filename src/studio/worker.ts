@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import { InversionStore } from '../store/inversions.ts';
 import { studioHandlers } from './handlers.ts';
+import { modelCatalog } from '../models/catalog.ts';
 import { Studio } from './studio.ts';
 
 export interface StudioWorker {
@@ -18,11 +19,11 @@ export interface StudioWorker {
 export async function startStudioWorker(options: {
   url: string;
   prisma: PrismaClient;
-  config: Pick<Config, 'modelDir' | 'inversions' | 'jobs'>;
+  config: Pick<Config, 'modelDir' | 'inversions' | 'jobs'> & Partial<Pick<Config, 'models'>>;
   logger: Logger;
 }): Promise<StudioWorker> {
   const { prisma, config, logger } = options;
-  const studio = new Studio({ modelDir: config.modelDir, logger });
+  const studio = new Studio({ catalog: modelCatalog({ modelDir: config.modelDir, models: config.models }), logger });
   const inversions = new InversionStore(prisma, { ...config.inversions, logger });
   const worker = await startWorker({ url: options.url, handlers: studioHandlers({ studio, prisma, inversions }), config: config.jobs, logger });
   return {

@@ -17,6 +17,7 @@ import type { CommandRegistry } from '../chat/registry.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { JobQueue } from '../jobs/index.ts';
+import type { ModelCatalog } from '../models/catalog.ts';
 import { LiveReplies, type EventSocket } from './live-replies.ts';
 import { localOnly } from './local-only.ts';
 
@@ -31,6 +32,8 @@ export interface WebChatOptions {
   jobs?: JobQueue | undefined;
   /** Messages and button presses per person per minute (shared with the other adapters); absent: none. */
   rateLimit?: RateLimit | undefined;
+  /** The models people may choose (/settings model:…); default: the shipped model alone. */
+  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
 }
 
 export interface WebChat {
@@ -76,6 +79,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     commands: options.commands ?? createDefaultRegistry(),
     jobs: options.jobs,
     rateLimit: options.rateLimit,
+    models: options.models,
   });
   const live = new LiveReplies(log);
   const inFlight = new Set<Promise<void>>();

@@ -64,7 +64,7 @@ describe('/settings', () => {
     assert.deepEqual(await workspaceSettings(), { jobs: { dailyQuotaPerUser: 7 } });
 
     const saved = await say('/settings scope:workspace steps:20 guidance:5 channels:<#111>, #art,<#C0ABCDEF|bots>', admin);
-    assert.match(saved.text(), /Saved\. The defaults of Test workspace are now:\n- steps: \*\*20\*\*\n- guidance: \*\*5\*\*\n- channels: <#111>, #art, <#C0ABCDEF>/);
+    assert.match(saved.text(), /Saved\. The defaults of Test workspace are now:\n- steps: \*\*20\*\*\n- guidance: \*\*5\*\*\n- model: not set \(this bot's default \*\*world-sd\*\* applies\)\n- channels: <#111>, #art, <#C0ABCDEF>/);
     assert.deepEqual(await workspaceSettings(), { jobs: { dailyQuotaPerUser: 7 }, steps: 20, guidance: 5, channels: ['111', 'art', 'C0ABCDEF'] });
 
     const bad = await say('/settings scope:workspace channels:#ok,<@123>', admin);
@@ -82,7 +82,7 @@ describe('/settings', () => {
     assert.deepEqual(await settingsOf('member'), {});
     assert.deepEqual(await defaultsFor(database.prisma, user.id, workspace.id), { steps: 20, guidance: 5 });
     const wrong = await say('/settings reset:colour', member);
-    assert.match(wrong.text(), /`reset` takes `steps`, `guidance` or `all` for your settings; `colour` is not one of them/);
+    assert.match(wrong.text(), /`reset` takes `steps`, `guidance`, `model` or `all` for your settings; `colour` is not one of them/);
   });
 
   it('ignores plain messages outside the listed channels, writing nothing, but not slash commands', async () => {

@@ -10,6 +10,7 @@ import { createDispatcher } from '../../chat/dispatcher.ts';
 import type { CommandRegistry } from '../../chat/registry.ts';
 import type { JobQueue } from '../../jobs/index.ts';
 import type { RateLimit } from '../../chat/rate-limit.ts';
+import type { ModelCatalog } from '../../models/catalog.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';
 import { handleButton, handleEditMenu, handleEditModal, handleSlashCommand, isEditModal, type InteractionContext } from './interactions.ts';
@@ -29,6 +30,8 @@ export interface DiscordBotOptions {
   jobs?: JobQueue | undefined;
   /** The per-person limit shared with the other front ends (src/chat/rate-limit.ts). */
   rateLimit?: RateLimit | undefined;
+  /** The models people may choose (/settings model:…); default: the shipped model alone. */
+  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
   /** Where Discord's API and CDN are (tests point these at a stand-in). */
   rest?: Partial<Pick<RESTOptions, 'api' | 'cdn' | 'retries' | 'timeout'>>;
   /** Which shards this process runs, as discord.js takes them: `'auto'`, one id, or a list. */
@@ -55,7 +58,7 @@ const PARTIALS = [Partials.Message, Partials.Reaction, Partials.User];
 export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
   const logger = options.logger.child({ component: 'discord' });
   const commands = options.commands ?? createDefaultRegistry();
-  const dispatcher = createDispatcher({ prisma: options.prisma, logger: options.logger, commands, jobs: options.jobs, rateLimit: options.rateLimit });
+  const dispatcher = createDispatcher({ prisma: options.prisma, logger: options.logger, commands, jobs: options.jobs, rateLimit: options.rateLimit, models: options.models });
   const render = createRenderer(options.prisma, logger);
   const client = new Client({
     intents: INTENTS,

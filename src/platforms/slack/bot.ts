@@ -13,6 +13,7 @@ import type { Command } from '../../chat/command.ts';
 import type { CommandRegistry } from '../../chat/registry.ts';
 import type { JobQueue } from '../../jobs/index.ts';
 import type { RateLimit } from '../../chat/rate-limit.ts';
+import type { ModelCatalog } from '../../models/catalog.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -41,6 +42,8 @@ export interface SlackBotOptions {
   jobs?: JobQueue | undefined;
   /** The per-person limit shared with the other front ends (src/chat/rate-limit.ts). */
   rateLimit?: RateLimit | undefined;
+  /** The models people may choose (/settings model:…); default: the shipped model alone. */
+  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
   /** Where the Web API is (tests point it at a stand-in); default https://slack.com/api/. */
   clientOptions?: { slackApiUrl?: string } | undefined;
 }
@@ -88,7 +91,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   }
   const botUserId = identity.user_id;
   const client = app.client;
-  const dispatcher = createDispatcher({ prisma, logger: options.logger, commands, jobs: options.jobs, rateLimit: options.rateLimit });
+  const dispatcher = createDispatcher({ prisma, logger: options.logger, commands, jobs: options.jobs, rateLimit: options.rateLimit, models: options.models });
   const replies = slackReplies(client, prisma, log);
   const people = slackPeople(client, log);
   const apiOrigin = new URL(options.clientOptions?.slackApiUrl ?? 'https://slack.com/api/').origin;
