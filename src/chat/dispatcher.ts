@@ -34,6 +34,9 @@ export interface DispatcherOptions {
   models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
 }
 
+/** What every front end (web chat, Discord, Slack) takes to build its dispatcher; commands default to all of commands/. */
+export type ChatFrontEndOptions = Omit<DispatcherOptions, 'commands'> & { commands?: CommandRegistry | undefined };
+
 type Replier = (reply: Reply | string) => Promise<SentReply>;
 
 const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';

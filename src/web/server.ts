@@ -9,31 +9,16 @@ import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { createDefaultRegistry } from '../../commands/index.ts';
-import { createDispatcher } from '../chat/dispatcher.ts';
+import { createDispatcher, type ChatFrontEndOptions } from '../chat/dispatcher.ts';
 import { formatBytes, loadImage, MAX_UPLOAD_BYTES } from '../chat/images.ts';
 import type { Attachment, IncomingMessage } from '../chat/messages.ts';
-import type { RateLimit } from '../chat/rate-limit.ts';
-import type { CommandRegistry } from '../chat/registry.ts';
-import type { Logger } from '../log.ts';
-import type { PrismaClient } from '../store/database.ts';
-import type { JobQueue } from '../jobs/index.ts';
-import type { ModelCatalog } from '../models/catalog.ts';
 import { LiveReplies, type EventSocket } from './live-replies.ts';
 import { localOnly } from './local-only.ts';
 
-export interface WebChatOptions {
-  prisma: PrismaClient;
-  logger: Logger;
+export interface WebChatOptions extends ChatFrontEndOptions {
   host: string;
   /** 0 picks a free port; the returned url has the real one. */
   port: number;
-  /** Defaults to every command in commands/. */
-  commands?: CommandRegistry;
-  jobs?: JobQueue | undefined;
-  /** Messages and button presses per person per minute (shared with the other adapters); absent: none. */
-  rateLimit?: RateLimit | undefined;
-  /** The models people may choose (/settings model:…); default: the shipped model alone. */
-  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
 }
 
 export interface WebChat {

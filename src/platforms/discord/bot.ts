@@ -6,32 +6,17 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, Partials, type ClientOptions, type Interaction, type Message, type MessageReaction, type PartialMessageReaction, type PartialUser, type RESTOptions, type User } from 'discord.js';
 import { createDefaultRegistry } from '../../../commands/index.ts';
-import { createDispatcher } from '../../chat/dispatcher.ts';
-import type { CommandRegistry } from '../../chat/registry.ts';
-import type { JobQueue } from '../../jobs/index.ts';
-import type { RateLimit } from '../../chat/rate-limit.ts';
-import type { ModelCatalog } from '../../models/catalog.ts';
-import type { Logger } from '../../log.ts';
-import type { PrismaClient } from '../../store/database.ts';
+import { createDispatcher, type ChatFrontEndOptions } from '../../chat/dispatcher.ts';
 import { handleButton, handleEditMenu, handleEditModal, handleSlashCommand, isEditModal, type InteractionContext } from './interactions.ts';
 import { handleChannelMessage } from './messages.ts';
 import { createRenderer } from './outgoing.ts';
 import { handleReaction, type ReactionAction } from './reactions.ts';
 import { EDIT_MENU_COMMAND } from './registration.ts';
 
-export interface DiscordBotOptions {
+export interface DiscordBotOptions extends ChatFrontEndOptions {
   token: string;
   /** The application the slash commands are registered for; interactions for another are ignored. */
   applicationId?: string | undefined;
-  prisma: PrismaClient;
-  logger: Logger;
-  /** Defaults to every command in commands/. */
-  commands?: CommandRegistry;
-  jobs?: JobQueue | undefined;
-  /** The per-person limit shared with the other front ends (src/chat/rate-limit.ts). */
-  rateLimit?: RateLimit | undefined;
-  /** The models people may choose (/settings model:…); default: the shipped model alone. */
-  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
   /** Where Discord's API and CDN are (tests point these at a stand-in). */
   rest?: Partial<Pick<RESTOptions, 'api' | 'cdn' | 'retries' | 'timeout'>>;
   /** Which shards this process runs, as discord.js takes them: `'auto'`, one id, or a list. */

@@ -4,18 +4,13 @@
 // checked with the signing secret) or Socket Mode (an app-level token); everything after that is the
 // same. Every event is acknowledged at once and handled afterwards, so Slack's 3-second limit never
 // depends on drawing.
+import { createDefaultRegistry } from '../../../commands/index.ts';
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type MessageShortcut, type SlashCommand, type ViewSubmitAction, type webApi } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createDispatcher } from '../../chat/dispatcher.ts';
+import { createDispatcher, type ChatFrontEndOptions } from '../../chat/dispatcher.ts';
 import type { ButtonPress, IncomingMessage, ReferencedMessage, ReplyChannel } from '../../chat/messages.ts';
 import type { Command } from '../../chat/command.ts';
-import type { CommandRegistry } from '../../chat/registry.ts';
-import type { JobQueue } from '../../jobs/index.ts';
-import type { RateLimit } from '../../chat/rate-limit.ts';
-import type { ModelCatalog } from '../../models/catalog.ts';
-import type { Logger } from '../../log.ts';
-import type { PrismaClient } from '../../store/database.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { fileDownloader, type SlackFile } from './files.ts';
 import { EDIT_MODAL_ID, EDIT_SHORTCUT_ID, EVENTS_PATH, slackCommandName } from './manifest.ts';
@@ -26,7 +21,7 @@ import { splitSlashOptions } from './slash.ts';
 import { slackErrorCode, slackMessageId, slackReplies, type ReplyTarget } from './replies.ts';
 import { fromSlackText } from './text.ts';
 
-export interface SlackBotOptions {
+export interface SlackBotOptions extends ChatFrontEndOptions {
   /** xoxb-…: the bot token (SLACK_BOT_TOKEN). */
   botToken: string;
   /** HTTP mode: requests are verified with it (SLACK_SIGNING_SECRET). */
@@ -36,14 +31,6 @@ export interface SlackBotOptions {
   /** HTTP mode's port (0 picks a free one; default 3000) and address (default all). */
   port?: number | undefined;
   host?: string | undefined;
-  prisma: PrismaClient;
-  logger: Logger;
-  commands: CommandRegistry;
-  jobs?: JobQueue | undefined;
-  /** The per-person limit shared with the other front ends (src/chat/rate-limit.ts). */
-  rateLimit?: RateLimit | undefined;
-  /** The models people may choose (/settings model:…); default: the shipped model alone. */
-  models?: Pick<ModelCatalog, 'names' | 'defaultName'> | undefined;
   /** Where the Web API is (tests point it at a stand-in); default https://slack.com/api/. */
   clientOptions?: { slackApiUrl?: string } | undefined;
 }
@@ -65,7 +52,8 @@ interface ModalMetadata {
 }
 
 export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
-  const { botToken, signingSecret, appToken, prisma, commands } = options;
+  const { botToken, signingSecret, appToken, prisma } = options;
+  const commands = options.commands ?? createDefaultRegistry();
   if (!signingSecret && !appToken) throw new Error('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
   const log = options.logger.child({ component: 'slack' });
   const logger = boltLogger(log);
