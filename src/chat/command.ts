@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { ModelCatalog } from '../models/catalog.ts';
-import type { ButtonPress, IncomingMessage, Reply } from './messages.ts';
+import type { ButtonPress, IncomingMessage, Reply, ReplyAddress } from './messages.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { StoredImage } from './images.ts';
 
@@ -40,6 +40,8 @@ export interface UsageExample {
 /** A reply already sent, which the handler may keep updating (progress, then the result). */
 export interface SentReply {
   id: string;
+  /** Where it can be updated from another process (ReplyChannel.addressOf). */
+  address?: ReplyAddress | undefined;
   update(reply: Reply): Promise<void>;
 }
 

@@ -56,7 +56,7 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
       const content = typeof reply === 'string' ? { text: reply } : reply;
       const id = await channel.send(content);
       await rememberImages(platform, id, content, log);
-      return { id, update: (next) => edit(id, next) };
+      return { id, address: channel.addressOf?.(id), update: (next) => edit(id, next) };
     };
   };
 

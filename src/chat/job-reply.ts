@@ -1,6 +1,6 @@
 // What /imagine and /edit share: a reply that follows a queued job (queue position, progress bar,
 // a cancel button while it runs) and ends with the result or the reason there is none.
-import type { NewJob } from '../jobs/index.ts';
+import type { JsonValue, NewJob } from '../jobs/index.ts';
 import type { StudioResult } from '../studio/handlers.ts';
 import type { ButtonContext, CommandContext } from './command.ts';
 import { submitAndFollow } from './follow-job.ts';
@@ -47,6 +47,8 @@ export async function followInReply(
     jobs,
     {
       ...job,
+      // Where the reply is, so that a bot process started after this one dies can deliver the result.
+      payload: sent.address ? { ...(job.payload as Record<string, JsonValue>), deliverTo: sent.address } : job.payload,
       userId: context.user.id,
       workspaceId: context.workspace.id,
       idempotencyKey,

@@ -124,4 +124,16 @@ export interface ReplyChannel {
   send(reply: Reply): Promise<string>;
   /** Replaces an earlier reply's content (progress, then the final result). */
   edit(replyId: string, reply: Reply): Promise<void>;
+  /**
+   * Where a reply can be found again by another process after a restart (the platform's ids of its
+   * conversation and message), for delivering a result that finished while the bot was down;
+   * undefined where a reply can't outlive the connection (the web chat's tabs).
+   */
+  addressOf?(replyId: string): ReplyAddress | undefined;
 }
+
+/**
+ * A reply's whereabouts as plain strings (stored with a job), read back by the same platform's adapter;
+ * `platform` says which adapter that is.
+ */
+export type ReplyAddress = { platform: Platform } & Record<string, string>;

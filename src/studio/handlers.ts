@@ -17,7 +17,10 @@ import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
-export const GeneratePayload = z.strictObject({ plan: EditPlan, owner: Owner });
+/** Where a chat reply waits for the result (src/chat/redeliver.ts delivers it after a restart); the studio ignores it. */
+const DeliverTo = z.record(z.string(), z.string());
+
+export const GeneratePayload = z.strictObject({ plan: EditPlan, owner: Owner, deliverTo: DeliverTo.optional() });
 export type GeneratePayload = z.infer<typeof GeneratePayload>;
 
 export const EditPayload = z.strictObject({
@@ -25,6 +28,7 @@ export const EditPayload = z.strictObject({
   owner: Owner,
   sourceImageId: z.string().min(1),
   parentEditId: z.string().min(1).optional(),
+  deliverTo: DeliverTo.optional(),
 });
 export type EditPayload = z.infer<typeof EditPayload>;
 

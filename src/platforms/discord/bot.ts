@@ -9,7 +9,8 @@ import { createDefaultRegistry } from '../../../commands/index.ts';
 import { createDispatcher, type ChatFrontEndOptions } from '../../chat/dispatcher.ts';
 import { handleButton, handleEditMenu, handleEditModal, handleSlashCommand, isEditModal, type InteractionContext } from './interactions.ts';
 import { handleChannelMessage } from './messages.ts';
-import { createRenderer } from './outgoing.ts';
+import { createRenderer, forEdit } from './outgoing.ts';
+import { redeliver } from '../../chat/redeliver.ts';
 import { handleReaction, type ReactionAction } from './reactions.ts';
 import { EDIT_MENU_COMMAND } from './registration.ts';
 
@@ -98,6 +99,30 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
   const readyClient = client as Client<true>;
   logger.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, shards: readyClient.ws.shards.map((shard) => shard.id) }, 'Discord bot connected');
+  const jobs = options.jobs;
+  if (jobs) {
+    // Results that finished while no bot was following them go into their replies now (the
+    // interaction tokens of their commands may have expired: the bot's own token edits the message).
+    track('redelivery', async () => {
+      await redeliver({
+        jobs,
+        platform: 'discord',
+        logger,
+        deliver: async (address, reply) => {
+          const channel = await readyClient.channels.fetch(address.channelId ?? '');
+          if (!channel?.isTextBased() || !('send' in channel)) throw new Error(`channel ${address.channelId} is not one the bot can write in`);
+          const body = await render(reply);
+          try {
+            await channel.messages.edit(address.messageId ?? '', forEdit(body));
+          } catch (error) {
+            // The waiting reply is gone or not editable: the result goes in a new message.
+            logger.warn({ err: error, address }, 'could not edit the waiting reply; posting the result anew');
+            await channel.send(body);
+          }
+        },
+      });
+    });
+  }
 
   return {
     client: readyClient,

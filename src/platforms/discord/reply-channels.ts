@@ -8,7 +8,7 @@ import {
   type Message,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import type { ReplyChannel } from '../../chat/messages.ts';
+import type { ReplyAddress, ReplyChannel } from '../../chat/messages.ts';
 import type { Logger } from '../../log.ts';
 import { forEdit, type Renderer } from './outgoing.ts';
 
@@ -23,6 +23,7 @@ type DeferredInteraction = ChatInputCommandInteraction | ModalSubmitInteraction;
 export function deferredReplyChannel(interaction: DeferredInteraction, render: Renderer, logger: Logger): ReplyChannel {
   let placeholderUsed = false;
   let originalId: string | undefined;
+  const ephemeral = new Set<string>();
   return {
     async send(reply) {
       const first = !placeholderUsed;
@@ -37,12 +38,14 @@ export function deferredReplyChannel(interaction: DeferredInteraction, render: R
         await interaction.deleteReply().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the "thinking" placeholder'));
       }
       const message = await interaction.followUp(reply.ephemeral ? { ...body, flags: MessageFlags.Ephemeral } : body);
+      if (reply.ephemeral) ephemeral.add(message.id);
       return message.id;
     },
     async edit(replyId, reply) {
       const body = forEdit(await render(reply));
       await interaction.webhook.editMessage(replyId === originalId ? '@original' : replyId, body);
     },
+    addressOf: (replyId) => (ephemeral.has(replyId) ? undefined : addressIn(interaction.channelId, replyId)),
   };
 }
 
@@ -53,13 +56,16 @@ export function deferredReplyChannel(interaction: DeferredInteraction, render: R
  */
 export function buttonReplyChannel(interaction: ButtonInteraction, render: Renderer): ReplyChannel {
   const followUps = new Set<string>();
+  const ephemeral = new Set<string>();
   return {
     async send(reply) {
       const body = await render(reply);
       const message = await interaction.followUp(reply.ephemeral ? { ...body, flags: MessageFlags.Ephemeral } : body);
       followUps.add(message.id);
+      if (reply.ephemeral) ephemeral.add(message.id);
       return message.id;
     },
+    addressOf: (replyId) => (ephemeral.has(replyId) ? undefined : addressIn(interaction.channelId, replyId)),
     async edit(replyId, reply) {
       const body = forEdit(await render(reply));
       if (replyId === interaction.message.id) await interaction.editReply(body);
@@ -85,5 +91,11 @@ export function messageReplyChannel(message: Message, render: Renderer): ReplyCh
       const body = forEdit(await render(reply));
       await message.channel.messages.edit(replyId, body);
     },
+    addressOf: (replyId) => addressIn(message.channelId, replyId),
   };
+}
+
+/** A bot message by channel and id: what another process needs to edit it with the bot's token. */
+function addressIn(channelId: string | null, messageId: string): ReplyAddress | undefined {
+  return channelId ? { platform: 'discord', channelId, messageId } : undefined;
 }

@@ -18,7 +18,8 @@ import { slackPeople } from './people.ts';
 import { handleReaction, type ReactionAction, type ReactionEvent } from './reactions.ts';
 import { referencedMessage } from './referenced.ts';
 import { splitSlashOptions } from './slash.ts';
-import { slackErrorCode, slackMessageId, slackReplies, type ReplyTarget } from './replies.ts';
+import { parseSlackMessageId, slackErrorCode, slackMessageId, slackReplies, type ReplyTarget } from './replies.ts';
+import { redeliver } from '../../chat/redeliver.ts';
 import { fromSlackText } from './text.ts';
 
 export interface SlackBotOptions extends ChatFrontEndOptions {
@@ -279,6 +280,23 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}${EVENTS_PATH}`;
     log.info({ url, team: identity.team, botUserId }, 'Slack bot listening (HTTP)');
+  }
+
+  if (options.jobs) {
+    // Results that finished while no bot was following them go into their replies now.
+    const jobs = options.jobs;
+    const delivering = redeliver({
+      jobs,
+      platform: 'slack',
+      logger: log,
+      deliver: async (address, reply) => {
+        const id = parseSlackMessageId(address.messageId ?? '');
+        if (!id) throw new Error(`not a Slack message address: ${JSON.stringify(address)}`);
+        await replies.channelFor({ channel: id.channel, user: '' }).edit(address.messageId as string, reply);
+      },
+    }).then(() => undefined, (error: unknown) => log.error({ err: error }, 'redelivering finished results failed'));
+    inFlight.add(delivering);
+    void delivering.finally(() => inFlight.delete(delivering));
   }
 
   return {

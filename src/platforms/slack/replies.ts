@@ -198,6 +198,8 @@ export function slackReplies(client: webApi.WebClient, prisma: PrismaClient, log
             await failed('chat.update', error);
           }
         },
+        // Ephemeral replies can't be updated later, so they have no address.
+        addressOf: (replyId) => (parseSlackMessageId(replyId)?.ephemeral === false ? { platform: 'slack', messageId: replyId } : undefined),
       };
     },
   };
