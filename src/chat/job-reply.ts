@@ -1,11 +1,12 @@
-// What /imagine and /edit share: a reply that follows a queued job (queue position, progress bar,
-// a cancel button while it runs) and ends with the result or the reason there is none.
-import type { JsonValue, NewJob } from '../jobs/index.ts';
+// What /imagine, /edit and /invert share: a reply that follows a queued job (queue position,
+// progress bar with a preview, a cancel button while it runs) and ends with the result or the
+// reason there is none.
+import { QuotaExceededError, type JsonValue, type NewJob } from '../jobs/index.ts';
 import type { StudioResult } from '../studio/handlers.ts';
 import type { ButtonContext, CommandContext } from './command.ts';
 import { submitAndFollow } from './follow-job.ts';
 import { escapeMarkdown } from './markdown.ts';
-import type { Reply, ReplyButton, ReplyPreview } from './messages.ts';
+import type { Reply, ReplyButton, ReplyImage, ReplyPreview } from './messages.ts';
 import { progressBar, progressReporter } from './progress.ts';
 
 export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
@@ -15,6 +16,9 @@ export type JobConversation = Pick<CommandContext, 'jobs' | 'user' | 'workspace'
 
 export type ImageResult = Extract<StudioResult, { kind: 'image' }>;
 
+/** A job's answer when the worker found the request impossible: the reply says why. */
+type Refused = { kind: 'refused'; reason: string };
+
 export interface FollowOptions {
   /** The command whose buttons the reply carries (`<command>:cancel:<job>`). */
   command: string;
@@ -22,66 +26,75 @@ export interface FollowOptions {
   heading: string;
   /** The same key twice (a redelivered message or press) is the same job. */
   idempotencyKey: string;
+  /** Shown with every status, e.g. the image being worked on. */
+  images?: ReplyImage[];
 }
 
 /**
- * Runs `job` and keeps one reply up to date; `done` turns a result image into the final reply.
- * Returns the result (undefined when there is none to show).
+ * Runs `job` and keeps one reply up to date; `done` turns the job's result (`R`, the worker's
+ * answer, refusals aside) into the final reply. Returns that result (undefined when there is none).
  */
-export async function followInReply(
+export async function followInReply<R extends { kind: string } = StudioResult>(
   context: JobConversation,
   job: Omit<NewJob, 'userId' | 'workspaceId' | 'idempotencyKey'>,
-  { command, heading, idempotencyKey }: FollowOptions,
-  done: (result: ImageResult) => Reply,
-): Promise<ImageResult | undefined> {
+  { command, heading, idempotencyKey, images }: FollowOptions,
+  done: (result: Exclude<R, Refused>) => Reply,
+): Promise<Exclude<R, Refused> | undefined> {
   const jobs = context.jobs;
   if (!jobs) {
     await context.reply(NO_QUEUE);
     return undefined;
   }
-  const sent = await context.reply(`${heading}\n\nQueued…`);
+  const status = (text: string): Reply => ({ text: `${heading}\n\n${text}`, ...(images ? { images } : {}) });
+  const sent = await context.reply(status('Queued…'));
   const progress = progressReporter(sent);
   let cancel: ReplyButton[] = [];
   let preview: ReplyPreview | undefined;
-  const outcome = await submitAndFollow(
-    jobs,
-    {
-      ...job,
-      // Where the reply is, so that a bot process started after this one dies can deliver the result.
-      payload: sent.address ? { ...(job.payload as Record<string, JsonValue>), deliverTo: sent.address } : job.payload,
-      userId: context.user.id,
-      workspaceId: context.workspace.id,
-      idempotencyKey,
-    },
-    {
-      onSubmitted: (record) => {
-        cancel = [{ id: `${command}:cancel:${record.id}`, label: 'Cancel' }];
+  let outcome: Awaited<ReturnType<typeof submitAndFollow>>;
+  try {
+    outcome = await submitAndFollow(
+      jobs,
+      {
+        ...job,
+        // Where the reply is, so that a bot process started after this one dies can deliver the result.
+        payload: sent.address ? { ...(job.payload as Record<string, JsonValue>), deliverTo: sent.address } : job.payload,
+        userId: context.user.id,
+        workspaceId: context.workspace.id,
+        idempotencyKey,
       },
-      onQueued: (position) =>
-        progress.report({ text: `${heading}\n\n${position ? `Position ${position} in the queue.` : 'Starting…'}`, buttons: cancel }),
-      onStarted: () => progress.report({ text: `${heading}\n\n${progressBar(0)}`, buttons: cancel }),
-      onProgress: (fraction, dataUrl) => {
-        preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
-        progress.report({ text: `${heading}\n\n${progressBar(fraction)}`, buttons: cancel, preview });
+      {
+        onSubmitted: (record) => {
+          cancel = [{ id: `${command}:cancel:${record.id}`, label: 'Cancel' }];
+        },
+        onQueued: (position) => progress.report({ ...status(position ? `Position ${position} in the queue.` : 'Starting…'), buttons: cancel }),
+        onStarted: () => progress.report({ ...status(progressBar(0)), buttons: cancel }),
+        onProgress: (fraction, dataUrl) => {
+          preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
+          progress.report({ ...status(progressBar(fraction)), buttons: cancel, preview });
+        },
       },
-    },
-  );
+    );
+  } catch (error) {
+    if (!(error instanceof QuotaExceededError)) throw error;
+    await progress.finish(status(`You have reached today's limit of ${error.limit} jobs; it resets at midnight UTC.`));
+    return undefined;
+  }
   switch (outcome.state) {
     case 'succeeded': {
-      const result = outcome.result as unknown as StudioResult;
+      const result = outcome.result as unknown as R | Refused;
       if (result.kind === 'refused') {
-        await progress.finish({ text: `${heading}\n\nI can't do this: ${escapeMarkdown(result.reason)}.` });
+        await progress.finish(status(`I can't do this: ${escapeMarkdown((result as Refused).reason)}.`));
         return undefined;
       }
-      await progress.finish(done(result));
-      return result;
+      await progress.finish(done(result as Exclude<R, Refused>));
+      return result as Exclude<R, Refused>;
     }
     case 'cancelled':
-      await progress.finish({ text: `${heading}\n\nCancelled.` });
+      await progress.finish(status('Cancelled.'));
       return undefined;
     case 'failed':
       context.logger.error({ jobId: outcome.job.id, error: outcome.error }, 'job failed');
-      await progress.finish({ text: `${heading}\n\nThat failed because of an error on my side; it has been logged. Please try again.` });
+      await progress.finish(status('That failed because of an error on my side; it has been logged. Please try again.'));
       return undefined;
     case 'delivered-elsewhere':
       return undefined;

@@ -4,7 +4,8 @@
 import type { JobQueue, JobRecord } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import { parsePlan } from '../plan/schema.ts';
-import type { StudioResult } from '../studio/handlers.ts';
+import type { InvertPayload, InvertResult, StudioResult } from '../studio/handlers.ts';
+import { inversionHeading, inversionText } from './inversion-reply.ts';
 import type { Platform, Reply, ReplyAddress } from './messages.ts';
 import { drawingReply, editReply } from './results/run.ts';
 
@@ -49,9 +50,13 @@ function addressOf(job: JobRecord): ReplyAddress | undefined {
 function finalReply(job: JobRecord): Reply {
   if (job.state === 'cancelled') return { text: `${LEAD} it was cancelled.` };
   if (job.state !== 'succeeded') return { text: `${LEAD} it failed because of an error on my side; it has been logged. Please try again.` };
-  const result = job.result as unknown as StudioResult;
-  const payload = job.payload as { plan?: unknown; sourceImageId?: string };
+  const result = job.result as unknown as StudioResult | InvertResult;
   if (result.kind === 'refused') return { text: `${LEAD} I can't do this: ${result.reason}.` };
+  if (result.kind === 'inversion') {
+    const payload = job.payload as unknown as InvertPayload;
+    return { text: inversionText(`${LEAD}\n${inversionHeading(payload)}`, result), images: [{ imageId: payload.imageId, alt: 'the inverted image' }] };
+  }
+  const payload = job.payload as { plan?: unknown; sourceImageId?: string };
   const plan = parsePlan(payload.plan);
   return job.kind === 'edit' && payload.sourceImageId ? editReply(plan, payload.sourceImageId, result, LEAD) : drawingReply(plan, result, LEAD);
 }

@@ -40,6 +40,7 @@ export const InvertPayload = z.strictObject({
   steps: z.number().int().min(1).max(MAX_STEPS),
   guidance: z.number().min(0).max(30),
   model: z.string().regex(MODEL_NAME).optional(),
+  deliverTo: DeliverTo.optional(),
 });
 export type InvertPayload = z.infer<typeof InvertPayload>;
 
