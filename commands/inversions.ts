@@ -4,6 +4,7 @@ import { defineCommand } from '../src/chat/command.ts';
 import { formatBytes } from '../src/chat/images.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import type { PrismaClient } from '../src/store/database.ts';
+import { deleteInversions } from '../src/store/inversions.ts';
 
 const SHORT_ID = 8;
 const MIN_PREFIX = 4;
@@ -26,18 +27,6 @@ async function listed(prisma: PrismaClient, userId: string) {
   });
 }
 
-/** Deletes inversions of the user, then their blobs unless something else still uses them; how many went. */
-async function deleteInversions(prisma: PrismaClient, userId: string, ids: readonly string[]): Promise<number> {
-  const rows = await prisma.inversion.findMany({ where: { userId, id: { in: [...ids] } }, select: { dataHash: true } });
-  const { count } = await prisma.inversion.deleteMany({ where: { userId, id: { in: [...ids] } } });
-  const hashes = [...new Set(rows.map((r) => r.dataHash))];
-  try {
-    await prisma.blob.deleteMany({ where: { hash: { in: hashes }, inversions: { none: {} }, images: { none: {} } } });
-  } catch {
-    // Referenced again meanwhile (a concurrent put of the same bytes): the store's sweep takes it later.
-  }
-  return count;
-}
 
 function describe(row: Awaited<ReturnType<typeof listed>>[number]): string {
   const params = (row.params ?? {}) as { prompt?: unknown; steps?: unknown; guidance?: unknown };
@@ -96,7 +85,7 @@ export const inversions = defineCommand({
       await context.reply({ text: `I deleted nothing: ${why}.`, ephemeral: true });
       return;
     }
-    const count = await deleteInversions(context.prisma, context.user.id, chosen.map((r) => r.id));
+    const count = await deleteInversions(context.prisma, context.user.id, chosen.map((r) => r.id), context.logger);
     const bytes = chosen.reduce((sum, r) => sum + r.data.size, 0);
     context.logger.info({ deleted: count }, 'inversions deleted');
     await context.reply({

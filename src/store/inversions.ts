@@ -308,25 +308,9 @@ export class InversionStore {
     return count;
   }
 
-  /**
-   * Deletes an Image row and, unless its owner still has another image with the same content,
-   * that owner's inversions of it; then the image's blob if nothing else uses it.
-   * Returns false when there was no such image.
-   */
-  async deleteImage(imageId: string): Promise<boolean> {
-    const image = await this.prisma.image.findUnique({ where: { id: imageId }, select: { blobHash: true, ownerId: true } });
-    if (!image) return false;
-    const dataHashes = await this.prisma.$transaction(async (tx) => {
-      await tx.image.deleteMany({ where: { id: imageId } });
-      const stillHas = await tx.image.count({ where: { ownerId: image.ownerId, blobHash: image.blobHash } });
-      if (stillHas > 0) return [];
-      const where = { userId: image.ownerId, imageHash: image.blobHash };
-      const rows = await tx.inversion.findMany({ where, select: { dataHash: true } });
-      await tx.inversion.deleteMany({ where });
-      return rows.map((r) => r.dataHash);
-    });
-    await this.deleteOrphanBlobs([...dataHashes, image.blobHash]);
-    return true;
+  /** See deleteImageWithInversions. */
+  deleteImage(imageId: string): Promise<boolean> {
+    return deleteImageWithInversions(this.prisma, imageId, this.logger);
   }
 
   /** Deletes inversions expired at `now`, then blobs no inversion or image references (older than the grace period). */
@@ -375,30 +359,65 @@ export class InversionStore {
     await this.deleteOrphanBlobs([dataHash]);
   }
 
-  /**
-   * Deletes those of `hashes` no inversion or image references (created before `createdBefore`
-   * when given). Best effort: a blob that a concurrent writer references again is left alone.
-   */
-  private async deleteOrphanBlobs(hashes: readonly string[], createdBefore?: Date): Promise<number> {
-    const unique = [...new Set(hashes)];
-    if (unique.length === 0) return 0;
-    const orphan = (hash: string | { in: string[] }) => ({
-      hash, inversions: { none: {} }, images: { none: {} },
-      ...(createdBefore ? { createdAt: { lt: createdBefore } } : {}),
-    });
-    try {
-      return (await this.prisma.blob.deleteMany({ where: orphan({ in: unique }) })).count;
-    } catch {
-      // A foreign key refused the batch: someone referenced one of them meanwhile. One by one.
-      let count = 0;
-      for (const hash of unique) {
-        try {
-          count += (await this.prisma.blob.deleteMany({ where: orphan(hash) })).count;
-        } catch (error) {
-          this.logger?.debug({ err: error, hash }, 'blob still referenced; left for the next sweep');
-        }
+  private deleteOrphanBlobs(hashes: readonly string[], createdBefore?: Date): Promise<number> {
+    return deleteOrphanBlobs(this.prisma, hashes, { createdBefore, logger: this.logger });
+  }
+}
+
+/**
+ * Deletes an Image row and, unless its owner still has another image with the same content,
+ * that owner's inversions of it; then the image's blob if nothing else uses it. Returns false when
+ * there was no such image.
+ */
+export async function deleteImageWithInversions(prisma: PrismaClient, imageId: string, logger?: Logger): Promise<boolean> {
+  const image = await prisma.image.findUnique({ where: { id: imageId }, select: { blobHash: true, ownerId: true } });
+  if (!image) return false;
+  const dataHashes = await prisma.$transaction(async (tx) => {
+    await tx.image.deleteMany({ where: { id: imageId } });
+    const stillHas = await tx.image.count({ where: { ownerId: image.ownerId, blobHash: image.blobHash } });
+    if (stillHas > 0) return [];
+    const where = { userId: image.ownerId, imageHash: image.blobHash };
+    const rows = await tx.inversion.findMany({ where, select: { dataHash: true } });
+    await tx.inversion.deleteMany({ where });
+    return rows.map((r) => r.dataHash);
+  });
+  await deleteOrphanBlobs(prisma, [...dataHashes, image.blobHash], { logger });
+  return true;
+}
+
+/** Deletes some of one user's inversions by id, then their blobs if nothing else uses them; returns how many went. */
+export async function deleteInversions(prisma: PrismaClient, userId: string, ids: readonly string[], logger?: Logger): Promise<number> {
+  const where = { userId, id: { in: [...ids] } };
+  const rows = await prisma.inversion.findMany({ where, select: { dataHash: true } });
+  const { count } = await prisma.inversion.deleteMany({ where });
+  await deleteOrphanBlobs(prisma, rows.map((r) => r.dataHash), { logger });
+  return count;
+}
+
+/**
+ * Deletes those of `hashes` no inversion or image references (created before `createdBefore`
+ * when given). Best effort: a blob that a concurrent writer references again is left alone.
+ */
+async function deleteOrphanBlobs(prisma: PrismaClient, hashes: readonly string[], options: { createdBefore?: Date | undefined; logger?: Logger | undefined } = {}): Promise<number> {
+  const unique = [...new Set(hashes)];
+  if (unique.length === 0) return 0;
+  const { createdBefore, logger } = options;
+  const orphan = (hash: string | { in: string[] }) => ({
+    hash, inversions: { none: {} }, images: { none: {} },
+    ...(createdBefore ? { createdAt: { lt: createdBefore } } : {}),
+  });
+  try {
+    return (await prisma.blob.deleteMany({ where: orphan({ in: unique }) })).count;
+  } catch {
+    // A foreign key refused the batch: someone referenced one of them meanwhile. One by one.
+    let count = 0;
+    for (const hash of unique) {
+      try {
+        count += (await prisma.blob.deleteMany({ where: orphan(hash) })).count;
+      } catch (error) {
+        logger?.debug({ err: error, hash }, 'blob still referenced; left for the next sweep');
       }
-      return count;
     }
+    return count;
   }
 }

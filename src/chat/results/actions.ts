@@ -11,7 +11,8 @@ import { anotherMethod } from './alternatives.ts';
 import { turnDial, type Direction } from './dials.ts';
 import { saveToGallery } from './gallery.ts';
 import { draw, edit, resultButtons } from './run.ts';
-import { deleteImage, findResult, isDrawing, isUuid, promptOf, type StoredResult } from './store.ts';
+import { deleteImageWithInversions } from '../../store/inversions.ts';
+import { findResult, isDrawing, isUuid, promptOf, type StoredResult } from './store.ts';
 
 export const VARIATIONS = 2;
 
@@ -161,7 +162,8 @@ async function remove(context: ButtonContext, result: StoredResult): Promise<voi
     await context.reply({ text: `Only ${escapeMarkdown(result.image.ownerName)}, who made this image, or a moderator can delete it.`, ephemeral: true });
     return;
   }
-  await deleteImage(context.prisma, result.image.id);
+  // Its gallery entries, votes and message records go by cascade; the edits it came from or led to stay.
+  await deleteImageWithInversions(context.prisma, result.image.id, context.logger);
   context.logger.info({ imageId: result.image.id, editId: result.editId, by: context.user.id, asAdmin: !owner }, 'result deleted');
   const by = owner ? 'its owner' : 'a moderator';
   await context.updatePressed({ text: `This image was deleted by ${by}.` });

@@ -1,5 +1,5 @@
 // Results as the buttons under them find them: the Edit row a button names (its plan, source and
-// parent), a user's latest image, and deleting a result's image without losing anything else.
+// parent), and a user's latest image.
 import { EditPlan } from '../../plan/index.ts';
 import type { PrismaClient } from '../../store/database.ts';
 
@@ -75,19 +75,4 @@ export function promptOf(plan: EditPlan): string | undefined {
 /** Whether the plan draws a new image (/imagine) rather than editing one. */
 export function isDrawing(plan: EditPlan): boolean {
   return plan.steps[0]?.edit === 'generate';
-}
-
-/**
- * Deletes an image: its row, its gallery entries and their votes, the record of messages showing it
- * (all by cascade), and its bytes when no other image has the same content. The edits it came from
- * or led to stay, pointing at no image.
- */
-export async function deleteImage(prisma: PrismaClient, imageId: string): Promise<boolean> {
-  return prisma.$transaction(async (tx) => {
-    const image = await tx.image.findUnique({ where: { id: imageId }, select: { blobHash: true } });
-    if (!image) return false;
-    await tx.image.delete({ where: { id: imageId } });
-    await tx.blob.deleteMany({ where: { hash: image.blobHash, images: { none: {} }, inversions: { none: {} } } });
-    return true;
-  });
 }
