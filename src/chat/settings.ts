@@ -34,8 +34,8 @@ export const WorkspaceSettings = UserSettings.extend({
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 
 export type SettingName = keyof WorkspaceSettings;
-export const USER_SETTINGS: readonly SettingName[] = ['steps', 'guidance', 'model'];
-export const WORKSPACE_SETTINGS: readonly SettingName[] = ['steps', 'guidance', 'model', 'channels'];
+export const USER_SETTINGS = Object.keys(UserSettings.shape) as readonly SettingName[];
+export const WORKSPACE_SETTINGS = Object.keys(WorkspaceSettings.shape) as readonly SettingName[];
 
 /** What /imagine and /edit fall back on when a setting is set nowhere. */
 export const BUILT_IN_DEFAULTS = { steps: DEFAULT_OUTPUT.steps, guidance: DEFAULT_OUTPUT.guidance } as const;
