@@ -1,5 +1,6 @@
 // /edit: change an image by a plain-English instruction (or a named method). The image is the one
-// attached to the message, else the user's latest image (an upload or a result of the bot). The
+// attached to (or replied to by) the message, else the user's latest image: their newest upload or
+// result, or the image of theirs the bot showed them since (Undo's parent, a /gallery entry). The
 // result carries the buttons of every result (Stronger, Weaker, another method, Undo, …).
 import { defineCommand } from '../src/chat/command.ts';
 import { cancelFromButton } from '../src/chat/job-reply.ts';

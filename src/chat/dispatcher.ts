@@ -38,34 +38,36 @@ export interface DispatcherOptions {
 export type ChatFrontEndOptions = Omit<DispatcherOptions, 'commands'> & { commands?: CommandRegistry | undefined };
 
 type Replier = (reply: Reply | string) => Promise<SentReply>;
+/** The database id of the person a reply answers; unknown until their message or press is recorded. */
+type Recipient = () => string | undefined;
 
 const INTERNAL_ERROR = 'Sorry, something went wrong on my side and I could not finish that. The error has been logged; please try again.';
 const COMMANDS_ONLY = 'I only understand commands so far; they start with `/`. Type `/help` to see them, or reply to an image with what to change in it.';
 
 export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, models = modelCatalog() }: DispatcherOptions): Dispatcher {
   /** Edits a reply and records the images it now shows (a reply without images keeps what it showed). */
-  const editor = (channel: ReplyChannel, platform: Platform, log: Logger) => async (replyId: string, reply: Reply) => {
+  const editor = (channel: ReplyChannel, platform: Platform, log: Logger, recipient: Recipient) => async (replyId: string, reply: Reply) => {
     await channel.edit(replyId, reply);
-    await rememberImages(platform, replyId, reply, log);
+    await rememberImages(platform, replyId, reply, recipient(), log);
   };
 
-  /** Sends and edits replies, recording the images each shows so a later reply to it finds them. */
-  const replier = (channel: ReplyChannel, platform: Platform, log: Logger): Replier => {
-    const edit = editor(channel, platform, log);
+  /** Sends and edits replies, recording the images each shows (and to whom) so a later reply to it finds them. */
+  const replier = (channel: ReplyChannel, platform: Platform, log: Logger, recipient: Recipient): Replier => {
+    const edit = editor(channel, platform, log, recipient);
     return async (reply) => {
       const content = typeof reply === 'string' ? { text: reply } : reply;
       const id = await channel.send(content);
-      await rememberImages(platform, id, content, log);
+      await rememberImages(platform, id, content, recipient(), log);
       return { id, address: channel.addressOf?.(id), update: (next) => edit(id, next) };
     };
   };
 
-  async function rememberImages(platform: Platform, replyId: string, reply: Reply, log: Logger): Promise<void> {
+  async function rememberImages(platform: Platform, replyId: string, reply: Reply, userId: string | undefined, log: Logger): Promise<void> {
     if (!reply.images?.length) return;
     try {
-      await recordShownImages(prisma, platform, replyId, reply.images.map((image) => image.imageId));
+      await recordShownImages(prisma, platform, replyId, reply.images.map((image) => image.imageId), userId);
     } catch (error) {
-      // The reply is out; only replying to it later will not find its image.
+      // The reply is out; only a later reply to it, or /edit's "latest image", will not find its image.
       log.warn({ err: error, replyId }, 'could not record the images a reply shows');
     }
   }
@@ -95,7 +97,8 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
 
   async function handleMessage(message: IncomingMessage, channel: ReplyChannel): Promise<void> {
     const log = logger.child({ platform: message.platform, messageId: message.id });
-    const reply = replier(channel, message.platform, log);
+    let userId: string | undefined;
+    const reply = replier(channel, message.platform, log, () => userId);
     try {
       // Slash commands work everywhere; other messages only where the workspace has the bot listen.
       if (message.command === undefined && !(await listensIn(prisma, message))) {
@@ -104,8 +107,9 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
       }
       if (!(await withinRate(message, reply, log))) return;
       const participants = await recordParticipants(prisma, message);
+      userId = participants.user.id;
       const images = await storeAttachments(message.attachments, participants, reply, log);
-      if (images.length > 0) await recordShownImages(prisma, message.platform, message.id, images.map((image) => image.id));
+      if (images.length > 0) await recordShownImages(prisma, message.platform, message.id, images.map((image) => image.id), userId);
       const commandLine = message.command ? undefined : splitCommandLine(message.text);
       const name = message.command?.name ?? commandLine?.name;
       const context: CommandContext = { message, ...participants, images, commands, prisma, logger: log, jobs, models, reply };
@@ -186,19 +190,21 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
 
   async function handleButton(press: ButtonPress, channel: ReplyChannel): Promise<void> {
     const log = logger.child({ platform: press.platform, buttonId: press.buttonId });
-    const reply = replier(channel, press.platform, log);
+    let userId: string | undefined;
+    const reply = replier(channel, press.platform, log, () => userId);
     const separator = press.buttonId.indexOf(':');
     const commandName = separator === -1 ? press.buttonId : press.buttonId.slice(0, separator);
     const payload = separator === -1 ? '' : press.buttonId.slice(separator + 1);
     try {
       if (!(await withinRate(press, reply, log))) return;
       const participants = await recordParticipants(prisma, press);
+      userId = participants.user.id;
       const command = commands.get(commandName);
       if (command?.onButton === undefined) {
         await reply('That button no longer does anything.');
         return;
       }
-      const edit = editor(channel, press.platform, log);
+      const edit = editor(channel, press.platform, log, () => userId);
       const updatePressed = (next: Reply) => edit(press.replyId, next);
       const context: ButtonContext = { ...participants, replyId: press.replyId, press, updatePressed, commands, prisma, logger: log, jobs, models, reply };
       try {

@@ -2,6 +2,7 @@
 // parent), and a user's latest image.
 import { EditPlan } from '../../plan/index.ts';
 import type { PrismaClient } from '../../store/database.ts';
+import { lastOwnImageShownTo } from '../shown-images.ts';
 
 export interface StoredResult {
   editId: string;
@@ -55,13 +56,21 @@ export async function findResult(prisma: PrismaClient, editId: string): Promise<
   };
 }
 
-/** The user's newest image: an upload or a result of the bot. */
+/**
+ * The user's latest image: the newer of their newest image (an upload or a result of the bot) and
+ * the image of theirs the bot last showed them in answer to them (Undo brings back the parent, and
+ * that is what they go on editing, not the result they undid).
+ */
 export async function latestImageOf(prisma: PrismaClient, userId: string): Promise<string | undefined> {
-  const latest = await prisma.image.findFirst({ where: { ownerId: userId }, orderBy: { createdAt: 'desc' }, select: { id: true } });
-  return latest?.id;
+  const [newest, shown] = await Promise.all([
+    prisma.image.findFirst({ where: { ownerId: userId }, orderBy: { createdAt: 'desc' }, select: { id: true, createdAt: true } }),
+    lastOwnImageShownTo(prisma, userId),
+  ]);
+  if (shown && (!newest || shown.shownAt >= newest.createdAt)) return shown.imageId;
+  return newest?.id;
 }
 
-/** The image a command works on: the one attached to the message, else the user's latest. */
+/** The image a command works on: the one attached to the message (or replied to), else the user's latest. */
 export async function attachedOrLatestImage(context: { images: readonly { id: string }[]; prisma: PrismaClient; user: { id: string } }): Promise<string | undefined> {
   return context.images[0]?.id ?? (await latestImageOf(context.prisma, context.user.id));
 }
