@@ -290,6 +290,16 @@ def load_checkpoint(path):
     return torch.load(path, map_location="cpu") if os.path.exists(path) else None
 
 
+def optimise(opt, params, loss, lr):
+    """One AdamW step at learning rate `lr`, gradients clipped to norm 1."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+
+
 def cosine_lr(step, total, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -310,6 +320,7 @@ def make_vae():
 
 def stage_vae(args, budget):
     images = load_images(args.work)
+    objects = load_objects(args.work)
     n_train = len(images) - args.held_out
     vae = make_vae()
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
@@ -329,19 +340,14 @@ def stage_vae(args, budget):
     vae.train()
     while step < args.vae_steps and not budget.over():
         idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
-        x = random_crops(to_tensor(images[idx]), args.vae_crop, rng)
+        x, mask = crops(to_tensor(images[idx]), args.vae_crop, rng, [objects[i] for i in idx], args.object_crops)
         mean, logvar = vae.encode(x)
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         y = vae.decode(z)
-        rec = F.mse_loss(y, x) + 0.5 * F.l1_loss(y, x)
+        rec = reconstruction_loss(y, x, mask, args.object_weight)
         kl = 0.5 * torch.mean(mean.pow(2) + logvar.exp() - 1.0 - logvar)
         loss = rec + args.kl * kl
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(step, args.vae_steps, args.vae_lr, 200)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-        opt.step()
+        optimise(opt, vae.parameters(), loss, cosine_lr(step, args.vae_steps, args.vae_lr, 200))
         step += 1
         seen += len(idx)
         mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0  # in [0,1] units
@@ -357,12 +363,55 @@ def stage_vae(args, budget):
         raise Stop()
 
 
-def random_crops(x, size, rng):
-    """The VAE is convolutional: training on crops costs a sixth of full images on this CPU."""
-    if size >= x.shape[-1]:
-        return x
-    offsets = rng.integers(0, x.shape[-1] - size + 1, size=(len(x), 2))
-    return torch.stack([img[:, oy : oy + size, ox : ox + size] for img, (oy, ox) in zip(x, offsets)])
+def crops(x, size, rng, objects, object_share):
+    """Crops of the images, and a mask of each crop's object discs, for the VAE's loss.
+
+    The VAE is convolutional: training on crops costs a sixth of full images on this CPU. But
+    objects cover a few percent of a scene, and crops taken anywhere taught the first VAE
+    backgrounds: its latents kept no object colour (a linear probe read colour at chance) and it
+    drew every object orange. So `object_share` of the crops are centred on one of the image's
+    objects (jittered by up to a quarter crop), and the mask lets the loss weigh object pixels more.
+    """
+    n, _, h, w = x.shape
+    limit = w - size
+    offsets = rng.integers(0, limit + 1, size=(n, 2)) if limit > 0 else np.zeros((n, 2), dtype=np.int64)
+    if limit > 0:
+        for i, discs in enumerate(objects):
+            if discs and rng.random() < object_share:
+                cx, cy, _ = discs[rng.integers(len(discs))]
+                jitter = rng.integers(-size // 4, size // 4 + 1, size=2)
+                offsets[i] = np.clip([round(cy) - size // 2 + jitter[0], round(cx) - size // 2 + jitter[1]], 0, limit)
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    masks = np.zeros((n, 1, size, size), dtype=np.float32)
+    for i, ((oy, ox), discs) in enumerate(zip(offsets, objects)):
+        for cx, cy, r in discs:
+            masks[i, 0] = np.maximum(masks[i, 0], ((xs + ox - cx) ** 2 + (ys + oy - cy) ** 2 <= (1.25 * r) ** 2))
+    out = torch.stack([img[:, oy : oy + size, ox : ox + size] for img, (oy, ox) in zip(x, offsets)])
+    return out, torch.from_numpy(masks)
+
+
+def load_objects(work):
+    """Each scene's objects as discs (centre x, centre y, radius in pixels), from the world's 3x3
+    grid and size radii (src/world/vocabulary.ts)."""
+    names = ["top left", "top middle", "top right", "middle left", "center", "middle right",
+             "bottom left", "bottom middle", "bottom right"]
+    radius = {"small": 0.07, "medium": 0.105, "large": 0.14}
+    objects = []
+    with open(os.path.join(work, "data", "scenes.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            discs = []
+            for o in json.loads(line)["objects"]:
+                k = names.index(o["position"])
+                discs.append((((k % 3) + 0.5) / 3 * IMAGE, ((k // 3) + 0.5) / 3 * IMAGE, radius[o["size"]] * IMAGE))
+            objects.append(discs)
+    return objects
+
+
+def reconstruction_loss(y, x, mask, object_weight):
+    """MSE + L1/2 per pixel, object pixels weighted (1 + object_weight) times a background pixel."""
+    weight = 1.0 + object_weight * mask
+    per_pixel = (y - x) ** 2 + 0.5 * (y - x).abs()
+    return (weight * per_pixel).sum() / (weight.sum() * x.shape[1])
 
 
 @torch.no_grad()
@@ -382,11 +431,15 @@ def vae_psnr(vae, images, start, count):
 def stage_decoder(args, budget):
     """Fine-tunes the decoder alone: the latent space (and so the trained UNet) stays as it is."""
     images = load_images(args.work)
+    objects = load_objects(args.work)
     n_train = len(images) - args.held_out
     vae = make_vae()
     path = os.path.join(args.work, "vae-decoder.pt")
     ck = load_checkpoint(path)
     base = load_checkpoint(os.path.join(args.work, "vae.pt"))
+    if ck and ck.get("vae_step") != base["step"]:
+        sys.exit(f"decoder: {path} fine-tunes VAE step {ck.get('vae_step')}, but vae.pt is now at step {base['step']}; "
+                 "move it aside to fine-tune the new VAE")
     vae.load_state_dict(ck["model"] if ck else base["model"])
     for p in list(vae.encoder.parameters()) + list(vae.quant_conv.parameters()):
         p.requires_grad_(False)
@@ -404,18 +457,13 @@ def stage_decoder(args, budget):
     vae.train()
     while step < args.decoder_steps and not budget.over():
         idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
-        x = random_crops(to_tensor(images[idx]), args.vae_crop, rng)
+        x, mask = crops(to_tensor(images[idx]), args.vae_crop, rng, [objects[i] for i in idx], args.object_crops)
         with torch.no_grad():
             mean, logvar = vae.encode(x)
             z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         y = vae.decode(z)
-        loss = F.mse_loss(y, x) + 0.5 * F.l1_loss(y, x)
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(step, args.decoder_steps, args.decoder_lr, 100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        loss = reconstruction_loss(y, x, mask, args.object_weight)
+        optimise(opt, params, loss, cosine_lr(step, args.decoder_steps, args.decoder_lr, 100))
         step += 1
         seen += len(idx)
         mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0
@@ -423,23 +471,33 @@ def stage_decoder(args, budget):
         if step % 50 == 0:
             log(f"decoder step {step} psnr~{10 * math.log10(1 / max(running, 1e-10)):.2f} dB {seen / (time.time() - t0):.1f} img/s")
         if step % 500 == 0:
-            save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
-    save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+            save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step, vae_step=base["step"])
+    save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step, vae_step=base["step"])
     log(f"decoder: saved at step {step}, held-out VAE PSNR {vae_psnr(vae, images, len(images) - args.held_out, 256):.2f} dB")
     if step < args.decoder_steps:
         raise Stop()
 
 
+def latents_vae_step(work):
+    """The VAE step whose encoder made latents.npy (None for latents from before this was recorded)."""
+    path = os.path.join(work, "latents.json")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["vae_step"]
+
+
 def stage_encode(args, budget):
     path = os.path.join(args.work, "latents.npy")
-    if os.path.exists(path):
+    vae_ck = load_checkpoint(os.path.join(args.work, "vae.pt"))
+    if os.path.exists(path) and latents_vae_step(args.work) == vae_ck["step"]:
         log("encode: present")
         return
     images = load_images(args.work)
     count = min(len(images), args.encode_count or len(images))
     images = images[:count]
     vae = make_vae()
-    vae.load_state_dict(load_checkpoint(os.path.join(args.work, "vae.pt"))["model"])
+    vae.load_state_dict(vae_ck["model"])
     vae.eval()
     out = np.zeros((len(images), 8, LATENT, LATENT), dtype=np.float32)
     t0 = time.time()
@@ -454,6 +512,7 @@ def stage_encode(args, budget):
                 raise Stop()
     np.save(path + ".tmp.npy", out)
     os.replace(path + ".tmp.npy", path)
+    write_json(os.path.join(args.work, "latents.json"), {"vae_step": vae_ck["step"], "count": len(images)})
     std = float(out[:, :4].std())
     log(f"encode: {len(images)} latents, std {std:.4f}, held-out VAE PSNR {vae_psnr(vae, images, len(images) - args.held_out, min(args.held_out, 256)):.2f} dB")
 
@@ -499,12 +558,24 @@ def stage_unet(args, budget):
     path = os.path.join(args.work, "unet.pt")
     ck = load_checkpoint(path)
     step = 0
+    vae_step = latents_vae_step(args.work)
+    if ck and ck.get("vae_step") != vae_step:
+        sys.exit(f"unet: {path} was trained on the latents of VAE step {ck.get('vae_step')}, but latents.npy now comes "
+                 f"from VAE step {vae_step}; move the checkpoint aside to train the UNet afresh on the new latent space")
     if ck:
         unet.load_state_dict(ck["unet"])
         text.load_state_dict(ck["text"])
         opt.load_state_dict(ck["opt"])
         ema = ck["ema"]
         step = ck["step"]
+    elif args.unet_init:
+        # A warm start from a UNet trained on an earlier VAE's latents: what it learned of the
+        # captions and backgrounds carries over, and the optimiser and schedule start afresh.
+        init = load_checkpoint(args.unet_init)
+        unet.load_state_dict(init["unet"])
+        text.load_state_dict(init["text"])
+        ema = {k: v.detach().clone() for k, v in list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]}
+        log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
     if step >= args.unet_steps:
         log(f"unet: done ({step} steps)")
         return
@@ -532,12 +603,7 @@ def stage_unet(args, budget):
         pred = unet(xt, t, ctx)
         w = torch.clamp(snr[t], max=5.0) / snr[t]  # min-SNR-5 weighting for epsilon prediction
         loss = (w * ((pred - noise) ** 2).mean(dim=(1, 2, 3))).mean()
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(step, args.unet_steps, args.unet_lr, 300)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        optimise(opt, params, loss, cosine_lr(step, args.unet_steps, args.unet_lr, 300))
         step += 1
         seen += len(idx)
         decay = min(args.ema, (1 + step) / (10 + step))
@@ -551,8 +617,8 @@ def stage_unet(args, budget):
         if step % 50 == 0:
             log(f"unet step {step} loss {running:.4f} lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t0):.1f} samples/s")
         if step % 250 == 0:
-            save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale)
-    save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale)
+            save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale, vae_step=vae_step)
+    save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale, vae_step=vae_step)
     log(f"unet: saved at step {step}")
     if step < args.unet_steps:
         raise Stop()
@@ -625,17 +691,20 @@ def main():
     p.add_argument("--scenes", type=int, default=60000)
     p.add_argument("--held-out", type=int, default=1000, help="last N scenes are never trained on")
     p.add_argument("--merges", type=int, default=400)
-    p.add_argument("--vae-steps", type=int, default=3000)
+    p.add_argument("--vae-steps", type=int, default=20000)
     p.add_argument("--vae-batch", type=int, default=16)
     p.add_argument("--vae-lr", type=float, default=1e-3)
     p.add_argument("--vae-crop", type=int, default=64)
     p.add_argument("--kl", type=float, default=1e-6)
+    p.add_argument("--object-crops", type=float, default=0.75, help="share of VAE crops centred on an object")
+    p.add_argument("--object-weight", type=float, default=4.0, help="extra weight of object pixels in the VAE's loss")
     p.add_argument("--decoder-steps", type=int, default=3000)
     p.add_argument("--decoder-lr", type=float, default=3e-4)
     p.add_argument("--encode-count", type=int, default=0, help="encode only the first N scenes (0: all)")
     p.add_argument("--unet-steps", type=int, default=20000)
     p.add_argument("--unet-batch", type=int, default=64)
     p.add_argument("--unet-lr", type=float, default=5e-4)
+    p.add_argument("--unet-init", default="", help="start a new UNet run from this checkpoint's weights (unet.pt of an earlier latent space)")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--minutes", type=float, default=0, help="stop cleanly (checkpoint saved) after this long")

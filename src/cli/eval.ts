@@ -9,10 +9,11 @@ import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../p
 import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
 import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
+import { OBJECT_ATTRIBUTES } from '../world/index.ts';
 
 const SUITES = {
   t2i: 'text-to-image: generate from world captions and read shape, colour, position, size, style back (default n 100)',
-  recon: 'reconstruction: VAE PSNR and 50-step DDIM inversion + regeneration PSNR on held-out scenes (default n 20)',
+  recon: 'reconstruction: VAE PSNR, the attributes read back from its output, and 50-step DDIM inversion + regeneration PSNR on held-out scenes (default n 20)',
   inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
 } as const;
@@ -111,6 +112,7 @@ export function registerEval(program: Command): void {
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
               `reconstruction of ${result.scenes} held-out scenes, ${result.secondsPerImage.toFixed(2)} s per image`,
               `  VAE encode → decode:                  ${result.vaePsnr.toFixed(2)} dB`,
+              `    objects read back from it: ${OBJECT_ATTRIBUTES.map((a) => `${a} ${percent(result.vaeAttributes[a])}`).join(', ')}`,
               `  DDIM inversion → regeneration (${result.steps} steps, guidance 1): ${result.ddimPsnr.toFixed(2)} dB`,
             ].join('\n'));
           }

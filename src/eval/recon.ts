@@ -2,7 +2,7 @@ import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertDdim } from '../pipeline/inversion/ddim.ts';
 import { sample } from '../pipeline/sampler.ts';
-import { psnr, renderScene, type RgbImage } from '../world/index.ts';
+import { OBJECT_ATTRIBUTES, psnr, renderScene, scoreScene, type ObjectAttribute, type RgbImage } from '../world/index.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export interface ReconEvalOptions {
@@ -17,6 +17,11 @@ export interface ReconEvalResult {
   scenes: number;
   /** Mean PSNR (dB) of VAE encode → decode against the rendered scene. */
   vaePsnr: number;
+  /**
+   * Fraction of objects whose attribute the world's analysis reads back right from the VAE's
+   * reconstruction: the ceiling of what generation can score, since every image passes the decoder.
+   */
+  vaeAttributes: Record<ObjectAttribute, number>;
   /** Mean PSNR (dB) of DDIM inversion to x_T and regeneration at guidance 1, both under the caption. */
   ddimPsnr: number;
   steps: number;
@@ -29,11 +34,18 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   const scenes = [...evaluationScenes(Math.ceil(options.n / 2), 1, 9_000_001), ...evaluationScenes(Math.floor(options.n / 2), 2, 9_000_001)];
   let vae = 0;
   let ddim = 0;
+  let objects = 0;
+  const readBack = Object.fromEntries(OBJECT_ATTRIBUTES.map((a) => [a, 0])) as Record<ObjectAttribute, number>;
   const started = performance.now();
   for (const [index, scene] of scenes.entries()) {
     const rendered = renderScene(scene, { size: diffusion.width });
     const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
-    vae += psnr(rendered, asImage(await diffusion.decode(latent)));
+    const reconstructed = asImage(await diffusion.decode(latent));
+    vae += psnr(rendered, reconstructed);
+    for (const object of scoreScene(scene, reconstructed).objects) {
+      objects++;
+      for (const attribute of OBJECT_ATTRIBUTES) if (object.correct[attribute]) readBack[attribute]++;
+    }
     const inversion = await invertDdim(diffusion, { latent, prompt: rendered.caption, steps });
     const regenerated = await sample({
       unet: await diffusion.unet(1),
@@ -48,7 +60,8 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
     options.onImage?.(index + 1, scenes.length);
   }
   const count = Math.max(scenes.length, 1);
-  return { scenes: scenes.length, vaePsnr: vae / count, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
+  const vaeAttributes = Object.fromEntries(OBJECT_ATTRIBUTES.map((a) => [a, readBack[a] / Math.max(objects, 1)])) as Record<ObjectAttribute, number>;
+  return { scenes: scenes.length, vaePsnr: vae / count, vaeAttributes, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
 }
 
 function asImage(tensor: Parameters<typeof tensorToRgb>[0]): RgbImage {
