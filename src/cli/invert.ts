@@ -8,7 +8,8 @@ import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { rgbToTensor } from '../models/vae/index.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_DEFAULTS, INVERSION_METHODS, invert, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
-import { psnr, toPng, type RgbImage } from '../world/index.ts';
+import { toModelSize } from '../pipeline/model-size.ts';
+import { fromImageFile, psnr, toPng, type RgbImage } from '../world/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 
 interface InvertCliOptions {
@@ -55,23 +56,19 @@ export async function probeImage(file: string): Promise<{ width: number; height:
 
 /**
  * Reads an image for a model of `width`×`height`. Any format sharp decodes is accepted (alpha
- * dropped, grey expanded to RGB); another size is resized to the model's — aspect kept, centre
- * cropped — and a note says so. Missing, empty or undecodable files are refused with the reason.
+ * dropped, grey expanded to RGB), then brought to the model's size as the studio does
+ * (`toModelSize`: aspect kept, centre-cropped, with a note). Missing, empty or undecodable files
+ * are refused with the reason.
  */
 export async function loadImageForModel(file: string, width: number, height: number): Promise<{ image: RgbImage; note?: string }> {
-  const { width: sourceWidth, height: sourceHeight } = await probeImage(file);
-  const resize = sourceWidth !== width || sourceHeight !== height;
+  await probeImage(file);
+  let decoded: RgbImage;
   try {
-    let pipeline = sharp(file).removeAlpha().toColourspace('srgb');
-    if (resize) pipeline = pipeline.resize(width, height, { fit: 'cover', position: 'centre' });
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}`);
-    const image = { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-    const crop = sourceWidth * height !== sourceHeight * width ? ', centre-cropped to the same aspect' : '';
-    return { image, note: resize ? `the image is ${sourceWidth}×${sourceHeight}; resized to the model's ${width}×${height}${crop}` : undefined };
+    decoded = await fromImageFile(file);
   } catch (error) {
     throw new UsageError(`--image ${file}: cannot decode it (${(error as Error).message}); the file may be truncated or corrupt`);
   }
+  return toModelSize(decoded, width, height);
 }
 
 /** `retouch invert --image FILE --method invert.X`: invert, regenerate, and say how faithful and how fast. */

@@ -2,11 +2,12 @@
 // trajectory, null-text embeddings, noises, ...), kept so the next edit of the same image with the
 // same model, method and parameters starts from them instead of inverting again.
 //
-// Key: (user, image content hash, model content hash, method id, sha256 of the canonical JSON of
-// the method's parameters) — the unique key of the `inversions` table. The tensors live in a
-// content-addressed Blob (src/store/inversion-codec.ts: float16, byte-shuffled, brotli) whose hash
-// is checked on every read: a blob that doesn't hash to its address, or doesn't decode, is reported,
-// deleted with every inversion that points at it, and never returned — the caller inverts again.
+// Key: (user, image content hash (a stored image's Blob hash), model content hash, method id,
+// sha256 of the canonical JSON of the method's parameters) — the unique key of the `inversions`
+// table. The tensors live in a content-addressed Blob (src/store/inversion-codec.ts: float16,
+// byte-shuffled, brotli) whose hash is checked on every read: a blob that doesn't hash to its
+// address, or doesn't decode, is reported, deleted with every inversion that points at it, and
+// never returned — the caller inverts again.
 //
 // Lifetime: an inversion expires `ttlMs` after it was last stored or read (sliding), and each user
 // has `quotaBytesPerUser` of stored bytes; a put past the quota evicts that user's

@@ -1,15 +1,15 @@
 // /edit's work: an EditPlan on a stored image, step after step (each step edits the previous
-// step's result), through the editing methods, with inversions from the user's store.
-import sharp from 'sharp';
+// step's result), through the editing methods; the first step's inversion comes from (or goes to) the
+// user's store, keyed by the source image's blob hash.
 import { EditRequestError, findMethod, parameterNames, runEdit, type EditMethod, type EditPhase } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import type { EditPlan, PlanStep, Region } from '../plan/index.ts';
 import { REGIONS } from '../plan/index.ts';
-import { imageContentHash, invertWithStore } from '../pipeline/inversion/stored.ts';
+import { invertWithStore } from '../pipeline/inversion/stored.ts';
+import { toModelSize } from '../pipeline/model-size.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
-import type { RgbImage } from '../world/image.ts';
 import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts';
 import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
@@ -79,16 +79,6 @@ function paramsFor(method: EditMethod, step: PlanStep): Record<string, unknown> 
   return strength !== undefined && !names.has('strength') ? { ...injectionForStrength(method, strength), ...declared } : declared;
 }
 
-/** The image at the model's size (centre-cropped), with a note when it had to be resized. */
-export async function toModelSize(image: RgbImage, width: number, height: number): Promise<{ image: RgbImage; note?: string }> {
-  if (image.width === width && image.height === height) return { image };
-  const { data } = await sharp(Buffer.from(image.rgb), { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(width, height, { fit: 'cover', position: 'centre' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { image: { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, note: `the image is ${image.width}×${image.height}; this model edits ${width}×${height}, so it was resized (centre-cropped)` };
-}
-
 export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork): Promise<EditOutcome> {
   const { plan } = work;
   const methods = plan.steps.map(methodFor);
@@ -107,7 +97,10 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
       const method = methods[index] as EditMethod;
       const diffusion = compiled({ hooks: method.needs.hooks === true });
       const preview = work.previews ? previewMaker(diffusion) : undefined;
-      const imageHash = imageContentHash(image.rgb);
+      // Only the first step edits a stored image: its inversion is keyed by that image's blob hash,
+      // so deleting the image deletes it. Later steps edit intermediate images that are never
+      // stored; nothing could delete an inversion kept for them, so theirs is computed, not kept.
+      const store = index === 0 ? work.inversions : undefined;
       let inversionSource: 'stored' | 'computed' | 'none' = 'none';
       const mask = step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
       const targetPrompt = targetPromptOf(step, caption);
@@ -122,9 +115,9 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
         steps: plan.output.steps,
         guidance: plan.output.guidance,
         seed: plan.output.seed ?? 0,
-        invert: work.inversions
+        invert: store
           ? async (inversionMethod, options) => {
-              const outcome = await invertWithStore(work.inversions as InversionStore, diffusion, inversionMethod, { ...options, userId: work.owner.userId, imageHash });
+              const outcome = await invertWithStore(store, diffusion, inversionMethod, { ...options, userId: work.owner.userId, imageHash: loaded.blobHash });
               inversionSource = outcome.source;
               return outcome.inversion;
             }

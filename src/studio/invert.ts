@@ -1,15 +1,16 @@
 // /invert's work: invert a stored image with one `invert.*` method into the user's inversion store
-// (keyed exactly as an edit of that image looks it up, so the next edit starts from it), then
-// regenerate the image from the inversion to measure how faithful it is.
+// (keyed by the image's blob hash, exactly as an edit of that image looks it up, so the next edit
+// starts from it, and deleting the image deletes it), then regenerate the image from the inversion
+// to measure how faithful it is.
 import { asImage } from '../eval/inversion.ts';
 import { EditRequestError } from '../methods/index.ts';
 import { rgbToTensor } from '../models/vae/index.ts';
-import { imageContentHash, invertWithStore, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { invertWithStore, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { toModelSize } from '../pipeline/model-size.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
 import { psnr } from '../world/index.ts';
-import { toModelSize } from './edit.ts';
 import { loadRgb, type Owner } from './results.ts';
 import type { Studio } from './studio.ts';
 
@@ -69,8 +70,7 @@ export async function invertImage(studio: Studio, prisma: PrismaClient, work: In
       steps: work.steps,
       guidance: work.guidance,
       userId: work.owner.userId,
-      // As src/studio/edit.ts keys it: the pixels at model size.
-      imageHash: imageContentHash(image.rgb),
+      imageHash: loaded.blobHash,
       onStep: (_phase, step, total) => report((0.5 * step) / total),
       signal: work.signal,
       logger: work.logger,

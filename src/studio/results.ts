@@ -46,10 +46,10 @@ export async function originOf(prisma: PrismaClient, imageId: string): Promise<{
   return edit ? { editId: edit.id, plan: edit.plan as unknown as EditPlan } : undefined;
 }
 
-/** The image's pixels as RGB. */
-export async function loadRgb(prisma: PrismaClient, imageId: string): Promise<{ image: RgbImage; png: Buffer } | undefined> {
-  const row = await prisma.image.findUnique({ where: { id: imageId }, select: { blob: { select: { data: true } } } });
+/** The image's pixels as RGB, and its Blob hash (what the user's stored inversions of it are keyed by). */
+export async function loadRgb(prisma: PrismaClient, imageId: string): Promise<{ image: RgbImage; png: Buffer; blobHash: string } | undefined> {
+  const row = await prisma.image.findUnique({ where: { id: imageId }, select: { blobHash: true, blob: { select: { data: true } } } });
   if (!row) return undefined;
   const png = Buffer.from(row.blob.data);
-  return { image: await fromImageFile(png), png };
+  return { image: await fromImageFile(png), png, blobHash: row.blobHash };
 }

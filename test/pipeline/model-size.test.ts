@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { loadImageForModel } from '../../src/cli/invert.ts';
+import { toModelSize } from '../../src/pipeline/model-size.ts';
+import { fromImageFile, type RgbImage } from '../../src/world/index.ts';
+
+// One routine brings an image to the model's size: the studio's stored images and the CLI's files
+// get the same pixels and the same note.
+describe('toModelSize', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'retouch-model-size-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Left half red, right half blue: a crop shows in which columns each colour lands. */
+  const halves = (width: number, height: number): RgbImage => {
+    const rgb = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) rgb.set(x < width / 2 ? [220, 20, 20] : [20, 20, 220], (y * width + x) * 3);
+    }
+    return { width, height, rgb };
+  };
+
+  it('keeps an image of the model size as it is, with no note', async () => {
+    const image = halves(16, 16);
+    const sized = await toModelSize(image, 16, 16);
+    assert.equal(sized.image, image);
+    assert.equal(sized.note, undefined);
+  });
+
+  it('resizes the same aspect without cropping, and says only that it resized', async () => {
+    const sized = await toModelSize(halves(64, 32), 16, 8);
+    assert.deepEqual([sized.image.width, sized.image.height, sized.image.rgb.length], [16, 8, 16 * 8 * 3]);
+    assert.equal(sized.note, "the image is 64×32; resized to the model's 16×8");
+  });
+
+  it('centre-crops another aspect and says so', async () => {
+    const sized = await toModelSize(halves(48, 16), 16, 16);
+    assert.equal(sized.note, "the image is 48×16; resized to the model's 16×16, centre-cropped to the same aspect");
+    // The middle third of a 48-wide image: columns 16..31, red up to 24, blue after.
+    const pixel = (x: number) => [...sized.image.rgb.subarray((8 * 16 + x) * 3, (8 * 16 + x) * 3 + 3)];
+    assert.deepEqual(pixel(0), [220, 20, 20]);
+    assert.deepEqual(pixel(15), [20, 20, 220]);
+  });
+
+  it('gives the CLI, reading a file, the pixels and note the studio gets from the stored PNG', async () => {
+    const png = await sharp(Buffer.from(halves(40, 30).rgb), { raw: { width: 40, height: 30, channels: 3 } }).blur(2).png().toBuffer();
+    const file = join(dir, 'halves.png');
+    await writeFile(file, png);
+    const cli = await loadImageForModel(file, 16, 16);
+    const studio = await toModelSize(await fromImageFile(png), 16, 16);
+    assert.equal(cli.note, studio.note);
+    assert.deepEqual(cli.image, studio.image);
+  });
+});
