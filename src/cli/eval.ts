@@ -112,6 +112,7 @@ export function registerEval(program: Command): void {
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
               `reconstruction of ${result.scenes} held-out scenes, ${result.secondsPerImage.toFixed(2)} s per image`,
               `  VAE encode → decode:                  ${result.vaePsnr.toFixed(2)} dB`,
+              `    by background: ${Object.entries(result.vaePsnrByBackground).map(([b, v]) => `${b} ${v === null ? '–' : v.toFixed(2)}`).join(', ')}`,
               `    objects read back from it: ${OBJECT_ATTRIBUTES.map((a) => `${a} ${percent(result.vaeAttributes[a])}`).join(', ')}`,
               `  DDIM inversion → regeneration (${result.steps} steps, guidance 1): ${result.ddimPsnr.toFixed(2)} dB`,
             ].join('\n'));

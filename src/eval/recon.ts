@@ -2,7 +2,7 @@ import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertDdim } from '../pipeline/inversion/ddim.ts';
 import { sample } from '../pipeline/sampler.ts';
-import { OBJECT_ATTRIBUTES, psnr, renderScene, scoreScene, type ObjectAttribute, type RgbImage } from '../world/index.ts';
+import { BACKGROUNDS, OBJECT_ATTRIBUTES, psnr, renderScene, scoreScene, type Background, type ObjectAttribute, type RgbImage } from '../world/index.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export interface ReconEvalOptions {
@@ -17,6 +17,8 @@ export interface ReconEvalResult {
   scenes: number;
   /** Mean PSNR (dB) of VAE encode → decode against the rendered scene. */
   vaePsnr: number;
+  /** The same per background (null where no scene had it): textures and night's stars cost the most. */
+  vaePsnrByBackground: Record<Background, number | null>;
   /**
    * Fraction of objects whose attribute the world's analysis reads back right from the VAE's
    * reconstruction: the ceiling of what generation can score, since every image passes the decoder.
@@ -33,6 +35,7 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   const steps = options.steps ?? 50;
   const scenes = [...evaluationScenes(Math.ceil(options.n / 2), 1, 9_000_001), ...evaluationScenes(Math.floor(options.n / 2), 2, 9_000_001)];
   let vae = 0;
+  const byBackground = Object.fromEntries(BACKGROUNDS.map((b) => [b, [] as number[]])) as Record<Background, number[]>;
   let ddim = 0;
   let objects = 0;
   const readBack = Object.fromEntries(OBJECT_ATTRIBUTES.map((a) => [a, 0])) as Record<ObjectAttribute, number>;
@@ -41,7 +44,9 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
     const rendered = renderScene(scene, { size: diffusion.width });
     const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
     const reconstructed = asImage(await diffusion.decode(latent));
-    vae += psnr(rendered, reconstructed);
+    const vaePsnr = psnr(rendered, reconstructed);
+    vae += vaePsnr;
+    byBackground[scene.background].push(vaePsnr);
     for (const object of scoreScene(scene, reconstructed).objects) {
       objects++;
       for (const attribute of OBJECT_ATTRIBUTES) if (object.correct[attribute]) readBack[attribute]++;
@@ -61,7 +66,10 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   }
   const count = Math.max(scenes.length, 1);
   const vaeAttributes = Object.fromEntries(OBJECT_ATTRIBUTES.map((a) => [a, readBack[a] / Math.max(objects, 1)])) as Record<ObjectAttribute, number>;
-  return { scenes: scenes.length, vaePsnr: vae / count, vaeAttributes, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
+  const vaePsnrByBackground = Object.fromEntries(
+    BACKGROUNDS.map((b) => [b, byBackground[b].length ? byBackground[b].reduce((x, y) => x + y, 0) / byBackground[b].length : null]),
+  ) as Record<Background, number | null>;
+  return { scenes: scenes.length, vaePsnr: vae / count, vaePsnrByBackground, vaeAttributes, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
 }
 
 function asImage(tensor: Parameters<typeof tensorToRgb>[0]): RgbImage {
