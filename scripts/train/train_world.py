@@ -339,8 +339,7 @@ def stage_vae(args, budget):
     t0, seen, running = time.time(), 0, None
     vae.train()
     while step < args.vae_steps and not budget.over():
-        idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
-        x, mask = crops(to_tensor(images[idx]), args.vae_crop, rng, [objects[i] for i in idx], args.object_crops)
+        x, mask = vae_batch(images, objects, n_train, step, args, rng)
         mean, logvar = vae.encode(x)
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         y = vae.decode(z)
@@ -349,7 +348,7 @@ def stage_vae(args, budget):
         loss = rec + args.kl * kl
         optimise(opt, vae.parameters(), loss, cosine_lr(step, args.vae_steps, args.vae_lr, 200))
         step += 1
-        seen += len(idx)
+        seen += len(x) * (x.shape[-1] / args.vae_crop) ** 2  # in crop-sized images
         mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0  # in [0,1] units
         running = mse if running is None else 0.98 * running + 0.02 * mse
         if step % 50 == 0:
@@ -388,6 +387,20 @@ def crops(x, size, rng, objects, object_share):
             masks[i, 0] = np.maximum(masks[i, 0], ((xs + ox - cx) ** 2 + (ys + oy - cy) ** 2 <= (1.25 * r) ** 2))
     out = torch.stack([img[:, oy : oy + size, ox : ox + size] for img, (oy, ox) in zip(x, offsets)])
     return out, torch.from_numpy(masks)
+
+
+def vae_batch(images, objects, n_train, step, args, rng):
+    """A training batch for the VAE: crops (see `crops`), and every `full_every`-th step whole images
+    in the same number of pixels. The VAE's mid-block attention spans the whole latent, so one
+    trained on crops alone sees 8x8 latents and misjudges the 16x16 of a whole image (bands across
+    the sky); whole images teach it the real size and the image borders."""
+    size = args.vae_crop
+    count = args.vae_batch
+    if args.full_every and step % args.full_every == args.full_every - 1:
+        count = max(1, args.vae_batch * size * size // (IMAGE * IMAGE))
+        size = IMAGE
+    idx = np.sort(rng.choice(n_train, count, replace=False))
+    return crops(to_tensor(images[idx]), size, rng, [objects[i] for i in idx], args.object_crops)
 
 
 def load_objects(work):
@@ -456,8 +469,7 @@ def stage_decoder(args, budget):
     t0, seen, running = time.time(), 0, None
     vae.train()
     while step < args.decoder_steps and not budget.over():
-        idx = np.sort(rng.choice(n_train, args.vae_batch, replace=False))
-        x, mask = crops(to_tensor(images[idx]), args.vae_crop, rng, [objects[i] for i in idx], args.object_crops)
+        x, mask = vae_batch(images, objects, n_train, step, args, rng)
         with torch.no_grad():
             mean, logvar = vae.encode(x)
             z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
@@ -465,7 +477,7 @@ def stage_decoder(args, budget):
         loss = reconstruction_loss(y, x, mask, args.object_weight)
         optimise(opt, params, loss, cosine_lr(step, args.decoder_steps, args.decoder_lr, 100))
         step += 1
-        seen += len(idx)
+        seen += len(x) * (x.shape[-1] / args.vae_crop) ** 2
         mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0
         running = mse if running is None else 0.98 * running + 0.02 * mse
         if step % 50 == 0:
@@ -698,6 +710,7 @@ def main():
     p.add_argument("--kl", type=float, default=1e-6)
     p.add_argument("--object-crops", type=float, default=0.75, help="share of VAE crops centred on an object")
     p.add_argument("--object-weight", type=float, default=4.0, help="extra weight of object pixels in the VAE's loss")
+    p.add_argument("--full-every", type=int, default=2, help="every Nth VAE step trains on whole images (0: crops only)")
     p.add_argument("--decoder-steps", type=int, default=3000)
     p.add_argument("--decoder-lr", type=float, default=3e-4)
     p.add_argument("--encode-count", type=int, default=0, help="encode only the first N scenes (0: all)")
