@@ -367,8 +367,7 @@ def crops(x, size, rng, objects, object_share):
 
     The VAE is convolutional: training on crops costs a sixth of full images on this CPU. But
     objects cover a few percent of a scene, and crops taken anywhere taught the first VAE
-    backgrounds: its latents kept no object colour (a linear probe read colour at chance) and it
-    drew every object orange. So `object_share` of the crops are centred on one of the image's
+    backgrounds: it drew most objects orange, whatever their colour. So `object_share` of the crops are centred on one of the image's
     objects (jittered by up to a quarter crop), and the mask lets the loss weigh object pixels more.
     """
     n, _, h, w = x.shape
