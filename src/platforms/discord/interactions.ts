@@ -93,7 +93,7 @@ export async function handleButton(interaction: ButtonInteraction, context: Inte
     buttonId: interaction.customId,
     replyId: interaction.message.id,
   };
-  await context.dispatcher.handleButton(press, buttonReplyChannel(interaction, context.render));
+  await context.dispatcher.handleButton(press, buttonReplyChannel(interaction, context.render, context.logger));
 }
 
 /** "Edit with Retouch" on a message: asks what to change, unless there is no image to change. */

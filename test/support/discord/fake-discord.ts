@@ -2,9 +2,10 @@
 // under /api/v10 (gateway discovery, application commands, interaction callbacks, webhook
 // follow-ups, channel messages, with JSON or multipart bodies), a CDN for attachments, and the
 // gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME, sharding by
-// guild id). It keeps messages as Discord would, records every REST call, and lets a test inject
-// the dispatches a person would cause: slash commands, button presses, context-menu commands,
-// modal answers, channel messages and reactions.
+// guild id). It keeps messages as Discord would, records every REST call, ends interaction tokens
+// after 15 minutes (or when a test says so) with Discord's 401 Invalid Webhook Token, and lets a
+// test inject the dispatches a person would cause: slash commands, button presses, context-menu
+// commands, modal answers, channel messages and reactions.
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage as HttpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import {
   memberPayload,
   rolePayload,
   snowflake,
+  snowflakeTime,
   userPayload,
   type AttachmentPayload,
   type ChannelPayload,
@@ -74,6 +76,8 @@ interface Interaction {
   /** The response message (deferred or sent), or for a component the message that carried it. */
   originalId?: string;
   modal?: any;
+  /** The test ended its token early (see expireInteractionTokens). */
+  expired?: boolean;
 }
 
 interface Session {
@@ -87,6 +91,8 @@ interface Session {
 const GATEWAY_INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10;
 const GATEWAY_INTENT_MESSAGE_CONTENT = 1 << 15;
 const ACK_DEADLINE_MS = 3000;
+/** Discord honours an interaction's token for 15 minutes after the interaction (its id's time). */
+const TOKEN_LIFETIME_MS = 15 * 60_000;
 
 class DiscordError extends Error {
   constructor(
@@ -131,7 +137,9 @@ export class FakeDiscord {
   readonly #files = new Map<string, { data: Buffer; contentType: string | undefined }>();
   /** Per message, per emoji, who reacted with it (in order). */
   readonly #reactions = new Map<string, Map<string, Set<string>>>();
-  readonly #failures: Array<{ method: string; path: RegExp; status: number; remaining: number }> = [];
+  readonly #failures: Array<{ method: string; path: RegExp; status: number; code: number; message: string; remaining: number }> = [];
+  /** Tokens to end as soon as a matching call made with them has been answered. */
+  readonly #expiries: Array<{ token: string | undefined; after: (call: RecordedCall) => boolean }> = [];
   readonly #server = createServer((request, response) => void this.#serve(request, response));
   readonly #gateway = new WebSocketServer({ noServer: true });
   readonly #heartbeatIntervalMs: number;
@@ -184,9 +192,42 @@ export class FakeDiscord {
 
   // ---- what tests do ----
 
-  /** The next `times` requests matching method and path answer `status` (Discord-style error body). */
-  failNext(method: string, path: RegExp, { times = 1, status = 500 } = {}): void {
-    this.#failures.push({ method, path, status, remaining: times });
+  /**
+   * The next `times` requests matching method and path answer `status` (Discord-style error body,
+   * with `code` and `message` when given, e.g. 403 / 50013 Missing Permissions).
+   */
+  failNext(method: string, path: RegExp, { times = 1, status = 500, code = 0, message = undefined as string | undefined } = {}): void {
+    this.#failures.push({ method, path, status, code, message: message ?? `${status}: Injected failure`, remaining: times });
+  }
+
+  /**
+   * Ends interaction tokens as the passing of Discord's 15 minutes would: from then on their webhook
+   * routes (follow-ups, edits, deletes of the response and follow-ups) answer 401 Invalid Webhook
+   * Token (50027). `token` picks one interaction (default: every interaction so far). With `after`,
+   * the token ends right after the first call made with it that `after` accepts has been answered
+   * successfully (e.g. the first reply), so that a test need not race the bot.
+   */
+  expireInteractionTokens({ token, after }: { token?: string; after?: (call: RecordedCall) => boolean } = {}): void {
+    if (after) {
+      this.#expiries.push({ token, after });
+      return;
+    }
+    for (const interaction of this.#interactions.values()) if (token === undefined || interaction.token === token) interaction.expired = true;
+  }
+
+  /** Whether Discord would still take this interaction's token. */
+  #tokenExpired(interaction: Interaction): boolean {
+    return interaction.expired === true || Date.now() - snowflakeTime(interaction.id) >= TOKEN_LIFETIME_MS;
+  }
+
+  #applyExpiries(call: RecordedCall): void {
+    if (call.status >= 300) return;
+    for (const rule of [...this.#expiries]) {
+      const interaction = [...this.#interactions.values()].find((i) => (rule.token === undefined || i.token === rule.token) && call.path.includes(`/${i.token}`));
+      if (!interaction || !rule.after(call)) continue;
+      interaction.expired = true;
+      this.#expiries.splice(this.#expiries.indexOf(rule), 1);
+    }
   }
 
   /** Resolves with the first call (at or after `from`) that matches. */
@@ -321,13 +362,18 @@ export class FakeDiscord {
     return true;
   }
 
-  /** A slash command; returns the interaction's id, token and when it was dispatched. */
+  /**
+   * A slash command; returns the interaction's id, token and when it was dispatched. `createdAt`
+   * (ms since 1970) dates the interaction's id in the past, as if it had reached the bot that late:
+   * its token ends 15 minutes after that.
+   */
   slashCommand(options: {
     name: string;
     options?: Array<{ name: string; type: number; value: string | number | boolean }>;
     user?: UserPayload;
     attachment?: AttachmentPayload;
     guild?: Guild;
+    createdAt?: number;
   }): { id: string; token: string; dispatchedAt: number } {
     const guild = options.guild ?? this.guild;
     const commandOptions = [...(options.options ?? [])];
@@ -336,7 +382,7 @@ export class FakeDiscord {
       commandOptions.push({ name: 'image', type: 11, value: options.attachment.id });
       data.resolved = { attachments: { [options.attachment.id]: { ...options.attachment, ephemeral: true } } };
     }
-    return this.#dispatchInteraction(2, data, options.user ?? this.users.alice, guild);
+    return this.#dispatchInteraction(2, data, options.user ?? this.users.alice, guild, options.createdAt !== undefined ? { createdAt: options.createdAt } : {});
   }
 
   /** A click on a button of a message. */
@@ -530,9 +576,9 @@ export class FakeDiscord {
     data: unknown,
     user: UserPayload,
     guild: Guild,
-    extra: { message?: MessagePayload; originalId?: string } = {},
+    extra: { message?: MessagePayload; originalId?: string; createdAt?: number } = {},
   ): { id: string; token: string; dispatchedAt: number } {
-    const id = snowflake();
+    const id = snowflake(extra.createdAt);
     const token = `interaction.${id}.${Math.random().toString(36).slice(2)}`;
     const interaction: Interaction = { id, token, type, guildId: guild.id, channelId: guild.channel.id, user, dispatchedAt: performance.now(), acknowledged: false, ...(extra.originalId ? { originalId: extra.originalId } : {}) };
     this.#interactions.set(token, interaction);
@@ -595,7 +641,7 @@ export class FakeDiscord {
       const failure = this.#failures.find((f) => f.remaining > 0 && f.method === call.method && f.path.test(path));
       if (failure) {
         failure.remaining -= 1;
-        throw new DiscordError(failure.status, 0, `${failure.status}: Injected failure`);
+        throw new DiscordError(failure.status, failure.code, failure.message);
       }
       result = await this.#route(call);
       if (result === undefined) status = 204;
@@ -605,6 +651,7 @@ export class FakeDiscord {
       result = { message: known.message, code: known.code };
     }
     call.status = status;
+    this.#applyExpiries(call);
     if (status === 204) response.writeHead(204).end();
     else response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(result));
     this.#events.emit('call', call);
@@ -660,6 +707,7 @@ export class FakeDiscord {
     throw new DiscordError(404, 0, '404: Not Found');
   }
 
+  // No check of the token's 15 minutes here: Discord takes a callback within 3 seconds only.
   #callback(interactionId: string, token: string, call: RecordedCall): unknown {
     const interaction = this.#interactions.get(token);
     if (!interaction || interaction.id !== interactionId || call.at - interaction.dispatchedAt > ACK_DEADLINE_MS) {
@@ -670,6 +718,8 @@ export class FakeDiscord {
     const guild = this.#guildOf(interaction.channelId);
     const respond = (flags: number, content: string, files: RecordedFile[] = []) => {
       const message = this.#newMessage({
+        // Made as the callback came, within 3 seconds of the interaction (whose id may be dated earlier: slashCommand's createdAt).
+        at: snowflakeTime(interaction.id) + Math.max(1, Math.round(call.at - interaction.dispatchedAt)),
         channelId: interaction.channelId,
         guildId: interaction.guildId,
         author: this.bot,
@@ -717,7 +767,9 @@ export class FakeDiscord {
 
   #webhook(applicationId: string, token: string, messageRef: string | undefined, call: RecordedCall): unknown {
     const interaction = this.#interactions.get(token);
-    if (applicationId !== this.applicationId || !interaction || !interaction.acknowledged) throw new DiscordError(404, 10015, 'Unknown Webhook');
+    if (applicationId !== this.applicationId || !interaction) throw new DiscordError(404, 10015, 'Unknown Webhook');
+    if (this.#tokenExpired(interaction)) throw new DiscordError(401, 50027, 'Invalid Webhook Token');
+    if (!interaction.acknowledged) throw new DiscordError(404, 10015, 'Unknown Webhook');
     const guild = this.#guildOf(interaction.channelId);
     if (messageRef === undefined) {
       if (call.method !== 'POST') throw new DiscordError(405, 0, '405: Method Not Allowed');
@@ -766,6 +818,7 @@ export class FakeDiscord {
   #channelMessages(channelId: string, messageId: string | undefined, call: RecordedCall): unknown {
     const guild = this.guilds.find((g) => g.channel.id === channelId);
     if (!guild) throw new DiscordError(404, 10003, 'Unknown Channel');
+    if (messageId === undefined && call.method === 'GET') return this.#messageHistory(channelId, call.query);
     if (messageId === undefined) {
       if (call.method !== 'POST') throw new DiscordError(405, 0, '405: Method Not Allowed');
       const reference = call.body?.message_reference as { message_id: string } | undefined;
@@ -795,6 +848,8 @@ export class FakeDiscord {
     }
     if (call.method === 'GET') return this.#withoutState(message);
     if (call.method === 'PATCH') {
+      // The bot's own messages include its interaction responses and follow-ups: its token edits
+      // them at any age (the interaction's token, not the message, expires).
       if (message.author.id !== this.bot.id) throw new DiscordError(403, 50005, 'Cannot edit a message authored by another user');
       this.#applyEdit(message, call.body ?? {}, call.files);
       message.edited_timestamp = new Date().toISOString();
@@ -807,9 +862,33 @@ export class FakeDiscord {
     throw new DiscordError(405, 0, '405: Method Not Allowed');
   }
 
+  /** A channel's messages as GET /channels/:id/messages lists them: newest first, `limit` of them before, after or around an id. */
+  #messageHistory(channelId: string, query: URLSearchParams): MessagePayload[] {
+    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50)));
+    const newestFirst = this.channelMessages(channelId).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? 1 : -1));
+    const older = (id: string) => newestFirst.filter((m) => BigInt(m.id) < BigInt(id));
+    const newer = (id: string) => newestFirst.filter((m) => BigInt(m.id) > BigInt(id));
+    const around = query.get('around');
+    const before = query.get('before');
+    const after = query.get('after');
+    let picked: MessagePayload[];
+    if (around) {
+      const at = newestFirst.filter((m) => m.id === around);
+      const later = newer(around);
+      const half = Math.floor((limit - at.length) / 2);
+      picked = [...later.slice(Math.max(0, later.length - half)), ...at, ...older(around)].slice(0, limit);
+    } else if (before) picked = older(before).slice(0, limit);
+    else if (after) picked = newer(after).slice(-limit);
+    else picked = newestFirst.slice(0, limit);
+    return picked.map((message) => this.#withoutState(message));
+  }
+
   /** Content, components and attachments as Discord applies a create or edit body. */
   #applyEdit(message: MessagePayload, body: any, files: RecordedFile[]): void {
-    if ('content' in body && body.content !== undefined) message.content = body.content ?? '';
+    if ('content' in body && body.content !== undefined) {
+      message.content = body.content ?? '';
+      message.mentions = this.#mentionsIn(message.content, message.channel_id, body.allowed_mentions);
+    }
     if ('components' in body && body.components !== undefined) message.components = body.components ?? [];
     if ('embeds' in body && body.embeds !== undefined) message.embeds = body.embeds ?? [];
     const uploaded = files.map((file, index) => ({ file, index }));
@@ -822,7 +901,20 @@ export class FakeDiscord {
     message.attachments = [...kept, ...added];
   }
 
+  /** The users a bot's message mentions (pings): those in its content that `allowed_mentions` lets through (all, without it). */
+  #mentionsIn(content: string, channelId: string, allowed: { parse?: string[]; users?: string[] } | undefined): MessagePayload['mentions'] {
+    const guild = this.#guildOf(channelId);
+    const ids = new Set([...content.matchAll(/<@!?(\d+)>/g)].map((match) => match[1]!));
+    return [...ids]
+      .filter((id) => allowed === undefined || allowed.parse?.includes('users') || allowed.users?.includes(id))
+      .map((id) => this.#userById(id))
+      .filter((user): user is UserPayload => user !== undefined)
+      .map((user) => ({ ...user, member: this.#memberWithoutUser(guild, user) }));
+  }
+
   #newMessage(options: {
+    /** When it was made (its id's time); default now. */
+    at?: number;
     channelId: string;
     guildId: string;
     author: UserPayload;
@@ -832,7 +924,7 @@ export class FakeDiscord {
     flags?: number;
   }): MessagePayload {
     return {
-      id: snowflake(),
+      id: snowflake(options.at),
       type: options.type,
       channel_id: options.channelId,
       guild_id: options.guildId,

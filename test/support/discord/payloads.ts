@@ -4,10 +4,15 @@
 const DISCORD_EPOCH = 1_420_070_400_000n;
 let increment = 0n;
 
-/** A fresh snowflake: milliseconds since Discord's epoch, then a counter. */
-export function snowflake(): string {
+/** A fresh snowflake: milliseconds since Discord's epoch (of `at`, default now), then a counter. */
+export function snowflake(at = Date.now()): string {
   increment = (increment + 1n) & 0xfffn;
-  return (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
+  return (((BigInt(at) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
+}
+
+/** When a snowflake was made (ms since 1970), as discord.js reads an interaction's createdTimestamp. */
+export function snowflakeTime(id: string): number {
+  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
 
 /** The permission bits the tests use (Discord's values). */
