@@ -152,6 +152,24 @@ export function latentStructure(a: Float32Array, b: Float32Array, channels = 4):
   return correlation(centred(a), centred(b));
 }
 
+const MIRRORED: Record<string, string> = {
+  'top left': 'bottom right', 'top middle': 'bottom middle', 'top right': 'bottom left',
+  'middle left': 'middle right', center: 'top right', 'middle right': 'middle left',
+  'bottom left': 'top right', 'bottom middle': 'top middle', 'bottom right': 'top left',
+};
+
+/**
+ * A held-out two-object scene and a target prompt that swaps its background and names every object
+ * at the mirrored place. From the source's inverted noise a plain run follows the prompt and moves the
+ * objects; a method that carries the source's structure keeps them where they are. (A background swap
+ * alone no longer tells them apart: the trained model keeps the layout from the inverted noise alone.)
+ */
+export function layoutAgainstPrompt(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
+  const { rendered, targetPrompt } = backgroundSwap(seed);
+  const moved = targetPrompt.replace(/in the (top left|top middle|top right|middle left|center|middle right|bottom left|bottom middle|bottom right)/g, (_all, place: string) => `in the ${MIRRORED[place]}`);
+  return { rendered, targetPrompt: moved };
+}
+
 /** A held-out two-object scene and a target prompt that changes its background (appearance, not layout). */
 export function backgroundSwap(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
   const { rendered } = heldOutScenes(1, 2, seed)[0]!;
