@@ -553,6 +553,12 @@ def alphas_cumprod():
     return torch.cumprod(1 - betas, 0).float()
 
 
+def ema_copy(unet, text):
+    """EMA weights starting at the models' current weights (text encoder keys prefixed "text.")."""
+    state = list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]
+    return {k: v.detach().clone() for k, v in state}
+
+
 def stage_unet(args, budget):
     tok, vocab = load_tokenizer(args.work)
     captions = load_captions(args.work)[: len(np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r"))]
@@ -563,7 +569,7 @@ def stage_unet(args, budget):
     scale = 1.0 / float(np.asarray(lat[: min(n_train, 8192), :4]).std())
     unet = make_unet()
     text, _ = make_text_model(vocab)
-    ema = {k: v.detach().clone() for k, v in list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]}
+    ema = ema_copy(unet, text)
     params = list(unet.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     path = os.path.join(args.work, "unet.pt")
@@ -585,7 +591,7 @@ def stage_unet(args, budget):
         init = load_checkpoint(args.unet_init)
         unet.load_state_dict(init["unet"])
         text.load_state_dict(init["text"])
-        ema = {k: v.detach().clone() for k, v in list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]}
+        ema = ema_copy(unet, text)
         log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
     if step >= args.unet_steps:
         log(f"unet: done ({step} steps)")

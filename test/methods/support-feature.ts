@@ -8,6 +8,7 @@ import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { CompiledUNet } from '../../src/models/unet/model.ts';
 import { Diffusion, type UNetVariant } from '../../src/pipeline/diffusion.ts';
 import type { RgbImage } from '../../src/world/image.ts';
+import { POSITIONS, type Position } from '../../src/world/index.ts';
 import { heldOutScenes } from './support.ts';
 
 export type CaptureListener = (call: number, captures: Record<string, HostTensor>, unet: CompiledUNet) => void;
@@ -152,11 +153,10 @@ export function latentStructure(a: Float32Array, b: Float32Array, channels = 4):
   return correlation(centred(a), centred(b));
 }
 
-const MIRRORED: Record<string, string> = {
-  'top left': 'bottom right', 'top middle': 'bottom middle', 'top right': 'bottom left',
-  'middle left': 'middle right', center: 'top right', 'middle right': 'middle left',
-  'bottom left': 'top right', 'bottom middle': 'top middle', 'bottom right': 'top left',
-};
+/** The grid cell mirrored through the centre; the centre itself goes to the top right. */
+function mirrored(place: Position): Position {
+  return place === 'center' ? 'top right' : POSITIONS[POSITIONS.length - 1 - POSITIONS.indexOf(place)]!;
+}
 
 /**
  * A held-out two-object scene and a target prompt that swaps its background and names every object
@@ -166,7 +166,8 @@ const MIRRORED: Record<string, string> = {
  */
 export function layoutAgainstPrompt(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
   const { rendered, targetPrompt } = backgroundSwap(seed);
-  const moved = targetPrompt.replace(/in the (top left|top middle|top right|middle left|center|middle right|bottom left|bottom middle|bottom right)/g, (_all, place: string) => `in the ${MIRRORED[place]}`);
+  const places = new RegExp(`in the (${POSITIONS.join('|')})`, 'g');
+  const moved = targetPrompt.replace(places, (_all, place: Position) => `in the ${mirrored(place)}`);
   return { rendered, targetPrompt: moved };
 }
 
