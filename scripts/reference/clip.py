@@ -30,7 +30,7 @@ class CLIPAttention(nn.Module):
         v = self.v_proj(x).reshape(B, L, H, D).transpose(1, 2)
         s = torch.matmul(q, k.transpose(-1, -2)) * self.scale
         if causal:
-            mask = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+            mask = torch.triu(torch.ones(L, L, dtype=torch.bool, device=x.device), diagonal=1)
             s = s.masked_fill(mask, float("-inf"))
         p = torch.softmax(s, dim=-1)
         o = torch.matmul(p, v).transpose(1, 2).reshape(B, L, C)
@@ -83,7 +83,7 @@ class CLIPTextEmbeddings(nn.Module):
         self.position_embedding = nn.Embedding(cfg["max_position_embeddings"], cfg["hidden_size"])
 
     def forward(self, ids):
-        pos = torch.arange(ids.shape[1])
+        pos = torch.arange(ids.shape[1], device=ids.device)
         return self.token_embedding(ids) + self.position_embedding(pos)[None]
 
 
@@ -104,7 +104,7 @@ class CLIPTextTransformer(nn.Module):
             idx = ids.argmax(dim=-1)
         else:
             idx = (ids == eos).int().argmax(dim=-1)
-        pooled = last[torch.arange(ids.shape[0]), idx]
+        pooled = last[torch.arange(ids.shape[0], device=ids.device), idx]
         return last, pooled, states
 
 

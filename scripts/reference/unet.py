@@ -22,7 +22,7 @@ from common import REC, Attention, activation
 def timestep_embedding(timesteps, dim, flip_sin_to_cos, freq_shift, max_period=10000):
     """Sinusoidal embedding, computed in float64 here (diffusers uses float32)."""
     half = dim // 2
-    exponent = -math.log(max_period) * torch.arange(half, dtype=torch.float64) / (half - freq_shift)
+    exponent = -math.log(max_period) * torch.arange(half, dtype=torch.float64, device=timesteps.device) / (half - freq_shift)
     freqs = torch.exp(exponent)
     args = timesteps.to(torch.float64)[:, None] * freqs[None, :]
     emb = torch.cat([torch.sin(args), torch.cos(args)], dim=-1)

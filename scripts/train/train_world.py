@@ -18,8 +18,19 @@ Stages, each resumable from its checkpoint in --work (Ctrl-C or --minutes saves 
 
   python3 scripts/train/train_world.py all            # everything, resuming where it stopped
   python3 scripts/train/train_world.py vae --minutes 30
+
+The unet stage runs on CUDA when there is one (--device). The shipped UNet was trained on a
+lent H100 this way (scripts/train/gpu_bundle.py carries the latents there and the weights back):
+  python3 scripts/train/gpu_bundle.py pack --work .scratch/train-world --bundle .scratch/gpu --init .scratch/train-world/unet.pt
+  # there:
+  python3 scripts/train/gpu_bundle.py unpack --bundle .scratch/gpu --work /tmp/w
+  python3 scripts/train/train_world.py unet --work /tmp/w --unet-init .scratch/gpu/init.pt \
+      --unet-minutes 15 --unet-batch 256 --unet-lr 8e-4 --save-every 1000
+  python3 scripts/train/gpu_bundle.py slim --work /tmp/w --out $OUT
+  # here: unet-ema.pt as unet.pt in a work folder beside vae.pt and tokenizer/, then export
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -560,13 +571,20 @@ def ema_copy(unet, text):
 
 
 def stage_unet(args, budget):
+    dev = torch.device(args.device)
     tok, vocab = load_tokenizer(args.work)
-    captions = load_captions(args.work)[: len(np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r"))]
+    lat = np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r")
+    captions = load_captions(args.work)[: len(lat)]
     ids_all = torch.from_numpy(encode_captions(tok, vocab, captions))
     empty = torch.from_numpy(encode_captions(tok, vocab, [""]))[0]
-    lat = np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r")
     n_train = len(lat) - args.held_out
     scale = 1.0 / float(np.asarray(lat[: min(n_train, 8192), :4]).std())
+    if dev.type == "cuda":
+        # Everything fits on the card: latents (0.5 GB) and captions are indexed there, no loader.
+        lat = torch.from_numpy(np.asarray(lat)).to(dev)
+        ids_all, empty = ids_all.to(dev), empty.to(dev)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     unet = make_unet()
     text, _ = make_text_model(vocab)
     ema = ema_copy(unet, text)
@@ -574,7 +592,7 @@ def stage_unet(args, budget):
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     path = os.path.join(args.work, "unet.pt")
     ck = load_checkpoint(path)
-    step = 0
+    step, total = 0, args.unet_steps
     vae_step = latents_vae_step(args.work)
     if ck and ck.get("vae_step") != vae_step:
         sys.exit(f"unet: {path} was trained on the latents of VAE step {ck.get('vae_step')}, but latents.npy now comes "
@@ -585,60 +603,85 @@ def stage_unet(args, budget):
         opt.load_state_dict(ck["opt"])
         ema = ck["ema"]
         step = ck["step"]
+        total = ck.get("total", total)
     elif args.unet_init:
-        # A warm start from a UNet trained on an earlier VAE's latents: what it learned of the
-        # captions and backgrounds carries over, and the optimiser and schedule start afresh.
+        # A warm start from a UNet trained on an earlier VAE's latents (or on another machine): what
+        # it learned of the captions and backgrounds carries over; optimiser and schedule start afresh.
         init = load_checkpoint(args.unet_init)
         unet.load_state_dict(init["unet"])
         text.load_state_dict(init["text"])
         ema = ema_copy(unet, text)
         log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
-    if step >= args.unet_steps:
+    if args.unet_minutes and not ck:
+        total = 0  # set once the first steps are timed
+    elif step >= total:
         log(f"unet: done ({step} steps)")
         return
-    ac = alphas_cumprod()
+    unet.to(dev)
+    text.to(dev)
+    ema = {k: v.to(dev) for k, v in ema.items()}
+    opt_state_to(opt, dev)
+    ema_float = [k for k, v in ema.items() if v.is_floating_point()]
+    ac = alphas_cumprod().to(dev)
     snr = ac / (1 - ac)
     rng = np.random.default_rng(2000 + step)
-    gen = torch.Generator().manual_seed(3000 + step)
+    gen = torch.Generator(device=dev).manual_seed(3000 + step)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else contextlib.nullcontext()
     log(f"unet: {sum(p.numel() for p in unet.parameters())} + text {sum(p.numel() for p in text.parameters())} parameters, "
-        f"latent scale {scale:.4f}, from step {step} to {args.unet_steps}")
+        f"latent scale {scale:.4f}, batch {args.unet_batch} on {dev}, from step {step} to {total or '(timing)'}")
     t0, seen, running = time.time(), 0, None
     unet.train()
     text.train()
-    while step < args.unet_steps and not budget.over():
-        idx = np.sort(rng.choice(n_train, args.unet_batch, replace=False))
-        d = torch.from_numpy(np.ascontiguousarray(lat[idx]))
-        x0 = (d[:, :4] + d[:, 4:] * torch.randn(d[:, :4].shape, generator=gen)) * scale
-        ids = ids_all[idx].clone()
-        drop = torch.rand(len(idx), generator=gen) < 0.1
+
+    def save():
+        save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
+                        total=total, scale=scale, vae_step=vae_step)
+
+    while (not total or step < total) and not budget.over():
+        idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False)))
+        d = lat[idx.to(dev)] if dev.type == "cuda" else torch.from_numpy(np.ascontiguousarray(lat[idx.numpy()]))
+        x0 = (d[:, :4] + d[:, 4:] * torch.randn(d[:, :4].shape, generator=gen, device=dev)) * scale
+        ids = ids_all[idx.to(ids_all.device)].clone()
+        drop = torch.rand(len(idx), generator=gen, device=dev) < 0.1
         ids[drop] = empty
-        t = torch.randint(0, 1000, (len(idx),), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
+        t = torch.randint(0, 1000, (len(idx),), generator=gen, device=dev)
+        noise = torch.randn(x0.shape, generator=gen, device=dev)
         a = ac[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        ctx = text(ids)[0]
-        pred = unet(xt, t, ctx)
+        with autocast:
+            ctx = text(ids)[0]
+            pred = unet(xt, t, ctx).float()
         w = torch.clamp(snr[t], max=5.0) / snr[t]  # min-SNR-5 weighting for epsilon prediction
         loss = (w * ((pred - noise) ** 2).mean(dim=(1, 2, 3))).mean()
-        optimise(opt, params, loss, cosine_lr(step, args.unet_steps, args.unet_lr, 300))
+        optimise(opt, params, loss, cosine_lr(step, total or 10**9, args.unet_lr, 300))
         step += 1
         seen += len(idx)
         decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            for k, v in unet.state_dict().items():
-                ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay) if v.is_floating_point() else ema[k].copy_(v)
-            for k, v in text.state_dict().items():
-                e = ema["text." + k]
-                e.mul_(decay).add_(v.detach(), alpha=1 - decay) if v.is_floating_point() else e.copy_(v)
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+            live = dict(unet.state_dict(), **{"text." + k: v for k, v in text.state_dict().items()})
+            targets = [ema[k] for k in ema_float]
+            torch._foreach_mul_(targets, decay)
+            torch._foreach_add_(targets, [live[k].detach() for k in ema_float], alpha=1 - decay)
+        if step == 100 and not total:
+            # --unet-minutes: the schedule ends when the time does, at the pace of the first 100 steps
+            total = max(400, int(args.unet_minutes * 60 / ((time.time() - t0) / 100)))
+            log(f"unet: {(time.time() - t0) / 100 * 1000:.0f} ms per step, schedule set to {total} steps")
         if step % 50 == 0:
+            running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
             log(f"unet step {step} loss {running:.4f} lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t0):.1f} samples/s")
-        if step % 250 == 0:
-            save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale, vae_step=vae_step)
-    save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step, scale=scale, vae_step=vae_step)
+        if step % args.save_every == 0:
+            save()
+    save()
     log(f"unet: saved at step {step}")
-    if step < args.unet_steps:
+    if step < total:
         raise Stop()
+
+
+def opt_state_to(opt, dev):
+    for state in opt.state.values():
+        for k, v in state.items():
+            if torch.is_tensor(v) and k != "step":
+                state[k] = v.to(dev)
 
 
 # ----------------------------------------------------------------------------- export
@@ -723,7 +766,10 @@ def main():
     p.add_argument("--unet-batch", type=int, default=64)
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--unet-init", default="", help="start a new UNet run from this checkpoint's weights (unet.pt of an earlier latent space)")
+    p.add_argument("--unet-minutes", type=float, default=0, help="a new UNet run: fit the schedule to about this many minutes (overrides --unet-steps)")
     p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--save-every", type=int, default=250, help="checkpoint every N steps")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--minutes", type=float, default=0, help="stop cleanly (checkpoint saved) after this long")
     args = p.parse_args()
