@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { blended } from '../../src/methods/blended.ts';
 import { repaint } from '../../src/methods/repaint.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { describeFigures, edgeJump, latentChangeOutside, maskCase, maskFigures } from './support-noise-and-mask.ts';
 
 describe('blended on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
@@ -17,6 +17,7 @@ describe('blended on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       targetPrompt: c.targetPrompt,
       mask: { data: c.mask, width: c.rendered.width, height: c.rendered.height },
       steps: 12,
+      guidance: SHORT_RUN_GUIDANCE,
       seed: 5,
     };
     const timed = async (method: typeof blended) => {

@@ -4,7 +4,7 @@ import { runEdit } from '../../src/methods/index.ts';
 import { diffedit } from '../../src/methods/diffedit.ts';
 import { downsample } from '../../src/methods/shared/mask.ts';
 import { applyEdit, COLOURS } from '../../src/world/index.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { differenceWhere, iou, vaeRoundTrip } from './support-noise-and-mask.ts';
 
 describe('diffedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
@@ -22,7 +22,7 @@ describe('diffedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       const object = scene.objects[0]!;
       const colour = COLOURS.find((c) => c !== object.colour)!;
       const targetPrompt = applyEdit(scene, { type: 'colour', target: object.shape, colour }).caption;
-      const run = await runEdit(diffusion, { method: diffedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 10, seed: 7 });
+      const run = await runEdit(diffusion, { method: diffedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 10, seed: 7, guidance: SHORT_RUN_GUIDANCE });
       const mask = run.output.mask!;
       assert.equal(mask.length, lh * lw);
       const truth = downsample(Float32Array.from(rendered.masks[0]!, (v) => v / 255), rendered.width, rendered.height, lw, lh);

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { fpe } from '../../src/methods/fpe.ts';
 import { mapSide } from '../../src/methods/shared/layers.ts';
-import { heldOutScenes, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { layoutAgainstPrompt, elementOf, latentStructure, maxAbsDifference, RecordingDiffusion } from './support-feature.ts';
 
 const STEPS = 10;
@@ -12,10 +12,13 @@ describe('fpe on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 
-  // todo: on the model trained on the new VAE (UNet step 1,242) the effect is below the bar: layout
-  // correlation FPE 0.312 vs 0.234 for the plain target with the mirrored-place prompt (0.755 vs 0.762
-  // with a background swap, which the plain run now keeps from the inverted noise alone).
-  it('gives the target the source self-attention maps in the ≤ 32²-token layers for 80% of the steps, and keeps the layout', { todo: 'the layout gain is under 0.08 on the retrained model' }, async () => {
+  // todo: no layout gain on the shipped model (UNet step 6,841, guidance 5): layout correlation FPE 0.135
+  // vs 0.177 for the plain target with the mirrored-place prompt. A background swap alone tells nothing
+  // (the plain run keeps the layout from the inverted noise), and every caption of this world names each object's place, so the target prompt's own words decide the
+  // layout through cross-attention, and a prompt without places is outside what the model learned (it
+  // then draws no readable objects). Showing layout control needs a model trained with places sometimes
+  // left out of the captions.
+  it('gives the target the source self-attention maps in the ≤ 32²-token layers for 80% of the steps, and keeps the layout', { todo: 'the target prompt decides the layout on the shipped model' }, async () => {
     const { rendered, targetPrompt } = layoutAgainstPrompt();
     const [, , h, w] = diffusion.latentShape;
     const maxTokens = mapSide(h, 32) * mapSide(w, 32);
@@ -24,7 +27,7 @@ describe('fpe on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     const inside: number[] = [];
     const outside: number[] = [];
     diffusion.names = (unet) => unet.layout.selfAttention.map((s) => `capture.${s.path}.probs`);
-    const base = { method: fpe, source: { image: rendered, prompt: '' }, targetPrompt, steps: STEPS, seed: 5 };
+    const base = { method: fpe, source: { image: rendered, prompt: '' }, targetPrompt, steps: STEPS, seed: 5, guidance: SHORT_RUN_GUIDANCE };
     diffusion.listener = (_call, captures, unet) => {
       if (unet.options.batch !== 4) return;
       let din = 0;

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { ilvr } from '../../src/methods/ilvr.ts';
 import { lowPass } from '../../src/methods/shared/noise-and-mask.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { highPassDistance, highPassEnergy, lowPassDistance } from './support-noise-and-mask.ts';
 
 describe('φ_N (ILVR low-pass)', () => {
@@ -23,6 +23,10 @@ describe('ilvr on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     const scenes = heldOutScenes(2);
     const rendered = scenes[0]!.rendered;
     const other = scenes[1]!;
+    // The target names another scene on a background far from the source's, so that a sample free of
+    // the source's low-pass lands far from it (two sky scenes sit close in a 32-px low-pass anyway).
+    const background = rendered.caption.split(' on ').pop()!;
+    const targetPrompt = `${other.rendered.caption.split(' on ').slice(0, -1).join(' on ')} on ${background === 'night' ? 'sand' : 'night'}`;
     const diffusion = shippedDiffusion();
     const factor = 4;
     const block = factor * (diffusion.width / diffusion.latentShape[3]); // latent cells → pixels
@@ -31,8 +35,9 @@ describe('ilvr on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
         method: ilvr,
         params: { factor, stop },
         source: { image: rendered, prompt: rendered.caption },
-        targetPrompt: other.rendered.caption,
+        targetPrompt,
         steps: 12,
+        guidance: SHORT_RUN_GUIDANCE,
         seed,
       });
     const a = await edit(1, 0);

@@ -7,7 +7,7 @@ import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2
 import { promptTokens, wordPositions } from '../../src/methods/shared/tokens.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
 import { psnr } from '../../src/world/index.ts';
-import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { backgroundWeight, colourSwap, decodeImage, editInput, maxAbsDiff, P2P_STEPS } from './support-p2p.ts';
 
 function element(tensor: HostTensor, index: number): Float32Array {
@@ -22,7 +22,7 @@ describe('p2p.replace on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   it('source branch under invert.direct reproduces the VAE reconstruction of the source', async () => {
     const diffusion = shippedDiffusion();
     const { rendered, source, target } = colourSwap();
-    const run = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: target, inversion: 'invert.direct', steps: P2P_STEPS });
+    const run = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: target, inversion: 'invert.direct', steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE });
     const sourceLatent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
     const reconstruction = await decodeImage(diffusion, sourceLatent);
     const sourceBranch = await decodeImage(diffusion, run.output.extraLatents!.source!);
@@ -37,12 +37,12 @@ describe('p2p.replace on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     const diffusion = shippedDiffusion();
     const { rendered, source } = colourSwap();
     // invert.negative_prompt: no per-branch correction, so both branches compute the same thing.
-    const run = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: source, inversion: 'invert.negative_prompt', steps: P2P_STEPS });
+    const run = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: source, inversion: 'invert.negative_prompt', steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE });
     const d = maxAbsDiff(run.output.latent, run.output.extraLatents!.source!);
     console.log(`  invert.negative_prompt, target = source: edit vs source branch latent max |Δ| ${d.toExponential(2)}`);
     assert.ok(d < 1e-4, `edit vs reconstruction (source branch) latent max |Δ| ${d}`);
     // Under invert.direct the source branch is corrected and the target is not: close, not equal.
-    const direct = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: source, inversion: 'invert.direct', steps: P2P_STEPS });
+    const direct = await runEdit(diffusion, { method: p2pReplace, source: { image: rendered, prompt: source }, targetPrompt: source, inversion: 'invert.direct', steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE });
     const reconstruction = await decodeImage(diffusion, direct.output.extraLatents!.source!);
     console.log(`  invert.direct, target = source: edit vs reconstruction PSNR ${psnr(direct.image, reconstruction).toFixed(1)} dB`);
   });

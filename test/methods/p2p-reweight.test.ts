@@ -5,7 +5,7 @@ import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { p2pReweight } from '../../src/methods/p2p/reweight.ts';
 import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2p/shared.ts';
 import { wordPositions } from '../../src/methods/shared/tokens.ts';
-import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { colourSwap, editInput, P2P_STEPS } from './support-p2p.ts';
 
 describe('p2p.reweight on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
@@ -55,7 +55,7 @@ describe('p2p.reweight on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => 
     const { rendered, source, from } = colourSwap();
     const images = new Map<number, Awaited<ReturnType<typeof runEdit>>['image']>();
     for (const weight of [-2, 0, 1, 2, 3.5, 5]) {
-      const run = await runEdit(diffusion, { method: p2pReweight, params: { token: from, weight }, source: { image: rendered, prompt: source }, targetPrompt: source, steps: P2P_STEPS });
+      const run = await runEdit(diffusion, { method: p2pReweight, params: { token: from, weight }, source: { image: rendered, prompt: source }, targetPrompt: source, steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE });
       images.set(weight, run.image);
     }
     const d = (w: number) => meanAbsoluteDifference(images.get(w)!, images.get(1)!);

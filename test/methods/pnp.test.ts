@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { pnp } from '../../src/methods/pnp.ts';
-import { heldOutScenes, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { layoutAgainstPrompt, elementOf, latentStructure, maxAbsDifference, RecordingDiffusion } from './support-feature.ts';
 
 const STEPS = 10;
@@ -11,10 +11,14 @@ describe('pnp on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 
-  // todo: on the model trained on the new VAE (UNet step 1,242) injection lowers the layout correlation
-  // (PnP 0.075, features only 0.084, no injection 0.229 with the mirrored-place prompt; 0.657/0.763/0.768
-  // with a background swap), where the earlier under-trained model showed the effect; to investigate.
-  it('injects the source decoder features (80%) and self-attention (50%) and keeps the layout while the prompt changes', { todo: 'injection lowers the layout correlation on the retrained model' }, async () => {
+  // todo: no layout gain on the shipped model (UNet step 6,841, guidance 5): PnP 0.179, features only
+  // 0.175, no injection 0.169 with the mirrored-place prompt (the injection itself is checked above: the
+  // maps match while injected). On UNet step 1,242 injection even lowered it (0.075 vs 0.229);
+  // every caption of this world names each object's place, so the target prompt's own words decide the
+  // layout through cross-attention, and a prompt without places is outside what the model learned (it
+  // then draws no readable objects). Showing layout control needs a model trained with places sometimes
+  // left out of the captions.
+  it('injects the source decoder features (80%) and self-attention (50%) and keeps the layout while the prompt changes', { todo: 'the target prompt decides the layout on the shipped model' }, async () => {
     const { rendered, targetPrompt } = layoutAgainstPrompt();
     // Per step (batch [src uncond, tgt uncond, src cond, tgt cond]): the largest difference between
     // the target's maps (both elements) and the source's empty-prompt element's, in decoder layers 5…9 and elsewhere.
@@ -30,7 +34,7 @@ describe('pnp on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       }
       injected.push(din);
     };
-    const base = { method: pnp, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5 };
+    const base = { method: pnp, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5, guidance: SHORT_RUN_GUIDANCE };
     const edited = await runEdit(diffusion, base);
     diffusion.listener = undefined;
     const featuresOnly = await runEdit(diffusion, { ...base, params: { attentionSteps: 0 } });

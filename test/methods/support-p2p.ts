@@ -8,7 +8,7 @@ import { invert, type InversionMethod } from '../../src/pipeline/inversion/index
 import { COLOURS } from '../../src/world/index.ts';
 import type { RenderedScene } from '../../src/world/index.ts';
 import type { RgbImage } from '../../src/world/image.ts';
-import { heldOutScenes } from './support.ts';
+import { heldOutScenes, SHORT_RUN_GUIDANCE } from './support.ts';
 
 export const P2P_STEPS = 12;
 
@@ -28,7 +28,7 @@ export async function editInput(
   options: { inversion: InversionMethod; steps?: number; guidance?: number; seed?: number },
 ): Promise<EditInput> {
   const steps = options.steps ?? P2P_STEPS;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? SHORT_RUN_GUIDANCE;
   const latent = await diffusion.encode(rgbToTensor(image.rgb, image.width, image.height));
   const inversion = await invert(diffusion, options.inversion, { latent, prompt: prompts.source, steps, guidance });
   return { diffusion, source: { latent, prompt: prompts.source }, target: { prompt: prompts.target }, steps, guidance, seed: options.seed ?? 0, inversion };
