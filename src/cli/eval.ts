@@ -2,7 +2,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { evaluateInversions } from '../eval/inversion.ts';
 import { evaluateReconstruction } from '../eval/recon.ts';
 import { evaluateTextToImage, type AttributeAccuracy } from '../eval/t2i.ts';
-import { resolveModelPath } from '../models/shipped.ts';
+import { resolveModelPath, SHIPPED_CLIP_DIR } from '../models/shipped.ts';
+import { ClipScorer } from '../models/clip/index.ts';
+import { evaluateClip } from '../eval/clip.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../pipeline/inversion/index.ts';
@@ -15,6 +17,7 @@ const SUITES = {
   t2i: 'text-to-image: generate from world captions and read shape, colour, position, size, style back (default n 100)',
   recon: 'reconstruction: VAE PSNR, the attributes read back from its output, and 50-step DDIM inversion + regeneration PSNR on held-out scenes (default n 20)',
   inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
+  clip: 'the image–text model (models/world-clip, or --model): does the true caption of a held-out scene score above it with one word changed, per kind; caption retrieval (default n 100)',
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
 } as const;
 const LATER: Record<string, string> = {};
@@ -82,6 +85,20 @@ export function registerEval(program: Command): void {
       }
       const progress = json ? undefined : (done: number, total: number) => process.stderr.write(`\r${suite}: ${done}/${total}${done === total ? '\n' : ''}`);
       try {
+        if (suite === 'clip') {
+          const scorer = ClipScorer.open(options.model ?? SHIPPED_CLIP_DIR);
+          try {
+            const result = await evaluateClip(scorer, { n: options.n ?? 100, onImage: progress });
+            printResult(json, { suite, ...result }, [
+              `image–text model on ${result.scenes} held-out one-object scenes, ${result.secondsPerImage.toFixed(2)} s per image`,
+              `  true caption above one word changed: ${Object.entries(result.oneWordChanged).map(([k, v]) => `${k} ${percent(v.accuracy)} (${v.cases})`).join(', ')}`,
+              `  caption retrieval among the ${result.scenes}: top-1 ${percent(result.retrieval)}`,
+            ].join('\n'));
+          } finally {
+            await scorer.release();
+          }
+          return;
+        }
         const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' });
         try {
           if (suite === 't2i') {

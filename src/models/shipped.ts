@@ -5,6 +5,9 @@ import { ModelLoadError } from './weights.ts';
 /** The small SD-architecture model the project trains on its procedural world and ships (models/README.md). */
 export const SHIPPED_MODEL_DIR = fileURLToPath(new URL('../../models/world-sd', import.meta.url));
 
+/** The project's small image–text model (transformers' CLIPModel) of the same world (models/world-clip). */
+export const SHIPPED_CLIP_DIR = fileURLToPath(new URL('../../models/world-clip', import.meta.url));
+
 /** The model to use: an explicit path, else RETOUCH_MODEL_DIR, else the shipped model. */
 export function resolveModelPath(explicit?: string, environment: NodeJS.ProcessEnv = process.env): string {
   const chosen = explicit ?? environment.RETOUCH_MODEL_DIR ?? SHIPPED_MODEL_DIR;

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { changeWord, evaluateClip } from '../../src/eval/clip.ts';
+import { ClipScorer } from '../../src/models/clip/index.ts';
+import { SHIPPED_CLIP_DIR } from '../../src/models/shipped.ts';
+
+it('changeWord replaces one attribute word of its kind, whole words only, places as a unit', () => {
+  const caption = 'a large striped red star in the top left on grass';
+  const first = () => 0;
+  assert.equal(changeWord(caption, 'colour', first), 'a large striped orange star in the top left on grass');
+  assert.equal(changeWord(caption, 'place', first), 'a large striped red star in the top middle on grass');
+  assert.equal(changeWord(caption, 'background', () => 2), 'a large striped red star in the top left on night');
+  assert.equal(changeWord('a small red ring in the center on sky', 'style', first), undefined);
+  // 'star' is a shape; 'startoftext' or 'started' would not be
+  assert.equal(changeWord('a small started thing', 'shape', first), undefined);
+});
+
+const present = existsSync(join(SHIPPED_CLIP_DIR, 'model.safetensors'));
+
+describe('models/world-clip', { skip: present ? false : 'models/world-clip is not exported' }, () => {
+  const scorer = present ? ClipScorer.open(SHIPPED_CLIP_DIR) : undefined;
+  after(() => scorer?.release());
+
+  it('scores the true caption of held-out scenes above one word changed, for every kind of word', async () => {
+    const result = await evaluateClip(scorer!, { n: 40 });
+    const figures = `${Object.entries(result.oneWordChanged).map(([k, v]) => `${k} ${v.accuracy.toFixed(2)} (${v.cases})`).join(', ')}; retrieval ${result.retrieval.toFixed(2)}`;
+    console.log(`world-clip, 40 held-out scenes: ${figures}`);
+    for (const [kind, { accuracy, cases }] of Object.entries(result.oneWordChanged)) {
+      if (cases < 5) continue;
+      assert.ok(accuracy >= MIN_ACCURACY, `${kind}: ${figures}`);
+    }
+    assert.ok(result.retrieval > 5 / 40, figures);
+  });
+});
+
+const MIN_ACCURACY = 0.75;
