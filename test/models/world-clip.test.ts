@@ -31,8 +31,10 @@ describe('models/world-clip', { skip: present ? false : 'models/world-clip is no
       if (cases < 5) continue;
       assert.ok(accuracy >= MIN_ACCURACY, `${kind}: ${figures}`);
     }
-    assert.ok(result.retrieval > 5 / 40, figures);
+    assert.ok(result.retrieval >= 0.8, figures);
   });
 });
 
+// Chance is 0.5. Shipped weights (step 1,300) on these 40 scenes: colour, style, place, background 1.00,
+// size 0.975, shape 0.825; retrieval 0.975.
 const MIN_ACCURACY = 0.75;
