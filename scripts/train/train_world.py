@@ -621,7 +621,11 @@ def stage_unet(args, budget):
     text.to(dev)
     ema = {k: v.to(dev) for k, v in ema.items()}
     opt_state_to(opt, dev)
+    # The EMA's float tensors and the live ones they follow; state_dict() tensors share storage with
+    # the parameters, which the optimiser updates in place, so both lists are made once.
+    live = dict(unet.state_dict(), **{"text." + k: v for k, v in text.state_dict().items()})
     ema_float = [k for k, v in ema.items() if v.is_floating_point()]
+    ema_targets, ema_sources = [ema[k] for k in ema_float], [live[k] for k in ema_float]
     ac = alphas_cumprod().to(dev)
     snr = ac / (1 - ac)
     rng = np.random.default_rng(2000 + step)
@@ -658,10 +662,8 @@ def stage_unet(args, budget):
         seen += len(idx)
         decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            live = dict(unet.state_dict(), **{"text." + k: v for k, v in text.state_dict().items()})
-            targets = [ema[k] for k in ema_float]
-            torch._foreach_mul_(targets, decay)
-            torch._foreach_add_(targets, [live[k].detach() for k in ema_float], alpha=1 - decay)
+            torch._foreach_mul_(ema_targets, decay)
+            torch._foreach_add_(ema_targets, ema_sources, alpha=1 - decay)
         if step == 100 and not total:
             # --unet-minutes: the schedule ends when the time does, at the pace of the first 100 steps
             total = max(400, int(args.unet_minutes * 60 / ((time.time() - t0) / 100)))
