@@ -108,6 +108,18 @@ describe('Discord: results that arrive after the interaction token expired', () 
   const pingText = (user: UserPayload, message: MessagePayload) => `<@${user.id}> Your result is ready: ${urlOf(message)}`;
   const smallPng = (color: string) => sharp({ create: { width: 16, height: 16, channels: 3, background: color } }).png().toBuffer();
 
+  /** A `/slow` command whose "Queued" follow-up has landed, then its token expires: the reply, by its message id. */
+  async function queuedThenExpired(label: string, colour: string) {
+    const attachment = await discord.upload(await smallPng(colour), `${label}.png`);
+    const interaction = discord.slashCommand({ name: 'slow', options: [{ name: 'label', type: 3, value: label }], attachment });
+    const mine = ofInteraction(interaction.token);
+    // The first reply says the upload is stored; "Queued" is a follow-up.
+    await discord.waitForCall((c) => mine(c) && isFollowUp(c) && c.body?.content === `Queued: ${label}` && c.status === 200);
+    const reply = discord.channelMessages().find((m) => m.webhook_id === discord.applicationId && m.content === `Queued: ${label}`)!;
+    discord.expireInteractionTokens({ token: interaction.token });
+    return { interaction, reply };
+  }
+
   /** After the token's first 401, nothing more is asked of it: one refusal, then the channel. */
   function assertTokenGivenUpOnce(token: string): RecordedCall {
     const calls = discord.calls.filter(ofInteraction(token));
@@ -200,13 +212,7 @@ describe('Discord: results that arrive after the interaction token expired', () 
 
   it('a text-only progress update after the token expired edits the reply in place and pings no one; the result pings once', async () => {
     const from = discord.calls.length;
-    const attachment = await discord.upload(await smallPng('#c00000'), 'red.png');
-    const interaction = discord.slashCommand({ name: 'slow', options: [{ name: 'label', type: 3, value: 'in-place' }], attachment });
-    const mine = ofInteraction(interaction.token);
-    // The first reply says the upload is stored; "Queued" is a follow-up.
-    await discord.waitForCall((c) => mine(c) && isFollowUp(c) && c.body?.content === 'Queued: in-place' && c.status === 200);
-    const reply = discord.channelMessages().find((m) => m.webhook_id === discord.applicationId && m.content === 'Queued: in-place')!;
-    discord.expireInteractionTokens({ token: interaction.token });
+    const { interaction, reply } = await queuedThenExpired('in-place', '#c00000');
 
     pace.release('in-place:progress');
     await discord.waitForCall((c) => botEditOf(reply.id)(c) && c.body?.content === 'Working on in-place…' && c.status === 200);
@@ -235,13 +241,7 @@ describe('Discord: results that arrive after the interaction token expired', () 
 
   it('when Discord refuses the bot token\'s edit of the reply, it is posted anew once, mentioning the person, and later edits change that message', async () => {
     const from = discord.calls.length;
-    const attachment = await discord.upload(await smallPng('#0000c0'), 'blue.png');
-    const interaction = discord.slashCommand({ name: 'slow', options: [{ name: 'label', type: 3, value: 'refused' }], attachment });
-    const mine = ofInteraction(interaction.token);
-    // The first reply says the upload is stored; "Queued" is a follow-up.
-    await discord.waitForCall((c) => mine(c) && isFollowUp(c) && c.body?.content === 'Queued: refused' && c.status === 200);
-    const reply = discord.channelMessages().find((m) => m.webhook_id === discord.applicationId && m.content === 'Queued: refused')!;
-    discord.expireInteractionTokens({ token: interaction.token });
+    const { interaction, reply } = await queuedThenExpired('refused', '#0000c0');
     discord.failNext('PATCH', new RegExp(`^/channels/${discord.channelId}/messages/${reply.id}$`), { status: 403, code: 50005, message: 'Cannot edit a message authored by another user' });
 
     pace.release('refused:progress');
