@@ -2,7 +2,7 @@
 // caption with one attribute word changed (a colour, shape, size, style, place or background)?
 // That is what guidance, rewards and metrics built on it need; retrieval among the scenes' own
 // captions is reported beside it.
-import type { ClipScorer } from '../models/clip/index.ts';
+import { cosine, type ClipScorer } from '../models/clip/index.ts';
 import { BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES, createRandom, renderScene } from '../world/index.ts';
 import { evaluationScenes } from './t2i.ts';
 
@@ -44,21 +44,20 @@ export async function evaluateClip(scorer: ClipScorer, options: { n: number; obj
   const captions = rendered.map((r) => r.caption);
   const started = performance.now();
   const tally = Object.fromEntries(Object.keys(CHANGED_WORDS).map((k) => [k, { right: 0, cases: 0 }])) as Record<ChangedWord, { right: number; cases: number }>;
+  const captionEmbeddings = await scorer.embedTexts(captions);
   let retrieved = 0;
   for (const [i, image] of rendered.entries()) {
+    const [embedding] = await scorer.embedImages([{ data: image.rgb, width: image.width, height: image.height, channels: 3 }]);
+    const truth = cosine(embedding!, captionEmbeddings[i]!);
     const changed = (Object.keys(CHANGED_WORDS) as ChangedWord[]).map((kind) => [kind, changeWord(image.caption, kind, pick)] as const).filter(([, c]) => c !== undefined);
-    const texts = [image.caption, ...changed.map(([, c]) => c as string)];
-    const [row] = await scorer.similarities([{ data: image.rgb, width: image.width, height: image.height, channels: 3 }], texts);
+    const changedEmbeddings = await scorer.embedTexts(changed.map(([, c]) => c as string));
     for (const [j, [kind]] of changed.entries()) {
       tally[kind].cases++;
-      if (row![0]! > row![j + 1]!) tally[kind].right++;
+      if (truth > cosine(embedding!, changedEmbeddings[j]!)) tally[kind].right++;
     }
+    const scores = captionEmbeddings.map((text) => cosine(embedding!, text));
+    if (captions[scores.indexOf(Math.max(...scores))] === image.caption) retrieved++;
     options.onImage?.(i + 1, rendered.length);
-  }
-  for (const [i, image] of rendered.entries()) {
-    const [row] = await scorer.similarities([{ data: image.rgb, width: image.width, height: image.height, channels: 3 }], captions);
-    const best = row!.indexOf(Math.max(...row!));
-    if (captions[best] === image.caption) retrieved++;
   }
   const oneWordChanged = Object.fromEntries(
     Object.entries(tally).map(([k, t]) => [k, { accuracy: t.cases ? t.right / t.cases : 0, cases: t.cases }]),

@@ -10,4 +10,4 @@ export {
   CLIP_MEAN, CLIP_STD, clipPixelsFromTensor, DEFAULT_CLIP_PROCESSOR, preprocessImages, readClipProcessorConfig, resizeAndCrop, resizedSize,
   type ClipImageInput, type ClipImageProcessorConfig,
 } from './preprocess.ts';
-export { ClipScorer } from './scorer.ts';
+export { ClipScorer, cosine } from './scorer.ts';
