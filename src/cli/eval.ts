@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { evaluateInversions } from '../eval/inversion.ts';
 import { evaluateReconstruction } from '../eval/recon.ts';
-import { evaluateTextToImage, type AttributeAccuracy } from '../eval/t2i.ts';
+import { evaluateTextToImage, type AttributeAccuracy, type ShortPromptAccuracy } from '../eval/t2i.ts';
 import { resolveModelPath, SHIPPED_CLIP_DIR } from '../models/shipped.ts';
 import { ClipScorer } from '../models/clip/index.ts';
 import { evaluateClip } from '../eval/clip.ts';
@@ -63,6 +63,11 @@ function accuracyLine(label: string, a: AttributeAccuracy): string {
   return `  ${label} (${a.scenes} scenes): ${parts.join(', ')}, background ${percent(a.background)}, all correct ${percent(a.allCorrect)}`;
 }
 
+function shortPromptLine(a: ShortPromptAccuracy): string {
+  const parts = Object.entries(a.accuracy).map(([k, v]) => `${k} ${percent(v)}`);
+  return `  the object alone, no place or background (${a.scenes} scenes): ${parts.join(', ')}, one object found ${percent(a.oneObjectFound)}; drawn in ${a.placesUsed} of 9 places, on ${a.backgroundsUsed} of 5 backgrounds`;
+}
+
 /** `retouch eval <suite>`: the measurements that say whether the model and methods do their job. */
 export function registerEval(program: Command): void {
   program
@@ -107,6 +112,7 @@ export function registerEval(program: Command): void {
               `text-to-image, ${result.steps} DDIM steps, guidance ${result.guidance}, ${result.secondsPerImage.toFixed(2)} s per image`,
               accuracyLine('one object', result.oneObject),
               accuracyLine('two objects', result.twoObjects),
+              shortPromptLine(result.shortPrompts),
             ].join('\n'));
           } else if (suite === 'inversion') {
             const result = await evaluateInversions(diffusion, { n: options.n ?? 20, steps: options.steps, guidance: options.guidance, methods: inversionMethods(options.methods), onImage: progress });

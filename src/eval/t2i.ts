@@ -1,6 +1,6 @@
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
-import { captionOf, createRandom, OBJECT_ATTRIBUTES, sampleScene, scoreScene, type ObjectAttribute, type Scene } from '../world/index.ts';
+import { analyseImage, captionOf, createRandom, describeObject, OBJECT_ATTRIBUTES, sampleScene, scoreScene, type DetectedObject, type ObjectAttribute, type Scene } from '../world/index.ts';
 
 /** Seed of the evaluation scenes: a different stream from the training export (scripts/train). */
 export const T2I_EVAL_SEED = 7_000_001;
@@ -25,9 +25,22 @@ export interface AttributeAccuracy {
   extraObjects: number;
 }
 
+/** Prompts that name one object and nothing else ("a small striped red star"): where it goes and on what is the model's choice. */
+export interface ShortPromptAccuracy {
+  scenes: number;
+  /** Fraction of images whose object reads back with the named attribute. */
+  accuracy: Record<Exclude<ObjectAttribute, 'position'>, number>;
+  /** Images in which analysis finds exactly one object. */
+  oneObjectFound: number;
+  /** How many of the 9 grid cells the objects were drawn in, and how many backgrounds (of 5) were chosen. */
+  placesUsed: number;
+  backgroundsUsed: number;
+}
+
 export interface T2iEvalResult {
   oneObject: AttributeAccuracy;
   twoObjects: AttributeAccuracy;
+  shortPrompts: ShortPromptAccuracy;
   steps: number;
   guidance: number;
   secondsPerImage: number;
@@ -47,7 +60,7 @@ export async function evaluateTextToImage(diffusion: Diffusion, options: T2iEval
   const steps = options.steps ?? 50;
   const guidance = options.guidance ?? 7.5;
   const groups = [evaluationScenes(options.n, 1), evaluationScenes(options.n, 2)];
-  const total = groups[0]!.length + groups[1]!.length;
+  const total = groups[0]!.length + groups[1]!.length + options.n;
   let done = 0;
   const started = performance.now();
   const results: AttributeAccuracy[] = [];
@@ -74,5 +87,38 @@ export async function evaluateTextToImage(diffusion: Diffusion, options: T2iEval
       extraObjects: tally.extra / count,
     });
   }
-  return { oneObject: results[0]!, twoObjects: results[1]!, steps, guidance, secondsPerImage: (performance.now() - started) / 1000 / Math.max(total, 1) };
+  const shortPrompts = await evaluateShortPrompts(diffusion, { ...options, steps, guidance, onImage: () => options.onImage?.(++done, total) });
+  return { oneObject: results[0]!, twoObjects: results[1]!, shortPrompts, steps, guidance, secondsPerImage: (performance.now() - started) / 1000 / Math.max(total, 1) };
+}
+
+const SHORT_ATTRIBUTES = ['shape', 'colour', 'size', 'style'] as const;
+
+/** One-object scenes of their own stream, prompted with the object's noun phrase alone. */
+async function evaluateShortPrompts(diffusion: Diffusion, options: T2iEvalOptions & { steps: number; guidance: number }): Promise<ShortPromptAccuracy> {
+  const scenes = evaluationScenes(options.n, 1, T2I_EVAL_SEED + 100);
+  const correct = Object.fromEntries(SHORT_ATTRIBUTES.map((a) => [a, 0])) as Record<(typeof SHORT_ATTRIBUTES)[number], number>;
+  let oneObjectFound = 0;
+  const places = new Set<string>();
+  const backgrounds = new Set<string>();
+  for (const [index, scene] of scenes.entries()) {
+    const object = scene.objects[0]!;
+    const image = await textToImage(diffusion, { prompt: describeObject(object), seed: (options.seed ?? 0) + index, steps: options.steps, guidance: options.guidance });
+    // Scored against the detected object that agrees best, wherever it was drawn, on whatever background.
+    const analysis = analyseImage({ width: image.width, height: image.height, rgb: image.pixels });
+    const agreement = (d: DetectedObject) => SHORT_ATTRIBUTES.filter((a) => d[a] === object[a]).length;
+    const best = analysis.objects.reduce<DetectedObject | undefined>((b, d) => (!b || agreement(d) > agreement(b) ? d : b), undefined);
+    for (const attribute of SHORT_ATTRIBUTES) if (best?.[attribute] === object[attribute]) correct[attribute]++;
+    if (analysis.objects.length === 1) oneObjectFound++;
+    for (const detected of analysis.objects) places.add(detected.position);
+    backgrounds.add(analysis.background);
+    options.onImage?.(index + 1, scenes.length);
+  }
+  const count = Math.max(scenes.length, 1);
+  return {
+    scenes: scenes.length,
+    accuracy: Object.fromEntries(SHORT_ATTRIBUTES.map((a) => [a, correct[a] / count])) as ShortPromptAccuracy['accuracy'],
+    oneObjectFound: oneObjectFound / count,
+    placesUsed: places.size,
+    backgroundsUsed: backgrounds.size,
+  };
 }

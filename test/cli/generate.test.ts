@@ -38,11 +38,19 @@ test('retouch generate refuses bad options (exit 2) and a missing model (exit 1)
 test('retouch eval runs t2i on the shipped model and names suites it does not have', async () => {
   const { code, stdout, stderr } = await runRetouch(['eval', 't2i', '--n', '1', '--steps', '2', '--json']);
   assert.equal(code, 0, stderr);
-  const result = JSON.parse(stdout) as { suite: string; oneObject: { scenes: number; accuracy: Record<string, number> }; twoObjects: { scenes: number } };
+  const result = JSON.parse(stdout) as {
+    suite: string;
+    oneObject: { scenes: number; accuracy: Record<string, number> };
+    twoObjects: { scenes: number };
+    shortPrompts: { scenes: number; accuracy: Record<string, number>; placesUsed: number };
+  };
   assert.equal(result.suite, 't2i');
   assert.equal(result.oneObject.scenes, 1);
   assert.equal(result.twoObjects.scenes, 1);
   for (const key of ['shape', 'colour', 'position', 'size', 'style']) assert.ok(result.oneObject.accuracy[key]! >= 0 && result.oneObject.accuracy[key]! <= 1, key);
+  assert.equal(result.shortPrompts.scenes, 1);
+  assert.deepEqual(Object.keys(result.shortPrompts.accuracy), ['shape', 'colour', 'size', 'style']);
+  assert.ok(Number.isInteger(result.shortPrompts.placesUsed) && result.shortPrompts.placesUsed <= 9);
   const unknown = await runRetouch(['eval', 'beauty']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown suite 'beauty'; choose one of t2i, recon/);
