@@ -28,12 +28,19 @@ lent H100 this way (scripts/train/gpu_bundle.py carries the latents there and th
       --unet-minutes 15 --unet-batch 256 --unet-lr 8e-4 --save-every 1000
   python3 scripts/train/gpu_bundle.py slim --work /tmp/w --out $OUT
   # here: unet-ema.pt as unet.pt in a work folder beside vae.pt and tokenizer/, then export
+It was then fine-tuned on the CPU (about an hour, 2 cores) with half the captions missing words
+(--partial-captions: places, background, attributes), so that it also draws prompts like "a red star"
+and leaves layout to the noise or to an edit's injected features:
+  python3 scripts/train/train_world.py unet --work .scratch/ft-places --unet-init .scratch/s8/unet-ema.pt \
+      --unet-minutes 65 --unet-batch 64 --unet-lr 3e-4 --partial-captions 0.5 --save-every 100
+  (.scratch/ft-places holds links to the data, latents, tokenizer and vae.pt of the main work folder)
 """
 import argparse
 import contextlib
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -273,6 +280,28 @@ def load_tokenizer(work):
     with open(os.path.join(d, "merges.txt"), encoding="utf-8") as f:
         merges = [tuple(line.split()) for line in f.read().splitlines()[1:] if line]
     return tk.CLIPTokenizer(vocab, merges), vocab
+
+
+PLACE_PHRASE = re.compile(r" in the (?:top left|top middle|top right|middle left|center|middle right|bottom left|bottom middle|bottom right)$")
+
+
+def partial_caption(caption, rng, place=0.8, background=0.4, word=0.25):
+    """The caption with words left out, as a user might write it ("a red star", "a circle on grass"):
+    each object's place, the background, and each of an object's size, style and colour words, each with
+    its own chance. Trained on these, the model draws what is named and leaves the rest (where things go,
+    what they look like) to the noise, or to the features a layout- or content-keeping edit injects."""
+    objects, _, bg = caption.rpartition(" on ")
+    phrases = []
+    for phrase in objects.split(" and "):
+        if rng.random() < place:
+            phrase = PLACE_PHRASE.sub("", phrase)
+        head, _, where = phrase.partition(" in the ")
+        words = head.split()[1:]  # without the article
+        kept = [w for w in words[:-1] if rng.random() >= word] + words[-1:]
+        article = "an" if kept[0][0] in "aeiou" else "a"
+        phrases.append(" ".join([article] + kept) + (" in the " + where if where else ""))
+    text = " and ".join(phrases)
+    return text if rng.random() < background else f"{text} on {bg}"
 
 
 def encode_captions(tok, vocab, captions):
@@ -593,6 +622,7 @@ def stage_unet(args, budget):
     path = os.path.join(args.work, "unet.pt")
     ck = load_checkpoint(path)
     step, total = 0, args.unet_steps
+    started_from = None  # the run this one was warm-started from, kept in its checkpoints and training.json
     vae_step = latents_vae_step(args.work)
     if ck and ck.get("vae_step") != vae_step:
         sys.exit(f"unet: {path} was trained on the latents of VAE step {ck.get('vae_step')}, but latents.npy now comes "
@@ -604,13 +634,19 @@ def stage_unet(args, budget):
         ema = ck["ema"]
         step = ck["step"]
         total = ck.get("total", total)
+        started_from = ck.get("started_from")
     elif args.unet_init:
         # A warm start from a UNet trained on an earlier VAE's latents (or on another machine): what
         # it learned of the captions and backgrounds carries over; optimiser and schedule start afresh.
         init = load_checkpoint(args.unet_init)
+        if "ema" in init:  # gpu_bundle.py slim's unet-ema.pt: the EMA alone, text keys prefixed "text."
+            init["unet"] = {k: v for k, v in init["ema"].items() if not k.startswith("text.")}
+            init["text"] = {k[5:]: v for k, v in init["ema"].items() if k.startswith("text.")}
+            scale = init.get("scale") or scale  # keep the latent scale the initial UNet learned with
         unet.load_state_dict(init["unet"])
         text.load_state_dict(init["text"])
         ema = ema_copy(unet, text)
+        started_from = {"checkpoint": os.path.basename(args.unet_init), "step": init["step"], "started_from": init.get("started_from")}
         log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
     if args.unet_minutes and not ck:
         total = 0  # set once the first steps are timed
@@ -639,13 +675,18 @@ def stage_unet(args, budget):
 
     def save():
         save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
-                        total=total, scale=scale, vae_step=vae_step)
+                        total=total, scale=scale, vae_step=vae_step,
+                        started_from=started_from, partial_captions=args.partial_captions)
 
     while (not total or step < total) and not budget.over():
         idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False)))
         d = lat[idx.to(dev)] if dev.type == "cuda" else torch.from_numpy(np.ascontiguousarray(lat[idx.numpy()]))
         x0 = (d[:, :4] + d[:, 4:] * torch.randn(d[:, :4].shape, generator=gen, device=dev)) * scale
         ids = ids_all[idx.to(ids_all.device)].clone()
+        partial = [i for i in range(len(idx)) if rng.random() < args.partial_captions]
+        if partial:
+            texts = [partial_caption(captions[int(idx[i])], rng) for i in partial]
+            ids[partial] = torch.from_numpy(encode_captions(tok, vocab, texts)).to(ids.device)
         drop = torch.rand(len(idx), generator=gen, device=dev) < 0.1
         ids[drop] = empty
         t = torch.randint(0, 1000, (len(idx),), generator=gen, device=dev)
@@ -657,7 +698,7 @@ def stage_unet(args, budget):
             pred = unet(xt, t, ctx).float()
         w = torch.clamp(snr[t], max=5.0) / snr[t]  # min-SNR-5 weighting for epsilon prediction
         loss = (w * ((pred - noise) ** 2).mean(dim=(1, 2, 3))).mean()
-        optimise(opt, params, loss, cosine_lr(step, total or 10**9, args.unet_lr, 300))
+        optimise(opt, params, loss, cosine_lr(step, total or 10**9, args.unet_lr, min(300, total // 10) if total else 300))
         step += 1
         seen += len(idx)
         decay = min(args.ema, (1 + step) / (10 + step))
@@ -737,6 +778,7 @@ def stage_export(args):
     write_json(os.path.join(out, "training.json"), {
         "vae_steps": vae_ck["step"], "unet_steps": unet_ck["step"], "scenes": int(os.path.getsize(os.path.join(args.work, "data", "images.u8")) // (IMAGE * IMAGE * 3)),
         "held_out": args.held_out, "latent_scale": unet_ck["scale"],
+        "unet_started_from": unet_ck.get("started_from"), "partial_captions": unet_ck.get("partial_captions", 0.0),
     })
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out) for f in fs)
     log(f"export: {out}, {total / 2**20:.2f} MiB")
@@ -769,6 +811,8 @@ def main():
     p.add_argument("--unet-lr", type=float, default=5e-4)
     p.add_argument("--unet-init", default="", help="start a new UNet run from this checkpoint's weights (unet.pt of an earlier latent space)")
     p.add_argument("--unet-minutes", type=float, default=0, help="a new UNet run: fit the schedule to about this many minutes (overrides --unet-steps)")
+    p.add_argument("--partial-captions", type=float, default=0.0,
+                   help="share of UNet samples trained on their caption with words left out (places, background, attributes)")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--save-every", type=int, default=250, help="checkpoint every N steps")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
