@@ -6,8 +6,11 @@
 //
 // Layers, mapped from SD 1.x by resolution (shared/layers.ts):
 // - features: the official code hooks `up_blocks[1].resnets[1]`, the second decoder resnet at 16×16,
-//   a quarter of SD's 64-wide latent; here: the second decoder resnet at a quarter of the latent's
-//   side (the shipped model's 16×16 latent: `up_blocks.0.resnets.1` at 4×4).
+//   one level above SD's 8×8 bottleneck; here: the second decoder resnet one level above this UNet's
+//   bottleneck (the shipped model's 16×16 latent: `up_blocks.1.resnets.1` at 8×8). A quarter of the
+//   latent's side, as the attention layers are mapped, would land on the shipped model's 4×4
+//   bottleneck, which carries too little layout: with a place-free recolouring target (50 steps, 12
+//   scenes) objects' cells kept 71% there vs 92% at 8×8, 67% without injection.
 // - attention: `up_blocks[1].attentions[1:]`, `up_blocks[2..3]` — SD's self-attention layers 8…15 of
 //   16 in forward order, every decoder layer but the first; here the same fraction of this UNet's
 //   layers: [round(8·n/16), n) (the shipped model's n = 10: layers 5…9, `up_blocks.0.attentions.1`
@@ -20,11 +23,11 @@
 import { z } from 'zod';
 import { branchElements } from '../pipeline/sampler.ts';
 import { mapLayerIndex } from './shared/layers.ts';
-import { decoderResnetsAt, elementsOf, leadingSteps, sampleWithSource } from './shared/feature-control.ts';
+import { decoderResnetsAboveBottleneck, elementsOf, leadingSteps, sampleWithSource } from './shared/feature-control.ts';
 import { defineMethod } from './types.ts';
 
-/** SD's feature-injection site: the second decoder resnet at 16×16 (of a 64-wide latent). */
-const SD_FEATURE_SIDE = 16;
+/** SD's feature-injection site: the second decoder resnet one level above the bottleneck. */
+const FEATURE_LEVEL = 1;
 /** SD's first injected self-attention layer (forward order, of 16): `up_blocks[1].attentions[1]`. */
 const SD_FIRST_ATTENTION_LAYER = 8;
 
@@ -40,7 +43,6 @@ export const pnp = defineMethod({
   needs: { inversion: ['invert.direct', 'invert.ddim', 'invert.null_text', 'invert.negative_prompt'], hooks: true },
   async run(input, params) {
     const { diffusion } = input;
-    const [, , latentHeight, latentWidth] = diffusion.latentShape;
     const cond = await diffusion.encodePrompt(input.target.prompt);
     const guided = input.guidance !== 1;
     const featureUntil = leadingSteps(input.steps, params.featureSteps);
@@ -52,7 +54,7 @@ export const pnp = defineMethod({
       const layout = controls.layout;
       const count = layout.selfAttention.length;
       featurePath ??= (() => {
-        const sites = decoderResnetsAt(layout, latentHeight, latentWidth, SD_FEATURE_SIDE);
+        const sites = decoderResnetsAboveBottleneck(layout, FEATURE_LEVEL);
         return (sites[Math.min(1, sites.length - 1)] as (typeof sites)[number]).path;
       })();
       const attention = { place: 'up' as const, range: [mapLayerIndex(SD_FIRST_ATTENTION_LAYER, count), count] as const };

@@ -3,7 +3,8 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { pnp } from '../../src/methods/pnp.ts';
 import { heldOutScenes, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
-import { layoutAgainstPrompt, elementOf, latentStructure, maxAbsDifference, RecordingDiffusion } from './support-feature.ts';
+import { layoutAgainstPrompt, elementOf, latentStructure, maxAbsDifference, recolourWithoutPlaces, RecordingDiffusion } from './support-feature.ts';
+import { analyseImage } from '../../src/world/index.ts';
 
 const STEPS = 10;
 
@@ -11,18 +12,10 @@ describe('pnp on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 
-  // todo: no clean layout gain on the shipped model. UNet fine-tune step 1,001 (trained with half the
-  // captions missing places, background or attributes, so a target prompt may leave the layout open):
-  // this test's run (10 steps, guidance 5, mirrored places) gives PnP 0.185, features only 0.154, no
-  // injection 0.189. With a target that names no places and swaps the background, 50 steps at 7.5
-  // over 12 scenes (.scratch/s9/diag.ts): latent structure PnP 0.47 vs no injection 0.06 and objects'
-  // cells kept 63% vs 54%, but the background changes in only 50% of PnP's runs (83% without) and its
-  // objects often come out as other shapes. The injection itself is checked above (the maps match
-  // while injected). Earlier weights: UNet 6,841 0.179/0.175/0.169; UNet 1,242 0.075 vs 0.229.
-  it('injects the source decoder features (80%) and self-attention (50%) and keeps the layout while the prompt changes', { todo: 'the target prompt decides the layout on the shipped model' }, async () => {
+  it('injects the source decoder features (80%) and self-attention (50%) of the steps', async () => {
     const { rendered, targetPrompt } = layoutAgainstPrompt();
     // Per step (batch [src uncond, tgt uncond, src cond, tgt cond]): the largest difference between
-    // the target's maps (both elements) and the source's empty-prompt element's, in decoder layers 5…9 and elsewhere.
+    // the target's maps (both elements) and the source's empty-prompt element's, in decoder layers 5…9.
     const injected: number[] = [];
     diffusion.names = (unet) => unet.layout.selfAttention.map((s) => `capture.${s.path}.probs`);
     diffusion.listener = (_call, captures, unet) => {
@@ -35,24 +28,50 @@ describe('pnp on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       }
       injected.push(din);
     };
-    const base = { method: pnp, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5, guidance: SHORT_RUN_GUIDANCE };
-    const edited = await runEdit(diffusion, base);
-    diffusion.listener = undefined;
-    const featuresOnly = await runEdit(diffusion, { ...base, params: { attentionSteps: 0 } });
-    const plain = await runEdit(diffusion, { ...base, params: { featureSteps: 0, attentionSteps: 0 } });
+    try {
+      const edited = await runEdit(diffusion, { method: pnp, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5, guidance: SHORT_RUN_GUIDANCE });
+      assert.deepEqual(edited.output.metrics, { featureSteps: 8, attentionSteps: 5 });
+    } finally {
+      diffusion.listener = undefined;
+    }
     assert.equal(injected.length, STEPS);
     const half = STEPS / 2;
     const sharedMax = Math.max(...injected.slice(0, half));
     const laterMin = Math.min(...injected.slice(half));
     assert.ok(sharedMax < 1e-6, `target vs source maps in decoder layers 5…9, steps 0–${half - 1}: max |Δ| ${sharedMax.toExponential(2)}`);
     assert.ok(laterMin > 1e-4, `from step ${half} the target's own maps: min max |Δ| ${laterMin.toExponential(2)}`);
-    const source = edited.output.extraLatents!.source!;
-    const full = latentStructure(edited.output.latent, source);
-    const features = latentStructure(featuresOnly.output.latent, source);
-    const none = latentStructure(plain.output.latent, source);
-    const figures = `layout correlation with the source: PnP ${full.toFixed(3)}, features only ${features.toFixed(3)}, no injection ${none.toFixed(3)}`;
-    assert.ok(full > none + 0.05 && features > none, figures);
-    console.log(`pnp: ${figures}; maps Δ ≤ ${sharedMax.toExponential(1)} while injected`);
+    console.log(`pnp: maps Δ ≤ ${sharedMax.toExponential(1)} while injected, ≥ ${laterMin.toExponential(1)} after`);
+  });
+
+  // The paper's claim: the layout stays while the prompt changes the appearance. Target prompts name
+  // no places (the model may put things anywhere) and give every object another colour; 12 held-out
+  // two-object scenes at the official 50 steps and guidance 7.5, against the same run without injection.
+  // Figures (UNet fine-tune step 1,001): objects' cells kept 92% vs 67%, recoloured in place 67% vs 58%,
+  // latent structure 0.88 vs 0.62. (Injecting the 4×4 bottleneck resnet instead of the 8×8 one gave
+  // 71% of cells kept; with a background swap as the change, PnP kept the old background half the time.)
+  it('keeps the objects where they are while a prompt without places recolours them', async () => {
+    const totals = { pnp: { kept: 0, recoloured: 0, structure: 0 }, plain: { kept: 0, recoloured: 0, structure: 0 } };
+    const scenes = recolourWithoutPlaces(12);
+    let objects = 0;
+    for (const { scene, rendered, targetPrompt, colours } of scenes) {
+      const base = { method: pnp, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 50, seed: 5, guidance: 7.5 };
+      for (const [name, params] of [['pnp', {}], ['plain', { featureSteps: 0, attentionSteps: 0 }]] as const) {
+        const run = await runEdit(diffusion, { ...base, params });
+        const found = analyseImage(run.image).objects;
+        scene.objects.forEach((o, k) => {
+          if (found.some((d) => d.position === o.position)) totals[name].kept++;
+          if (found.some((d) => d.position === o.position && d.colour === colours[k])) totals[name].recoloured++;
+        });
+        totals[name].structure += latentStructure(run.output.latent, run.output.extraLatents!.source!) / scenes.length;
+      }
+      objects += scene.objects.length;
+    }
+    const share = (n: number) => `${Math.round((100 * n) / objects)}%`;
+    const figures = `over ${objects} objects: cells kept PnP ${share(totals.pnp.kept)} vs ${share(totals.plain.kept)} without injection; recoloured in place ${share(totals.pnp.recoloured)} vs ${share(totals.plain.recoloured)}; latent structure ${totals.pnp.structure.toFixed(2)} vs ${totals.plain.structure.toFixed(2)}`;
+    assert.ok(totals.pnp.kept >= totals.plain.kept + 0.15 * objects, figures);
+    assert.ok(totals.pnp.recoloured >= totals.plain.recoloured, figures);
+    assert.ok(totals.pnp.structure > totals.plain.structure + 0.1, figures);
+    console.log(`pnp layout: ${figures}`);
   });
 
   it('refuses bad parameters by name', async () => {

@@ -8,7 +8,7 @@ import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { CompiledUNet } from '../../src/models/unet/model.ts';
 import { Diffusion, type UNetVariant } from '../../src/pipeline/diffusion.ts';
 import type { RgbImage } from '../../src/world/image.ts';
-import { POSITIONS, type Position } from '../../src/world/index.ts';
+import { POSITIONS, type Colour, type Position, type RenderedScene, type Scene } from '../../src/world/index.ts';
 import { heldOutScenes } from './support.ts';
 
 export type CaptureListener = (call: number, captures: Record<string, HostTensor>, unet: CompiledUNet) => void;
@@ -169,6 +169,21 @@ export function layoutAgainstPrompt(seed = 9_100_077): { rendered: import('../..
   const places = new RegExp(`in the (${POSITIONS.join('|')})`, 'g');
   const moved = targetPrompt.replace(places, (_all, place: Position) => `in the ${mirrored(place)}`);
   return { rendered, targetPrompt: moved };
+}
+
+/**
+ * Held-out two-object scenes, each with a target prompt that names no places and gives every object
+ * another colour (red → blue, blue → yellow, any other → red), and those colours in the scene's order.
+ */
+export function recolourWithoutPlaces(count: number, seed = 9_100_077): { scene: Scene; rendered: RenderedScene; targetPrompt: string; colours: Colour[] }[] {
+  const recolour = (c: Colour): Colour => (c === 'red' ? 'blue' : c === 'blue' ? 'yellow' : 'red');
+  const places = new RegExp(` in the (${POSITIONS.join('|')})`, 'g');
+  return heldOutScenes(count, 2, seed).map(({ scene, rendered }) => ({
+    scene,
+    rendered,
+    targetPrompt: scene.objects.reduce((t, o) => t.replace(` ${o.colour} ${o.shape}`, ` ${recolour(o.colour)} ${o.shape}`), rendered.caption.replace(places, '')),
+    colours: scene.objects.map((o) => recolour(o.colour)),
+  }));
 }
 
 /** A held-out two-object scene and a target prompt that changes its background (appearance, not layout). */

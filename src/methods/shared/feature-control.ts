@@ -24,17 +24,18 @@ export function elementsOf(branches: number, guided: boolean, b: number): number
 }
 
 /**
- * The decoder resnets at the resolution SD has at `sdSide` (of its 64-wide latent), in forward
- * order. PnP's "decoder block 4" is SD's `up_blocks[1].resnets[1]`: the second decoder resnet at
- * 16×16, i.e. a quarter of the latent's side; on the shipped model (16×16 latent) that is 4×4,
- * `up_blocks.0.resnets.1`.
+ * The decoder resnets `levels` resolutions above the decoder's coarsest (its bottleneck), in forward
+ * order. Counted from the bottleneck rather than as a fraction of the latent, so that a UNet with
+ * fewer levels than SD keeps the same place in its hierarchy: PnP's "decoder block 4" is SD's
+ * `up_blocks[1].resnets[1]`, the second resnet one level above SD's 8×8 bottleneck (16×16 of a 64-wide
+ * latent); on the shipped model (16×16 latent, 4×4 bottleneck) that is 8×8, `up_blocks.1.resnets.1`.
  */
-export function decoderResnetsAt(layout: UNetLayout, latentHeight: number, latentWidth: number, sdSide: number): FeatureSite[] {
-  const h = mapSide(latentHeight, sdSide);
-  const w = mapSide(latentWidth, sdSide);
-  const sites = layout.resnets.filter((site) => site.place === 'up' && site.height === h && site.width === w);
-  if (sites.length === 0) throw new EditRequestError(`this UNet has no decoder resnet at ${w}×${h} (SD's ${sdSide}×${sdSide})`);
-  return sites;
+export function decoderResnetsAboveBottleneck(layout: UNetLayout, levels: number): FeatureSite[] {
+  const decoder = layout.resnets.filter((site) => site.place === 'up');
+  const heights = [...new Set(decoder.map((site) => site.height))].sort((a, b) => a - b);
+  const height = heights[levels];
+  if (height === undefined) throw new EditRequestError(`this UNet's decoder has ${heights.length} resolutions; none is ${levels} above its coarsest`);
+  return decoder.filter((site) => site.height === height);
 }
 
 /** Token positions (in the padded row: start token at 0) of `word` in `prompt`; an error names a missing word. */
