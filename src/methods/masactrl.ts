@@ -17,7 +17,9 @@
 // are the request's mask (the same region in both images, e.g. a pose change in place), or, given
 // `word`, read every step from the previous step's cross-attention maps of that word in each
 // prompt (SD's 16×16 maps, max-normalised, thresholded at 0.1 as the official MaskAuto), so the
-// target's mask follows where its prompt puts the object.
+// target's mask follows where its prompt puts the object. SD's 16×16 is one resolution above its 8×8
+// bottleneck, and the maps are taken at that level of any UNet (the shipped model's 8×8; its 4×4,
+// a quarter of the latent as for SD, is its bottleneck, where a shape word's maps cover the image).
 import { z } from 'zod';
 import type { HostTensor } from '../engine/index.ts';
 import { averageCrossAttention, crossAttentionCaptures } from '../models/unet/controls.ts';
@@ -26,8 +28,8 @@ import { mapSide } from './shared/layers.ts';
 import { elementsOf, maskAtSite, resampleMask, sampleWithSource, wordTokens } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';
 
-/** SD's cross-attention maps the official MaskAuto reads the object masks from: 16×16. */
-const SD_MASK_SIDE = 16;
+/** The cross-attention maps the official MaskAuto reads the masks from: one level above the bottleneck (SD's 16×16). */
+const MASK_LEVEL = 1;
 
 /** The official schedule's length, against which `startStep` is given. */
 const PAPER_STEPS = 50;
@@ -72,8 +74,7 @@ export const masactrl = defineMethod({
       : {
           source: wordTokens(diffusion, input.source.prompt, params.word ?? params.targetWord!),
           target: wordTokens(diffusion, input.target.prompt, params.targetWord ?? params.word!),
-          height: mapSide(latentHeight, SD_MASK_SIDE),
-          width: mapSide(latentWidth, SD_MASK_SIDE),
+          grid: undefined as { height: number; width: number } | undefined,
         };
     // The object's region in each image at latent resolution: fixed (request mask) or the last step's maps.
     let regions: { source: Float32Array; target: Float32Array } | undefined = mask && !auto ? { source: mask.latent, target: mask.latent } : undefined;
@@ -99,13 +100,15 @@ export const masactrl = defineMethod({
         unet: mask || auto ? { keyRegions: true } : undefined,
         captures: auto && ((unet) => {
           layout = unet.layout;
-          return crossAttentionCaptures(unet.layout, auto.height, auto.width);
+          auto.grid = crossAttentionGridAboveBottleneck(unet.layout, MASK_LEVEL);
+          return crossAttentionCaptures(unet.layout, auto.grid.height, auto.grid.width);
         }),
         onCaptures: auto && ((_step, captures) => {
-          const maps = averageCrossAttention(captures, layout!, { height: auto.height, width: auto.width, place: ['down', 'up'] });
+          const grid = auto.grid!;
+          const maps = averageCrossAttention(captures, layout!, { ...grid, place: ['down', 'up'] });
           regions = {
-            source: objectRegion(maps, sources.at(-1) as number, auto.source, auto, latentWidth, latentHeight, params.threshold),
-            target: objectRegion(maps, targets.at(-1) as number, auto.target, auto, latentWidth, latentHeight, params.threshold),
+            source: objectRegion(maps, sources.at(-1) as number, auto.source, grid, latentWidth, latentHeight, params.threshold),
+            target: objectRegion(maps, targets.at(-1) as number, auto.target, grid, latentWidth, latentHeight, params.threshold),
           };
         }),
       },
@@ -118,6 +121,13 @@ export const masactrl = defineMethod({
     };
   },
 });
+
+/** The cross-attention map size `levels` resolutions above the UNet's coarsest (its bottleneck). */
+function crossAttentionGridAboveBottleneck(layout: UNetLayout, levels: number): { height: number; width: number } {
+  const sizes = [...new Map(layout.crossAttention.map((site) => [site.height, site.width] as const)).entries()].sort((a, b) => a[0] - b[0]);
+  const [height, width] = sizes[Math.min(levels, sizes.length - 1)]!;
+  return { height, width };
+}
 
 /**
  * Where a word's tokens attend in one batch element, as a binary mask at latent resolution: the

@@ -61,10 +61,10 @@ describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     }
   });
 
-  // todo: the shipped model's cross-attention maps of a shape word are not localised (UNet fine-tune
-  // step 1,001: IoU 0.06 vs 0.03 for the whole image, masks cover 100%, 13%, 100% at threshold 0.5;
-  // UNet 6,841: 0.05 vs 0.03). The assertion (better than the whole image) is too weak to count.
-  it("given the object's word, reads its mask from each branch's cross-attention every step", { todo: "the shipped model's cross-attention maps are not localised yet" }, async () => {
+  // The maps are read one level above the bottleneck (8×8 here, SD's 16×16). Figures (UNet fine-tune
+  // step 1,001): IoU 0.36 vs 0.03 for the whole image, masks cover 14%, 6%, 3%. At the 4×4 bottleneck
+  // (a quarter of the latent, as SD's 16 of 64) they covered 100%, 13%, 75% (IoU 0.07).
+  it("given the object's word, reads its mask from each branch's cross-attention every step", async () => {
     // Same prompt in both branches, so the target's mask should be where the source's object is.
     const [, , lh, lw] = shippedDiffusion().latentShape;
     const scores = { word: [] as number[], whole: [] as number[], cover: [] as number[] };
@@ -80,7 +80,7 @@ describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const figures = `IoU with the true object mask (latent grid, threshold 0.5) over 3 scenes: word masks ${mean(scores.word).toFixed(2)} vs the whole image ${mean(scores.whole).toFixed(2)}; masks cover ${scores.cover.map((c) => `${(c * 100).toFixed(0)}%`).join(', ')}`;
-    assert.ok(mean(scores.word) > mean(scores.whole), figures);
+    assert.ok(mean(scores.word) > 0.2 && scores.cover.every((c) => c < 0.5), figures);
     console.log(`masactrl word mask: ${figures}`);
   });
 
