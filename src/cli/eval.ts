@@ -11,7 +11,7 @@ import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../p
 import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
 import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
-import { OBJECT_ATTRIBUTES } from '../world/index.ts';
+import { BACKGROUNDS, OBJECT_ATTRIBUTES, POSITIONS } from '../world/index.ts';
 
 const SUITES = {
   t2i: 'text-to-image: generate from world captions and read shape, colour, position, size, style back (default n 100)',
@@ -65,7 +65,7 @@ function accuracyLine(label: string, a: AttributeAccuracy): string {
 
 function shortPromptLine(a: ShortPromptAccuracy): string {
   const parts = Object.entries(a.accuracy).map(([k, v]) => `${k} ${percent(v)}`);
-  return `  the object alone, no place or background (${a.scenes} scenes): ${parts.join(', ')}, one object found ${percent(a.oneObjectFound)}; drawn in ${a.placesUsed} of 9 places, on ${a.backgroundsUsed} of 5 backgrounds`;
+  return `  the object alone, no place or background (${a.scenes} scenes): ${parts.join(', ')}, one object found ${percent(a.oneObjectFound)}; drawn in ${a.placesUsed} of ${POSITIONS.length} places, on ${a.backgroundsUsed} of ${BACKGROUNDS.length} backgrounds`;
 }
 
 /** `retouch eval <suite>`: the measurements that say whether the model and methods do their job. */

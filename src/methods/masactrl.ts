@@ -24,7 +24,7 @@ import { z } from 'zod';
 import type { HostTensor } from '../engine/index.ts';
 import { averageCrossAttention, crossAttentionCaptures } from '../models/unet/controls.ts';
 import type { AttentionSite, UNetLayout } from '../models/unet/hooks.ts';
-import { mapSide } from './shared/layers.ts';
+import { aboveBottleneck, mapSide } from './shared/layers.ts';
 import { elementsOf, maskAtSite, resampleMask, sampleWithSource, wordTokens } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';
 
@@ -100,7 +100,8 @@ export const masactrl = defineMethod({
         unet: mask || auto ? { keyRegions: true } : undefined,
         captures: auto && ((unet) => {
           layout = unet.layout;
-          auto.grid = crossAttentionGridAboveBottleneck(unet.layout, MASK_LEVEL);
+          // (a UNet with a single cross-attention resolution uses that one)
+          auto.grid = aboveBottleneck(unet.layout.crossAttention, MASK_LEVEL) ?? aboveBottleneck(unet.layout.crossAttention, 0)!;
           return crossAttentionCaptures(unet.layout, auto.grid.height, auto.grid.width);
         }),
         onCaptures: auto && ((_step, captures) => {
@@ -121,13 +122,6 @@ export const masactrl = defineMethod({
     };
   },
 });
-
-/** The cross-attention map size `levels` resolutions above the UNet's coarsest (its bottleneck). */
-function crossAttentionGridAboveBottleneck(layout: UNetLayout, levels: number): { height: number; width: number } {
-  const sizes = [...new Map(layout.crossAttention.map((site) => [site.height, site.width] as const)).entries()].sort((a, b) => a[0] - b[0]);
-  const [height, width] = sizes[Math.min(levels, sizes.length - 1)]!;
-  return { height, width };
-}
 
 /**
  * Where a word's tokens attend in one batch element, as a binary mask at latent resolution: the

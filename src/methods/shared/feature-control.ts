@@ -10,7 +10,7 @@ import { branchElements, sampleBranches } from '../../pipeline/sampler.ts';
 import type { HostTensor } from '../../engine/index.ts';
 import { EditRequestError, type EditInput } from '../types.ts';
 import { invertedBranches } from './inverted-branches.ts';
-import { mapSide } from './layers.ts';
+import { aboveBottleneck } from './layers.ts';
 
 /** Steps [0, n) with n = ⌊steps·fraction⌋: the official codes' `int(T · fraction)` injection windows. */
 export function leadingSteps(steps: number, fraction: number): number {
@@ -32,10 +32,9 @@ export function elementsOf(branches: number, guided: boolean, b: number): number
  */
 export function decoderResnetsAboveBottleneck(layout: UNetLayout, levels: number): FeatureSite[] {
   const decoder = layout.resnets.filter((site) => site.place === 'up');
-  const heights = [...new Set(decoder.map((site) => site.height))].sort((a, b) => a - b);
-  const height = heights[levels];
-  if (height === undefined) throw new EditRequestError(`this UNet's decoder has ${heights.length} resolutions; none is ${levels} above its coarsest`);
-  return decoder.filter((site) => site.height === height);
+  const size = aboveBottleneck(decoder, levels);
+  if (!size) throw new EditRequestError(`this UNet's decoder has no resolution ${levels} above its coarsest`);
+  return decoder.filter((site) => site.height === size.height && site.width === size.width);
 }
 
 /** Token positions (in the padded row: start token at 0) of `word` in `prompt`; an error names a missing word. */
