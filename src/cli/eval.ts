@@ -5,6 +5,7 @@ import { evaluateTextToImage, type AttributeAccuracy, type ShortPromptAccuracy }
 import { resolveModelPath, SHIPPED_CLIP_DIR } from '../models/shipped.ts';
 import { ClipScorer } from '../models/clip/index.ts';
 import { evaluateClip } from '../eval/clip.ts';
+import { evaluateAttention } from '../eval/attention.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../pipeline/inversion/index.ts';
@@ -19,6 +20,7 @@ const SUITES = {
   inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
   clip: 'the image–text model (models/world-clip, or --model): does the true caption of a held-out scene score above it with one word changed, per kind; caption retrieval (default n 100)',
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
+  attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
 } as const;
 const LATER: Record<string, string> = {};
 
@@ -104,7 +106,7 @@ export function registerEval(program: Command): void {
           }
           return;
         }
-        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' });
+        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' || suite === 'attention' });
         try {
           if (suite === 't2i') {
             const result = await evaluateTextToImage(diffusion, { n: options.n ?? 100, steps: options.steps, guidance: options.guidance, onImage: progress });
@@ -129,6 +131,14 @@ export function registerEval(program: Command): void {
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
               `edit benchmark: ${options.n ?? 5} cases per edit type, ${result.steps} steps, guidance ${result.guidance}; success = the asked-for change reads back, kept = nothing else changed`,
               editTable(result),
+            ].join('\n'));
+          } else if (suite === 'attention') {
+            const result = await evaluateAttention(diffusion, { n: options.n ?? 20, onImage: progress });
+            const ratio = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)}×`).padStart(9);
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `self-attention on ${result.scenes} held-out one-object scenes noised to t = ${result.timesteps.join(', ')} (entropy: share of log(keys), 1 = uniform; locality and object routing: mass over chance, 1 = none)`,
+              `  ${'layer'.padEnd(62)} ${'map'.padStart(7)} ${'entropy'.padStart(8)} ${'locality'.padStart(9)} ${'object'.padStart(9)}`,
+              ...result.layers.map((l) => `  ${`${l.path} (${l.place})`.padEnd(62)} ${`${l.width}×${l.height}`.padStart(7)} ${l.entropy.toFixed(3).padStart(8)} ${ratio(l.locality)} ${ratio(l.objectRouting)}`),
             ].join('\n'));
           } else {
             const result = await evaluateReconstruction(diffusion, { n: options.n ?? 20, steps: options.steps, onImage: progress });

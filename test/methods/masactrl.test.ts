@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { masactrl } from '../../src/methods/masactrl.ts';
-import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
-import { elementOf, latentStructure, RecordingDiffusion } from './support-feature.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { elementOf, RecordingDiffusion } from './support-feature.ts';
 import { mapSide } from '../../src/methods/shared/layers.ts';
 import { iou } from './support-noise-and-mask.ts';
 import { downsample } from '../../src/methods/shared/mask.ts';
+import { analyseImage } from '../../src/world/index.ts';
 
 const STEPS = 10;
 
@@ -84,29 +85,30 @@ describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
     console.log(`masactrl word mask: ${figures}`);
   });
 
-  // todo: no measurable effect on the shipped model. UNet fine-tune step 1,001, this run: mean |Δ| 9.53
-  // vs 9.55 for the plain target, latent correlation 0.162 vs 0.159. With targets that name only the
-  // shape (so colour and texture must come from the source: 'a star in the center on night'), 50 steps
-  // at 7.5 over 6 scenes (.scratch/s9/diag.ts), MasaCtrl drew no object at all in 6 of 6 when the
-  // object moved and 4 of 6 when it changed shape; the plain run draws the shape, in a colour of its
-  // own. UNet 6,841: 9.59 vs 9.57.
-  it("keeps the source's content (attends to its keys/values) while the prompt moves the object", { todo: 'no measurable effect on the shipped model' }, async () => {
-    const { scene, rendered } = heldOutScenes(1, 1, 9_100_077)[0]!;
-    const object = scene.objects[0]!;
-    const moved = object.position === 'center' ? 'top left' : 'center';
-    const targetPrompt = rendered.caption.replace(object.position.replace('-', ' '), moved);
-    const base = { method: masactrl, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: STEPS, seed: 5, guidance: SHORT_RUN_GUIDANCE };
-    const edited = await runEdit(shippedDiffusion(), base);
-    const plain = await runEdit(shippedDiffusion(), { ...base, params: { startStep: 50 } });
-    // Content: the image's colour statistics (mean |Δ| per byte to the source) and its latent pattern.
-    const dEdited = meanAbsoluteDifference(edited.image, rendered);
-    const dPlain = meanAbsoluteDifference(plain.image, rendered);
-    const source = edited.output.extraLatents!.source!;
-    const figures = `mean |Δ| to the source: MasaCtrl ${dEdited.toFixed(2)} vs plain target ${dPlain.toFixed(2)}; latent correlation ${latentStructure(edited.output.latent, source).toFixed(3)} vs ${latentStructure(plain.output.latent, source).toFixed(3)}; controlled layers ${edited.output.metrics!.controlledLayers}, from step ${edited.output.metrics!.startStep}`;
-    assert.ok(dEdited < dPlain, figures);
-    assert.equal(edited.output.metrics!.controlledLayers, 4);
-    console.log(`masactrl: ${figures}`);
-
+  // todo: the shipped model's self-attention does not route by content (retouch eval attention: every
+  // map within 12% of uniform entropy, none local, only the first 8×8 decoder layer sends the object's
+  // queries to the object's keys, 7.7× chance; src/methods/README.md). A shape change in place whose
+  // target prompt leaves colour and style to the source, 50 steps at 7.5 (UNet fine-tune step 1,001):
+  // over 12 scenes MasaCtrl drew the object in 4 (with the object's mask 2, only the 16×16 layers 12),
+  // in the source's colour in 0 (16×16 layers 1), against a plain run's 12 drawn and 2 in the source's
+  // colour. This test, 6 scenes: plain 6 drawn, 1 in the source's colour; MasaCtrl 2 and 0.
+  it("keeps the source's content (attends to its keys/values) while the prompt changes the object's shape", { todo: "the shipped model's self-attention does not route by content" }, async () => {
+    const counts = { masactrl: { drawn: 0, colour: 0 }, plain: { drawn: 0, colour: 0 } };
+    for (const { scene, rendered } of heldOutScenes(6, 1, 9_100_077)) {
+      const object = scene.objects[0]!;
+      const shape = object.shape === 'square' ? 'heart' : 'square';
+      const targetPrompt = `a ${shape} in the ${object.position} on ${scene.background}`;
+      const base = { method: masactrl, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 50, seed: 5, guidance: 7.5 };
+      for (const [name, params] of [['masactrl', {}], ['plain', { startStep: 50 }]] as const) {
+        const run = await runEdit(shippedDiffusion(), { ...base, params });
+        const drawn = analyseImage(run.image).objects.filter((found) => found.position === object.position);
+        if (drawn.length > 0) counts[name].drawn++;
+        if (drawn.some((found) => found.colour === object.colour)) counts[name].colour++;
+      }
+    }
+    const figures = `shape changed in place, colour and style left to the source (6 scenes): MasaCtrl drew the object in ${counts.masactrl.drawn}, in the source's colour in ${counts.masactrl.colour}; plain run ${counts.plain.drawn} and ${counts.plain.colour}`;
+    console.log(`masactrl content: ${figures}`);
+    assert.ok(counts.masactrl.colour > counts.plain.colour && counts.masactrl.drawn >= counts.plain.drawn - 1, figures);
   });
 
   it('refuses bad parameters by name', async () => {
