@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { BENCH_SUITES } from '../../src/cli/bench.ts';
 import { runRetouch } from './run.ts';
 
 const SUBCOMMANDS = ['generate', 'edit', 'plan', 'invert', 'eval', 'bench', 'worker', 'start'];
@@ -35,11 +37,28 @@ test('a bad flag is a usage error (exit 2) naming the flag', async () => {
   assert.match(missing.stderr, /required option '--method <id>' not specified/);
 });
 
-test('a subcommand that has not arrived yet says so, in JSON with --json', async () => {
-  const { code, stdout } = await runRetouch(['bench', '--json']);
-  assert.equal(code, 1);
-  const parsed = JSON.parse(stdout) as { error: string };
-  assert.match(parsed.error, /not available in this version/);
+test('retouch bench lists its suites, refuses an unknown one (exit 2), and runs one with its own options', async () => {
+  const listed = await runRetouch(['bench', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const suites = Object.keys((JSON.parse(listed.stdout) as { suites: Record<string, string> }).suites);
+  for (const name of ['engine', 'generate', 'inversion', 'jobs', 'world']) assert.ok(suites.includes(name), name);
+  const unknown = await runRetouch(['bench', 'speed']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown benchmark 'speed'; choose one of engine, models, generate/);
+  const world = await runRetouch(['bench', 'world', '--scenes', '4']);
+  assert.equal(world.code, 0, world.stderr);
+  assert.match(world.stdout, /ms per 128×128 image/);
+  assert.match(world.stdout, /analysis accuracy over 4 scenes/);
+});
+
+test('every benchmark suite is a program in bench/ with its npm script, and every npm bench script a suite', () => {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const npmSuites = Object.keys(scripts).filter((name) => name.startsWith('bench:')).map((name) => name.slice('bench:'.length));
+  assert.deepEqual([...npmSuites].sort(), Object.keys(BENCH_SUITES).sort());
+  for (const suite of npmSuites) {
+    assert.equal(scripts[`bench:${suite}`], `node --import tsx bench/${suite}.ts`);
+    assert.ok(existsSync(`bench/${suite}.ts`), suite);
+  }
 });
 
 test('an invalid configuration stops start-up, naming the variable (exit 2)', async () => {
