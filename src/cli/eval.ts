@@ -22,7 +22,6 @@ const SUITES = {
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
   attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
 } as const;
-const LATER: Record<string, string> = {};
 
 interface EvalOptions {
   n?: number;
@@ -85,9 +84,7 @@ export function registerEval(program: Command): void {
     .action(async (suite: string, options: EvalOptions) => {
       const json = options.json === true;
       if (!(suite in SUITES)) {
-        const later = LATER[suite];
-        const message = later ? `eval ${suite} is not available in this version: it arrives with ${later}` : `unknown suite '${suite}'; choose one of ${Object.keys(SUITES).join(', ')}`;
-        process.exitCode = printError(json, new Error(message), later ? undefined : EXIT_USAGE);
+        process.exitCode = printError(json, new Error(`unknown suite '${suite}'; choose one of ${Object.keys(SUITES).join(', ')}`), EXIT_USAGE);
         return;
       }
       const progress = json ? undefined : (done: number, total: number) => process.stderr.write(`\r${suite}: ${done}/${total}${done === total ? '\n' : ''}`);
