@@ -68,6 +68,8 @@ test('a job runs once, its progress is throttled with the last report delivered,
   assert.deepEqual(job.result, { echo: { prompt: 'a red star' } });
   assert.equal(job.progress, 1);
 
+  // Events come by NOTIFY after the commit the state was read from: wait for the last one.
+  await waitFor('the succeeded event', () => events.some((e) => e.type === 'succeeded' && e.jobId === job.id), 10_000);
   const mine = events.filter((e) => e.jobId === job.id);
   const progress = mine.filter((e) => e.type === 'progress');
   assert.ok(progress.length <= 3, `${progress.length} progress events for 200 reports with a 10 s interval`);
@@ -142,6 +144,8 @@ test('a failing attempt is retried; one that keeps failing ends failed with its 
     assert.equal(b.error, 'boom 2');
     assert.equal(b.attempts, 2, 'one try and retryLimit = 1 retry');
     assert.ok(events.some((e) => e.type === 'retrying' && e.jobId === flaky.job.id));
+    // The event comes by NOTIFY after the commit that the state was read from: wait for it.
+    await waitFor('the failed event', () => events.some((e) => e.type === 'failed' && e.jobId === broken.job.id), 10_000);
     assert.equal(events.filter((e) => e.type === 'failed' && e.jobId === broken.job.id).length, 1);
     assert.equal((await queue.claimDelivery(broken.job.id))?.error, 'boom 2');
     assert.equal(await queue.claimDelivery(broken.job.id), null);
@@ -245,6 +249,7 @@ test('a progress preview travels with its event; one too big for a notification 
     async () => {
       const { job } = await queue.submit({ kind: 'generate', userId: user, idempotencyKey: nextKey(), payload: {} });
       assert.equal((await finished(job.id)).state, 'succeeded');
+      await waitFor('the succeeded event', () => events.some((e) => e.type === 'succeeded' && e.jobId === job.id), 10_000);
       const progress = events.filter((e) => e.type === 'progress' && e.jobId === job.id);
       assert.deepEqual(progress, [
         { type: 'progress', jobId: job.id, userId: user, fraction: 0.5, preview: 'data:image/png;base64,AAAA' },

@@ -69,7 +69,9 @@ test('two worker processes, one killed mid-job: every job succeeds exactly once,
     return rows.every((r) => r.state !== 'queued' && r.state !== 'running') ? rows : undefined;
   }, 180_000);
 
-  // Every job succeeded once, with its own result, announced exactly once.
+  // Every job succeeded once, with its own result, announced exactly once (events come by NOTIFY
+  // after the commit the states were read from: wait for the last ones).
+  await waitFor('every succeeded event', () => all.every((job) => events.some((e) => e.type === 'succeeded' && e.jobId === job.id)), 10_000).catch(() => undefined);
   for (const job of all) {
     assert.equal(job.state, 'succeeded', `job ${job.idempotencyKey}: ${job.error}`);
     const n = Number(job.idempotencyKey.slice(4));
