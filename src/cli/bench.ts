@@ -21,6 +21,8 @@ export const BENCH_SUITES = {
 
 type Suite = keyof typeof BENCH_SUITES;
 
+const SUITE_LIST = Object.entries(BENCH_SUITES).map(([name, what]) => `${name.padEnd(13)} ${what}`).join('\n');
+
 const isSuite = (name: string): name is Suite => Object.hasOwn(BENCH_SUITES, name);
 
 export function registerBench(program: Command): void {
@@ -31,11 +33,11 @@ export function registerBench(program: Command): void {
     .description('run a benchmark and print its figures (the programs `npm run bench:<suite>` runs)')
     .option('--json', 'with no suite: the list of suites as JSON')
     .allowUnknownOption()
-    .addHelpText('after', `\nSuites:\n${Object.entries(BENCH_SUITES).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}`)
+    .addHelpText('after', `\nSuites:\n${SUITE_LIST.replace(/^/gm, '  ')}`)
     .action(async (suite: string | undefined, args: string[], options: { json?: boolean }) => {
       const json = options.json === true;
       if (suite === undefined) {
-        printResult(json, { suites: BENCH_SUITES }, Object.entries(BENCH_SUITES).map(([k, v]) => `${k.padEnd(13)} ${v}`).join('\n'));
+        printResult(json, { suites: BENCH_SUITES }, SUITE_LIST);
         return;
       }
       if (!isSuite(suite)) {

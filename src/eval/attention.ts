@@ -56,6 +56,7 @@ export async function evaluateAttention(diffusion: Diffusion, options: Attention
     const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
     const cond = await diffusion.encodePrompt(rendered.caption);
     const objectMask = Float32Array.from(rendered.masks[0]!, (v) => v / 255);
+    const insideBySite = sites.map((site) => Array.from(resampleMask(objectMask, rendered.width, rendered.height, site.width, site.height), (v) => v > 0.5));
     for (const t of timesteps) {
       const { captures } = await unet.step(
         {
@@ -66,9 +67,8 @@ export async function evaluateAttention(diffusion: Diffusion, options: Attention
         { capture: sites.map((site) => `capture.${site.path}.probs`) },
       );
       sites.forEach((site, i) => {
-        const probs = toFloat32(captures[`capture.${site.path}.probs`]!.dtype, captures[`capture.${site.path}.probs`]!.data);
-        const inside = Array.from(resampleMask(objectMask, rendered.width, rendered.height, site.width, site.height), (v) => v > 0.5);
-        const stats = mapStatistics(probs, site, inside);
+        const captured = captures[`capture.${site.path}.probs`]!;
+        const stats = mapStatistics(toFloat32(captured.dtype, captured.data), site, insideBySite[i]!);
         const sum = sums[i]!;
         sum.entropy += stats.entropy;
         sum.locality += stats.locality;
