@@ -2,42 +2,6 @@ import sharp from 'sharp';
 import type { HostTensor } from '../../engine/index.ts';
 import { toFloat32 } from '../../engine/dtype.ts';
 
-export interface ImageToTensorOptions {
-  /** Resize to this size first (both or neither; sharp `fit: 'cover'` crops to keep the aspect ratio). */
-  width?: number;
-  height?: number;
-  fit?: 'cover' | 'fill' | 'contain' | 'inside';
-  /**
-   * Crop (centred) to a multiple of this, e.g. the VAE scale factor 8 (or 64 for a UNet with
-   * four levels), after any resize. Default 1 (no crop).
-   */
-  multipleOf?: number;
-}
-
-/**
- * Decodes a PNG / JPEG / WebP (a path or bytes) into RGB float32 [1, 3, H, W] in [-1, 1]
- * (x / 127.5 - 1, as diffusers' VaeImageProcessor). Alpha is composited onto white; EXIF
- * orientation is applied.
- */
-export async function imageToTensor(source: string | Buffer | Uint8Array, options: ImageToTensorOptions = {}): Promise<HostTensor> {
-  let pipeline = sharp(source).rotate().flatten({ background: '#ffffff' }).removeAlpha().toColourspace('srgb');
-  if (options.width !== undefined || options.height !== undefined) {
-    pipeline = pipeline.resize({ width: options.width, height: options.height, fit: options.fit ?? 'cover', kernel: 'lanczos3' });
-  }
-  let { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const multiple = options.multipleOf ?? 1;
-  if (multiple > 1 && (info.width % multiple !== 0 || info.height % multiple !== 0)) {
-    const width = info.width - (info.width % multiple);
-    const height = info.height - (info.height % multiple);
-    if (width === 0 || height === 0) throw new Error(`image of ${info.width}x${info.height} is smaller than ${multiple} pixels`);
-    ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      .extract({ left: Math.floor((info.width - width) / 2), top: Math.floor((info.height - height) / 2), width, height })
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
-  }
-  return rgbToTensor(data, info.width, info.height, info.channels);
-}
-
 /** Interleaved 8-bit pixels (3 or more channels, the first three RGB) -> [1, 3, H, W] in [-1, 1]. */
 export function rgbToTensor(pixels: Uint8Array, width: number, height: number, channels = 3): HostTensor {
   const plane = width * height;
