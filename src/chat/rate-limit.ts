@@ -90,6 +90,16 @@ export function rateKey(source: { platform: string; user: { externalId: string }
   return `${source.platform}:${source.user.externalId}`;
 }
 
+/**
+ * Whether a person's vote may edit a message to show the new score. The vote itself always counts;
+ * only the edit is limited, because someone toggling 👍 could otherwise have the bot edit one message
+ * as fast as they click (and Discord slows every reply in that channel once the bot edits too often).
+ * Such edits count in the same per-person limit as messages and button presses.
+ */
+export async function mayShowVote(rateLimit: RateLimit | undefined, source: { platform: string; user: { externalId: string } }): Promise<boolean> {
+  return !rateLimit || (await rateLimit.take(rateKey(source))).allowed;
+}
+
 /** "in 23 seconds", "in 1 minute" */
 export function retryIn(ms: number): string {
   const seconds = Math.max(1, Math.ceil(ms / 1000));

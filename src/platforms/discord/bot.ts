@@ -78,7 +78,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   });
   const onReaction = (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, action: ReactionAction) => {
     if (!client.isReady()) return;
-    track('reaction', () => handleReaction(reaction, user, action, { client, prisma: options.prisma, render, logger }));
+    track('reaction', () => handleReaction(reaction, user, action, { client, prisma: options.prisma, render, logger, rateLimit: options.rateLimit }));
   };
   client.on(Events.MessageReactionAdd, (reaction, user) => onReaction(reaction, user, 'add'));
   client.on(Events.MessageReactionRemove, (reaction, user) => onReaction(reaction, user, 'remove'));

@@ -12,6 +12,7 @@ import {
   type PartialUser,
   type User,
 } from 'discord.js';
+import { mayShowVote, type RateLimit } from '../../chat/rate-limit.ts';
 import { entryReply, findEntry, voteFromReaction } from '../../chat/results/gallery.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';
@@ -23,6 +24,7 @@ export interface ReactionContext {
   prisma: PrismaClient;
   render: Renderer;
   logger: Logger;
+  rateLimit?: RateLimit | undefined;
 }
 
 export type ReactionAction = 'add' | 'remove';
@@ -57,8 +59,10 @@ export async function handleReaction(
     user: senderOf(user, member, false),
     action,
   });
-  const scoreShown = outcome.kind === 'voted' && outcome.changed && (await showScore(message, outcome.entryId, context));
-  logger.debug({ messageId: message.id, action, outcome, scoreShown }, 'reaction vote');
+  const changed = outcome.kind === 'voted' && outcome.changed;
+  const rateLimited = changed && !(await mayShowVote(context.rateLimit, { platform: 'discord', user: { externalId: user.id } }));
+  const scoreShown = changed && !rateLimited && (await showScore(message, outcome.entryId, context));
+  logger.debug({ messageId: message.id, action, outcome, scoreShown, rateLimited }, 'reaction vote');
 }
 
 /**

@@ -175,7 +175,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
 
   // 👍 on a message showing a gallery entry: a vote for it, taken back when the reaction is removed.
   const onReaction = (event: ReactionEvent, body: unknown, action: ReactionAction) => {
-    const context = { client, prisma, replies, people, botUserId, workspace: workspace((body as { team_id?: string }).team_id), logger: log };
+    const context = { client, prisma, replies, people, botUserId, workspace: workspace((body as { team_id?: string }).team_id), logger: log, rateLimit: options.rateLimit };
     track(() => handleReaction(event, action, context));
   };
   app.event('reaction_added', async ({ event, body }) => onReaction(event, body, 'add'));

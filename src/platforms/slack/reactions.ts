@@ -2,6 +2,7 @@
 // message that shows a gallery entry votes for it, removing it takes the vote back, and the entry's
 // own message (a /gallery message) is updated with chat.update to show the new score.
 import type { webApi } from '@slack/bolt';
+import { mayShowVote, type RateLimit } from '../../chat/rate-limit.ts';
 import { entryReply, findEntry, voteFromReaction } from '../../chat/results/gallery.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';
@@ -24,6 +25,7 @@ export interface ReactionContext {
   botUserId: string | undefined;
   workspace: { externalId: string; name: string };
   logger: Logger;
+  rateLimit?: RateLimit | undefined;
 }
 
 export type ReactionAction = 'add' | 'remove';
@@ -47,8 +49,10 @@ export async function handleReaction(event: ReactionEvent, action: ReactionActio
   if (person.isBot) return ignore('by a bot');
 
   const outcome = await voteFromReaction(context.prisma, { platform: 'slack', workspace: context.workspace, messageId, user: person.sender, action });
-  const scoreShown = outcome.kind === 'voted' && outcome.changed && (await showScore({ channel: item.channel, ts: item.ts, user }, outcome.entryId, context));
-  logger.debug({ messageId, action, outcome, scoreShown }, 'reaction vote');
+  const changed = outcome.kind === 'voted' && outcome.changed;
+  const rateLimited = changed && !(await mayShowVote(context.rateLimit, { platform: 'slack', user: { externalId: user } }));
+  const scoreShown = changed && !rateLimited && (await showScore({ channel: item.channel, ts: item.ts, user }, outcome.entryId, context));
+  logger.debug({ messageId, action, outcome, scoreShown, rateLimited }, 'reaction vote');
 }
 
 /** The parts of a fetched message that say whose it is and what it shows. */

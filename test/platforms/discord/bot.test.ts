@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { DiscordBot } from '../../../src/platforms/discord/index.ts';
 import { EDIT_MENU_COMMAND } from '../../../src/platforms/discord/index.ts';
+import { memoryRateLimit, rateKey } from '../../../src/chat/rate-limit.ts';
 import { capturingLogger } from '../../chat/helpers.ts';
 import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../../support/database.ts';
@@ -27,6 +28,8 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
   let discord: FakeDiscord;
   let bot: DiscordBot;
   let logs: () => Array<Record<string, unknown>>;
+  /** Far above what these tests send; one test uses up a person's minute on purpose. */
+  const rateLimit = memoryRateLimit(1000);
   let result: MessagePayload;
   /** The bot's reply with the edit of `result` (before and after), from a reply to `result`. */
   let edited: MessagePayload;
@@ -37,7 +40,7 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     logs = lines;
     studio = await startTestStudio(database, logger);
     discord = await startFakeDiscord();
-    ({ bot } = await startBot(discord, { prisma: database.prisma, logger, jobs: studio.jobs }));
+    ({ bot } = await startBot(discord, { prisma: database.prisma, logger, jobs: studio.jobs, rateLimit }));
   });
   after(async () => {
     await bot?.close({ graceMs: 5000 });
@@ -183,6 +186,22 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
       assert.ok(labels(discord.message(result.id)).includes('Stronger'));
       discord.removeReaction(result.id, '👍', discord.users.mod);
       await reactionLogged(result.id, 'reaction vote', 2);
+      assert.equal(await scoreOf(entryId), 0);
+    });
+
+    it('counts the vote of a person over the rate limit, but does not edit the message for it', async () => {
+      const carol = discord.users.carol;
+      while ((await rateLimit.take(rateKey({ platform: 'discord', user: { externalId: carol.id } }))).allowed);
+      const from = discord.calls.length;
+      discord.addReaction(entryMessage.id, '👍', carol);
+      await reactionLogged(entryMessage.id, 'reaction vote', 3);
+      const vote = logs().filter((line) => line.msg === 'reaction vote' && line.messageId === entryMessage.id).at(-1)!;
+      assert.deepEqual([vote.scoreShown, vote.rateLimited], [false, true]);
+      assert.equal(await scoreOf(entryId), 1, 'the vote counts');
+      assert.ok(await voteOf(entryId, carol));
+      assert.ok(!discord.calls.slice(from).some(isEntryEdit), 'the message was not edited');
+      discord.removeReaction(entryMessage.id, '👍', carol);
+      await reactionLogged(entryMessage.id, 'reaction vote', 4);
       assert.equal(await scoreOf(entryId), 0);
     });
   });

@@ -1,6 +1,7 @@
 // What the Discord tests share: a bot started against the stand-in, and ways to read its answers.
 import { allCommands } from '../../../commands/index.ts';
 import type { Command } from '../../../src/chat/command.ts';
+import type { RateLimit } from '../../../src/chat/rate-limit.ts';
 import { createCommandRegistry, type CommandRegistry } from '../../../src/chat/registry.ts';
 import type { JobQueue } from '../../../src/jobs/index.ts';
 import type { Logger } from '../../../src/log.ts';
@@ -10,7 +11,7 @@ import type { FakeDiscord, RecordedCall } from '../../support/discord/fake-disco
 
 export async function startBot(
   discord: FakeDiscord,
-  options: { prisma: PrismaClient; logger: Logger; jobs?: JobQueue; extraCommands?: Command[]; shards?: number[]; shardCount?: number },
+  options: { prisma: PrismaClient; logger: Logger; jobs?: JobQueue; rateLimit?: RateLimit; extraCommands?: Command[]; shards?: number[]; shardCount?: number },
 ): Promise<{ bot: DiscordBot; commands: CommandRegistry }> {
   const commands = createCommandRegistry([...allCommands, ...(options.extraCommands ?? [])]);
   // As `retouch discord register --guild` would, so interactions carry registered command ids.
@@ -22,6 +23,7 @@ export async function startBot(
     logger: options.logger,
     commands,
     jobs: options.jobs,
+    rateLimit: options.rateLimit,
     rest: { api: discord.apiUrl, cdn: discord.cdnUrl },
     ...(options.shards ? { shards: options.shards, shardCount: options.shardCount } : {}),
   });

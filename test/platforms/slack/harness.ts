@@ -2,6 +2,7 @@
 // (signed requests) or Socket Mode. Tests act as people in the stand-in workspace and read what
 // the bot did there.
 import { createDefaultRegistry } from '../../../commands/index.ts';
+import type { RateLimit } from '../../../src/chat/rate-limit.ts';
 import type { Logger } from '../../../src/log.ts';
 import { startSlackBot, type SlackBot } from '../../../src/platforms/slack/bot.ts';
 import { capturingLogger } from '../../chat/helpers.ts';
@@ -31,7 +32,17 @@ export interface SlackHarness {
   stop(): Promise<void>;
 }
 
-export async function startSlackHarness({ mode, studio: withStudio = true, fileProcessingMs = 0 }: { mode: 'http' | 'socket'; studio?: boolean; fileProcessingMs?: number }): Promise<SlackHarness> {
+export async function startSlackHarness({
+  mode,
+  studio: withStudio = true,
+  fileProcessingMs = 0,
+  rateLimit,
+}: {
+  mode: 'http' | 'socket';
+  studio?: boolean;
+  fileProcessingMs?: number;
+  rateLimit?: RateLimit;
+}): Promise<SlackHarness> {
   const { logger, lines } = capturingLogger();
   const database = await startTestDatabase();
   const studio = withStudio ? await startTestStudio(database, logger) : undefined;
@@ -48,6 +59,7 @@ export async function startSlackHarness({ mode, studio: withStudio = true, fileP
     logger,
     commands: createDefaultRegistry(),
     jobs: studio?.jobs,
+    rateLimit,
     clientOptions: { slackApiUrl: api.apiUrl },
   });
   const delivery: Delivery = socket ?? new HttpDelivery(bot.url!, SIGNING_SECRET);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { memoryRateLimit, rateKey } from '../../../src/chat/rate-limit.ts';
 import { EDIT_MODAL_ID, EDIT_SHORTCUT_ID } from '../../../src/platforms/slack/manifest.ts';
 import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import type { HttpDelivery } from '../../support/slack/delivery.ts';
@@ -16,6 +17,8 @@ const LONG = 180_000;
 // stay "processing" for a moment, as Slack's do, so image blocks are first refused.
 describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
   let h: SlackHarness;
+  /** Far above what these tests send; one test uses up a person's minute on purpose. */
+  const rateLimit = memoryRateLimit(1000);
   let http: HttpDelivery;
   /** The drawing from the first test, which later tests edit, press buttons on, and delete. */
   let drawing: StandInMessage;
@@ -27,7 +30,7 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
   let entryMessage: StandInMessage;
 
   before(async () => {
-    h = await startSlackHarness({ mode: 'http', fileProcessingMs: 400 });
+    h = await startSlackHarness({ mode: 'http', fileProcessingMs: 400, rateLimit });
     http = h.delivery as HttpDelivery;
   });
   after(async () => {
@@ -233,6 +236,24 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
       assert.equal(h.logs().find((line) => line.msg === 'reaction vote' && line.messageId === `${CHANNEL}:${strongerDrawing.ts}`)?.scoreShown, false);
       assert.equal(await scoreOf(entryId), 1, 'the result shows the entry\'s image: the vote counts');
       assert.equal(h.api.callsTo('chat.update').length, updates, 'no message was updated');
+    });
+
+    it('counts the vote of a person over the rate limit, but does not update the message for it', async () => {
+      const entryId = entryIdOf(entryMessage);
+      const carol = 'U0CAROL001';
+      h.api.addUser({ id: carol, name: 'carol' });
+      while ((await rateLimit.take(rateKey({ platform: 'slack', user: { externalId: carol } }))).allowed);
+      const updates = updatesOf(entryMessage).length;
+      await h.workspace.react(carol, CHANNEL, entryMessage.ts, '+1');
+      await reactionLogged(entryMessage.ts, 'reaction vote', 3);
+      const vote = h.logs().filter((line) => line.msg === 'reaction vote' && line.messageId === `${CHANNEL}:${entryMessage.ts}`).at(-1)!;
+      assert.deepEqual([vote.scoreShown, vote.rateLimited], [false, true]);
+      assert.equal(await scoreOf(entryId), 2, 'the vote counts (with the admin\'s on the result)');
+      assert.ok(await voteOf(entryId, carol));
+      assert.equal(updatesOf(entryMessage).length, updates, 'the message was not updated');
+      await h.workspace.unreact(carol, CHANNEL, entryMessage.ts, '+1');
+      await reactionLogged(entryMessage.ts, 'reaction vote', 4);
+      assert.equal(await scoreOf(entryId), 1);
     });
   });
 

@@ -120,6 +120,7 @@ export class FakeDiscord {
     alice: userPayload('alice', { globalName: 'Alice' }),
     bob: userPayload('bob', { globalName: 'Bob' }),
     mod: userPayload('mod', { globalName: 'Moderator Mo' }),
+    carol: userPayload('carol', { globalName: 'Carol' }),
     otherBot: userPayload('otherbot', { bot: true }),
   };
   readonly guilds: Guild[] = [];
