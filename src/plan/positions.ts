@@ -56,6 +56,18 @@ export function shiftRegion(from: Region, direction: Direction, cells = 1): Regi
 }
 
 /**
+ * The words a prompt uses for a cell: those of the procedural world's captions ("in the top middle",
+ * "in the middle left"), which read as ordinary English to any other model too.
+ */
+export function promptPlace(region: Region): string {
+  const { row, column } = cellOf(region);
+  if (row === 1 && column === 1) return 'center';
+  const rowWord = ROWS[row]!;
+  const columnWord = column === 1 ? 'middle' : COLUMNS[column]!;
+  return `${rowWord} ${columnWord}`;
+}
+
+/**
  * Reads a grid cell out of a phrase that names a place ("the upper right corner", "left side",
  * "the middle", "bottom"). Undefined when the phrase names no place.
  */

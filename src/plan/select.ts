@@ -5,7 +5,8 @@
 import { findObject, mainObject, mentions, type Caption, type CaptionObject } from './caption.ts';
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
-import { cellOf, shiftRegion } from './positions.ts';
+import { isAvailable } from './methods.ts';
+import { cellOf, promptPlace, shiftRegion } from './positions.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -117,6 +118,18 @@ function substitute(caption: Caption | undefined, from: string, to: string): str
   if (!caption) return undefined;
   const pattern = new RegExp(`\\b${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s?\\b`);
   return pattern.test(caption.text) ? caption.text.replace(pattern, to).replace(/\s+/g, ' ').trim() : undefined;
+}
+
+/**
+ * The caption with `noun` put in `region`: its place phrase ("in the center") rewritten, or one
+ * added right after the noun when the caption gives it none.
+ */
+function movedPrompt(caption: Caption | undefined, noun: string, region: Region): string | undefined {
+  if (!caption) return undefined;
+  const escaped = noun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`\\b(${escaped}s?)\\b(?:\\s+(?:in|at)\\s+the\\s+(?:top|bottom|upper|lower|center|centre|middle|left|right)(?:\\s+(?:left|right|middle|center|corner))?)?`);
+  if (!pattern.test(caption.text)) return undefined;
+  return caption.text.replace(pattern, `$1 in the ${promptPlace(region)}`).replace(/\s+/g, ' ').trim();
 }
 
 function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
@@ -259,8 +272,22 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       }
       const distance = intent.direction ? { slight: 0.15, normal: 0.33, strong: 0.66 }[intent.amount] : undefined;
       const anchorWord = intent.relativeTo ? (resolve(intent.relativeTo.object, context) as { word?: string }).word ?? intent.relativeTo.object : undefined;
-      return step('move', 'sae.move', { object, region, direction: intent.direction ?? intent.relativeTo?.offset, distance, anchor: anchorWord },
-        `Moving the ${object ?? 'subject'} ${intent.direction && !intent.region ? `${intent.direction === 'up' || intent.direction === 'down' ? intent.direction : `to the ${intent.direction}`}` : `to the ${regionName(region ?? 'center')}`} needs SAE spatial steering (sae.move), which steers the object's concept features toward the new place.`);
+      const params = { object, region, direction: intent.direction ?? intent.relativeTo?.offset, distance, anchor: anchorWord };
+      const offset = intent.relativeTo?.offset;
+      const where = anchorWord
+        ? `${offset === 'up' ? 'above' : offset === 'down' ? 'below' : offset ? `to the ${offset} of` : 'next to'} the ${anchorWord}`
+        : intent.direction && !intent.region
+          ? `${intent.direction === 'up' || intent.direction === 'down' ? intent.direction : `to the ${intent.direction}`}`
+          : `to the ${regionName(region ?? 'center')}`;
+      // Until SAE spatial steering ships, MasaCtrl moves the object: the picture is redrawn toward a
+      // prompt that names the new place while the object reads its look from the original.
+      const prompt = object && region ? movedPrompt(caption, object, region) : undefined;
+      if (!isAvailable('sae.move') && prompt) {
+        return step('move', 'masactrl', { ...params, prompt },
+          `Moving the ${object} ${where} with MasaCtrl: the picture is redrawn toward ${quote(prompt)} while the ${object} reads its look from the original (SAE spatial steering, sae.move, which would move it without redrawing, is not available yet).`);
+      }
+      return step('move', 'sae.move', params,
+        `Moving the ${object ?? 'subject'} ${where} needs SAE spatial steering (sae.move), which steers the object's concept features toward the new place.`);
     }
     case 'style': {
       const strength = STRENGTH[intent.amount];

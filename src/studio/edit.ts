@@ -102,7 +102,8 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
       // stored; nothing could delete an inversion kept for them, so theirs is computed, not kept.
       const store = index === 0 ? work.inversions : undefined;
       let inversionSource: 'stored' | 'computed' | 'none' = 'none';
-      const mask = step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
+      // A move's region is where the object goes, not the area to edit: no mask from it.
+      const mask = step.edit !== 'move' && step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
       const targetPrompt = targetPromptOf(step, caption);
       const run = await runEdit(diffusion, {
         method,

@@ -5,11 +5,16 @@ import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
+import { loadRgb } from '../../src/studio/results.ts';
+import { analyseImage } from '../../src/world/index.ts';
 import { buttonPress, message, recordingChannel, withImage } from './helpers.ts';
 
 // The product's main path through the platform-neutral layer: /imagine draws with the shipped model,
 // /edit changes that result by plain English, the second edit of the same image reuses its stored
 // inversion; results are stored images with their plans and parents.
+/** A drawing the move test starts from (its seed draws the star where the caption says). */
+const MOVED = { caption: 'a large flat red star in the center on grass', seed: 5, steps: 25 };
+
 describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
   let database: TestDatabase;
   let dispatcher: Dispatcher;
@@ -54,6 +59,25 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     await dispatcher.handleMessage(withImage(Buffer.from(sourceRow.blob.data), 'star.png', '/edit make the star green steps:10'), again);
     const second = again.edits.at(-1)!.reply;
     assert.match(second.text, /inversion reused/, second.text);
+  });
+
+  it('moves an object by plain English (MasaCtrl toward a prompt naming the new place, while sae.move is not available)', async () => {
+    const drawing = recordingChannel();
+    await dispatcher.handleMessage(message(`/imagine ${MOVED.caption} seed:${MOVED.seed} steps:${MOVED.steps}`), drawing);
+    const drawn = drawing.edits.at(-1)!.reply.images![0]!.imageId;
+    const before = analyseImage((await loadRgb(database.prisma, drawn))!.image).objects;
+    assert.deepEqual(before.map((o) => `${o.colour} ${o.shape}@${o.position}`), ['red star@center'], 'the drawing to move');
+
+    const channel = recordingChannel();
+    await dispatcher.handleMessage(message(`/edit move the star to the top left steps:${MOVED.steps}`), channel);
+    assert.match(channel.sent[0]!.reply.text, /MasaCtrl.*“a large flat red star in the top left on grass”/s);
+    assert.doesNotMatch(channel.text(), /not available yet, so this plan can't run/);
+    const [source, result] = channel.edits.at(-1)!.reply.images!;
+    assert.equal(source!.imageId, drawn);
+    const after = analyseImage((await loadRgb(database.prisma, result!.imageId))!.image).objects;
+    assert.deepEqual(after.map((o) => `${o.colour} ${o.shape}@${o.position}`), ['red star@top left'], 'the star moved, nothing else appeared');
+    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result!.imageId } });
+    assert.deepEqual(edit.methods, ['masactrl']);
   });
 
   it('cancels a running job from its button, and only for its owner', async () => {

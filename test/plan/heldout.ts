@@ -45,8 +45,8 @@ const addPhrase = (target: string | ArgExpectation): ExpectedStep => ({ family: 
 const addAt = (target: string | ArgExpectation, region: string): ExpectedStep => ({ family: 'mask', args: { target, region } });
 const remove = (object: string): ExpectedStep => ({ family: 'mask', args: { object } });
 const clearRegion = (region: string): ExpectedStep => ({ family: 'mask', args: { region } });
-const moveTo = (object: string, region: string): ExpectedStep => ({ family: 'sae', method: 'sae.move', args: { object, region } });
-const moveDir = (object: string, direction: string): ExpectedStep => ({ family: 'sae', method: 'sae.move', args: { object, direction } });
+const moveTo = (object: string, region: string): ExpectedStep => ({ family: ['sae', 'mutual'], method: ['sae.move', 'masactrl'], args: { object, region } });
+const moveDir = (object: string, direction: string): ExpectedStep => ({ family: ['sae', 'mutual'], method: ['sae.move', 'masactrl'], args: { object, direction } });
 const style = (name: string | ArgExpectation): ExpectedStep => ({ family: 'feature', args: { style: name } });
 const more = (token: string | ArgExpectation): ExpectedStep => ({ family: 'p2p', method: 'p2p.reweight', args: { token, weight: { gt: 1 } } });
 const less = (token: string | ArgExpectation): ExpectedStep => ({ family: 'p2p', method: 'p2p.reweight', args: { token, weight: { lt: 1 } } });

@@ -80,8 +80,8 @@ const addPhrase = (target: string | ArgExpectation): ExpectedStep => ({ family: 
 const addAt = (target: string | ArgExpectation, region: string): ExpectedStep => ({ family: 'mask', args: { target, region } });
 const remove = (object: string): ExpectedStep => ({ family: 'mask', args: { object } });
 const clearRegion = (region: string): ExpectedStep => ({ family: 'mask', args: { region } });
-const moveTo = (object: string, region: string): ExpectedStep => ({ family: 'sae', method: 'sae.move', args: { object, region } });
-const moveDir = (object: string, direction: string): ExpectedStep => ({ family: 'sae', method: 'sae.move', args: { object, direction } });
+const moveTo = (object: string, region: string): ExpectedStep => ({ family: ['sae', 'mutual'], method: ['sae.move', 'masactrl'], args: { object, region } });
+const moveDir = (object: string, direction: string): ExpectedStep => ({ family: ['sae', 'mutual'], method: ['sae.move', 'masactrl'], args: { object, direction } });
 const style = (name: string): ExpectedStep => ({ family: 'feature', args: { style: name } });
 const more = (token: string | ArgExpectation): ExpectedStep => ({ family: 'p2p', method: 'p2p.reweight', args: { token, weight: { gt: 1 } } });
 const less = (token: string | ArgExpectation): ExpectedStep => ({ family: 'p2p', method: 'p2p.reweight', args: { token, weight: { lt: 1 } } });
@@ -549,7 +549,7 @@ export const LABELLED: LabelledCase[] = [
   c('put the teddy on the floor', plan(moveTo('teddy bear', 'bottom')), TEDDY),
   c('make the small one blue', plan(color('blue', 'red')), PAIR),
   c('make the blue one red', plan(color('red', 'blue')), PAIR),
-  c('move the circle next to the star', plan({ family: 'sae', method: 'sae.move', args: { object: 'circle', anchor: 'star' } }), PAIR),
+  c('move the circle next to the star', plan({ family: ['sae', 'mutual'], method: ['sae.move', 'masactrl'], args: { object: 'circle', anchor: 'star' } }), PAIR),
   c('make the green one red', CLARIFY, PAIR),
   c('double the width', plan(canvas({ wide: true }))),
   c('make it look like it was painted by monet', plan(style('monet'))),

@@ -57,13 +57,23 @@ test('every step is a first-wave method, or one the reply says is not available 
   }
 });
 
-test('moving names sae.move and the reply says it is not available yet', () => {
-  const result = planFromInstruction('move the star to the bottom right', { caption: STAR });
-  assert.equal(result.kind, 'plan');
-  if (result.kind !== 'plan') return;
-  assert.equal(result.plan.steps[0]!.method, 'sae.move');
-  assert.equal(result.plan.steps[0]!.params.region, 'bottom_right');
-  assert.match(describePlan(result.plan), /sae\.move.*not available yet/s);
+test('moving runs MasaCtrl toward the caption with the place rewritten, while sae.move is not available', () => {
+  const moved = (instruction: string, caption: string) => {
+    const result = planFromInstruction(instruction, { caption });
+    assert.equal(result.kind, 'plan', instruction);
+    return result.kind === 'plan' ? result.plan : undefined;
+  };
+  const plan = moved('move the star to the bottom right', STAR)!;
+  assert.equal(plan.steps[0]!.method, 'masactrl');
+  assert.equal(plan.steps[0]!.params.region, 'bottom_right');
+  assert.equal(plan.steps[0]!.params.prompt, STAR.replace(/in the [a-z ]+? on/, 'in the bottom right on'));
+  assert.ok(planIsRunnable(plan));
+  assert.match(describePlan(plan), /MasaCtrl.*sae\.move.*not available yet/s);
+  assert.doesNotMatch(describePlan(plan), /can't run today/);
+  // The world's words for the middle cells; a place added after the noun when the caption has none.
+  assert.equal(moved('move it up', 'a red star in the center on grass')!.steps[0]!.params.prompt, 'a red star in the top middle on grass');
+  assert.equal(moved('move the circle to the left', 'a red star in the top left and a blue circle in the center on sky')!.steps[0]!.params.prompt, 'a red star in the top left and a blue circle in the middle left on sky');
+  assert.equal(moved('move the cat to the right', 'a cat sitting on a sofa')!.steps[0]!.params.prompt, 'a cat in the middle right sitting on a sofa');
 });
 
 test('positions: the 3×3 grid names, corners, sides and directions', () => {

@@ -14,6 +14,7 @@ const METHODS_FOR: Partial<Record<PlanStep['edit'], readonly MethodId[]>> = {
   add: ['p2p.refine', 'blended', 'sdedit'],
   remove: ['blended', 'diffedit', 'repaint', 'sdedit'],
   style: ['fpe', 'pnp', 'sdedit'],
+  move: ['sae.move', 'masactrl', 'sdedit'],
   pose: ['masactrl', 'sdedit'],
   variations: ['sdedit', 'ilvr'],
 };
