@@ -159,16 +159,24 @@ function mirrored(place: Position): Position {
 }
 
 /**
- * A held-out two-object scene and a target prompt that swaps its background and names every object
- * at the mirrored place. From the source's inverted noise a plain run follows the prompt and moves the
- * objects; a method that carries the source's structure keeps them where they are. (A background swap
- * alone no longer tells them apart: the trained model keeps the layout from the inverted noise alone.)
+ * Held-out two-object scenes, each with a target prompt that swaps its background and names every
+ * object at the mirrored place. From the source's inverted noise a plain run follows the prompt and
+ * moves the objects; a method that carries the source's structure keeps them where they are. (A
+ * background swap alone does not tell them apart: the trained model keeps the layout from the inverted
+ * noise alone.)
  */
-export function layoutAgainstPrompt(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
-  const { rendered, targetPrompt } = backgroundSwap(seed);
+export function layoutsAgainstPrompt(count: number, seed = 9_100_077): { scene: Scene; rendered: RenderedScene; targetPrompt: string }[] {
   const places = new RegExp(`in the (${POSITIONS.join('|')})`, 'g');
-  const moved = targetPrompt.replace(places, (_all, place: Position) => `in the ${mirrored(place)}`);
-  return { rendered, targetPrompt: moved };
+  return heldOutScenes(count, 2, seed).map(({ scene, rendered }) => ({
+    scene,
+    rendered,
+    targetPrompt: withOtherBackground(rendered.caption).replace(places, (_all, place: Position) => `in the ${mirrored(place)}`),
+  }));
+}
+
+/** The first of those scenes. */
+export function layoutAgainstPrompt(seed = 9_100_077): { rendered: RenderedScene; targetPrompt: string } {
+  return layoutsAgainstPrompt(1, seed)[0]!;
 }
 
 /**
@@ -186,10 +194,8 @@ export function recolourWithoutPlaces(count: number, seed = 9_100_077): { scene:
   }));
 }
 
-/** A held-out two-object scene and a target prompt that changes its background (appearance, not layout). */
-export function backgroundSwap(seed = 9_100_077): { rendered: import('../../src/world/index.ts').RenderedScene; targetPrompt: string } {
-  const { rendered } = heldOutScenes(1, 2, seed)[0]!;
-  const background = rendered.caption.split(' on ').pop()!;
-  const other = background === 'night' ? 'sand' : 'night';
-  return { rendered, targetPrompt: `${rendered.caption.slice(0, rendered.caption.length - background.length)}${other}` };
+/** A world caption on another background: night, or sand when it was night. */
+function withOtherBackground(caption: string): string {
+  const background = caption.split(' on ').pop()!;
+  return `${caption.slice(0, caption.length - background.length)}${background === 'night' ? 'sand' : 'night'}`;
 }
