@@ -5,6 +5,12 @@ import type { Attribute, Direction, Ratio, Region, RegionPrompt } from './schema
 /** How strongly: "a bit" is slight, "much" / "a lot" strong. */
 export type Amount = 'slight' | 'normal' | 'strong';
 
+/** "next to the star" (no offset) or "above the star" (an offset from it). */
+export interface Relation {
+  object: string;
+  offset?: Direction;
+}
+
 export type Intent =
   /** "make the cat a tiger" */
   | { kind: 'swap'; object: string; target: string }
@@ -12,8 +18,8 @@ export type Intent =
   | { kind: 'attribute'; attribute: Attribute; object?: string; value: string; from?: string }
   /** "make it bigger", "make the star large" */
   | { kind: 'resize'; object?: string; size: Size; relative: boolean; amount: Amount }
-  /** "add a hat to the cat", "put a moon in the top right" */
-  | { kind: 'add'; object: string; region?: Region; anchor?: string }
+  /** "add a hat to the cat" (anchor), "put a moon in the top right", "add a circle left of the star" (relativeTo) */
+  | { kind: 'add'; object: string; region?: Region; anchor?: string; relativeTo?: Relation }
   /** "remove the square", "erase whatever is in the corner" */
   | { kind: 'remove'; object?: string; region?: Region }
   /** "move the star to the top left", "shift it up a bit" */
@@ -23,8 +29,7 @@ export type Intent =
       region?: Region;
       direction?: Direction;
       amount: Amount;
-      /** "next to the star" (no offset) or "above the star" (an offset from it). */
-      relativeTo?: { object: string; offset?: Direction };
+      relativeTo?: Relation;
     }
   /** "watercolor", "in the style of van gogh" */
   | { kind: 'style'; style: string; amount: Amount }

@@ -55,6 +55,27 @@ export function shiftRegion(from: Region, direction: Direction, cells = 1): Regi
   }
 }
 
+/** Words that place one thing beside another, in a place of its own: "next to", "left of", "above", … */
+export const BESIDE_WORDS =
+  'next to|beside|near|by|close to|alongside|above|below|under|underneath|beneath|to the left of|left of|to the right of|right of';
+
+/** Those, and words that may also put one thing onto another ("a hat on top of the cat"). */
+export const RELATION_WORDS = `${BESIDE_WORDS}|over|on top of`;
+
+/** Which way a relation word points from the other thing; none for "next to", "near", … */
+export function relationOffset(word: string): Direction | undefined {
+  if (/^(?:above|over|on top of)$/.test(word)) return 'up';
+  if (/^(?:below|under|underneath|beneath)$/.test(word)) return 'down';
+  if (/left/.test(word)) return 'left';
+  if (/right/.test(word)) return 'right';
+  return undefined;
+}
+
+/** The cell beside `at` in `offset`'s direction; with none, the neighbour toward the middle, so it stays in frame. */
+export function besideRegion(at: Region, offset?: Direction): Region {
+  return offset ? shiftRegion(at, offset) : shiftRegion(at, cellOf(at).column === 2 ? 'left' : 'right');
+}
+
 /**
  * The words a prompt uses for a cell: those of the procedural world's captions ("in the top middle",
  * "in the middle left"), which read as ordinary English to any other model too.

@@ -6,7 +6,7 @@ import { findObject, mainObject, mentions, type Caption, type CaptionObject } fr
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { isAvailable } from './methods.ts';
-import { cellOf, promptPlace, shiftRegion } from './positions.ts';
+import { besideRegion, promptPlace, shiftRegion } from './positions.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -102,7 +102,7 @@ function withObject(intent: Intent, noun: string): Intent {
     case 'pose':
       return { ...intent, subject: noun };
     case 'add':
-      return { ...intent, anchor: noun };
+      return intent.relativeTo ? { ...intent, relativeTo: { ...intent.relativeTo, object: noun } } : { ...intent, anchor: noun };
     case 'attribute':
     case 'resize':
     case 'move':
@@ -130,6 +130,18 @@ function movedPrompt(caption: Caption | undefined, noun: string, region: Region)
   const pattern = new RegExp(`\\b(${escaped}s?)\\b(?:\\s+(?:in|at)\\s+the\\s+(?:top|bottom|upper|lower|center|centre|middle|left|right)(?:\\s+(?:left|right|middle|center|corner))?)?`);
   if (!pattern.test(caption.text)) return undefined;
   return caption.text.replace(pattern, `$1 in the ${promptPlace(region)}`).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The caption with one more thing in `region`, as the world's captions name a second object: "a red
+ * star in the center and a blue circle in the top left on grass" (before the background when the
+ * caption ends with it, else at the end).
+ */
+function withAddedObject(caption: Caption | undefined, object: string, region: Region): string | undefined {
+  if (!caption) return undefined;
+  const added = `and ${/^[aeiou]/.test(object) ? 'an' : 'a'} ${object} in the ${promptPlace(region)}`;
+  const background = caption.background ? new RegExp(`\\s+on\\s+(?:the\\s+|a\\s+)?${caption.background}$`).exec(caption.text) : null;
+  return background ? `${caption.text.slice(0, background.index)} ${added}${background[0]}` : `${caption.text} ${added}`;
 }
 
 function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
@@ -221,12 +233,25 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         `Making the ${object ?? 'subject'} ${target === 'large' ? 'bigger' : target === 'small' ? 'smaller' : 'medium-sized'} changes the layout, so MasaCtrl redraws it at the new size and borrows its look from the original.`);
     }
     case 'add': {
+      if (intent.relativeTo) {
+        const { offset } = intent.relativeTo;
+        const relation = offset === 'up' ? 'above' : offset === 'down' ? 'below' : offset ? `to the ${offset} of` : 'next to';
+        const resolution = resolve(intent.relativeTo.object, context);
+        if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, `put the ${quote(intent.object)} ${relation}`);
+        const word = resolution.kind === 'found' ? resolution.word : intent.relativeTo.object;
+        const at = resolution.kind === 'found' ? resolution.object?.region : undefined;
+        // Where the other thing is isn't known: the new one is described with it instead.
+        if (!at) return selectMethod({ kind: 'add', object: intent.object, anchor: word }, context);
+        const region = besideRegion(at, offset);
+        return step('add', 'blended', { object: intent.object, target: intent.object, region, anchor: word, mask: { kind: 'region', region }, prompt: withAddedObject(caption, intent.object, region) },
+          `Painting a ${quote(intent.object)} ${relation} the ${word}, into the ${promptPlace(region)}, with Blended Diffusion, which changes only that area and keeps the rest.`);
+      }
       if (intent.anchor) {
         const resolution = resolve(intent.anchor, context);
         if (resolution.kind === 'missing') return askWhich(resolution, intent, `add a ${quote(intent.object)} to`);
       }
       if (intent.region) {
-        return step('add', 'blended', { object: intent.object, target: intent.object, region: intent.region, mask: { kind: 'region', region: intent.region } },
+        return step('add', 'blended', { object: intent.object, target: intent.object, region: intent.region, mask: { kind: 'region', region: intent.region }, prompt: withAddedObject(caption, intent.object, intent.region) },
           `Painting a ${quote(intent.object)} into the ${regionName(intent.region)} with Blended Diffusion, which changes only that area and keeps the rest.`);
       }
       return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
@@ -267,8 +292,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         }
         const at = anchor.kind === 'found' ? anchor.object?.region : undefined;
         const { offset } = intent.relativeTo;
-        // Next to something: the neighbouring cell toward the middle, so it stays in frame.
-        region = at ? (offset ? shiftRegion(at, offset) : shiftRegion(at, cellOf(at).column === 2 ? 'left' : 'right')) : offset ? shiftRegion('center', offset) : undefined;
+        region = at ? besideRegion(at, offset) : offset ? shiftRegion('center', offset) : undefined;
       }
       const distance = intent.direction ? { slight: 0.15, normal: 0.33, strong: 0.66 }[intent.amount] : undefined;
       const anchorWord = intent.relativeTo ? (resolve(intent.relativeTo.object, context) as { word?: string }).word ?? intent.relativeTo.object : undefined;

@@ -76,6 +76,30 @@ test('moving runs MasaCtrl toward the caption with the place rewritten, while sa
   assert.equal(moved('move the cat to the right', 'a cat sitting on a sofa')!.steps[0]!.params.prompt, 'a cat in the middle right sitting on a sofa');
 });
 
+test('adding beside another thing paints it into the neighbouring cell, toward a caption that names it there', () => {
+  const planned = (instruction: string, caption = 'a large flat red star in the center on grass') => {
+    const result = planFromInstruction(instruction, { caption });
+    assert.equal(result.kind, 'plan', instruction);
+    return result.kind === 'plan' ? result.plan.steps[0]! : undefined;
+  };
+  const beside = planned('put a blue circle next to the star')!;
+  assert.deepEqual([beside.edit, beside.method, beside.params.region, beside.params.object], ['add', 'blended', 'right', 'blue circle']);
+  assert.equal(beside.params.prompt, 'a large flat red star in the center and a blue circle in the middle right on grass');
+  assert.equal(planned('add a moon above the star')!.params.region, 'top');
+  assert.equal(planned('add a heart to the left of the star')!.params.region, 'left');
+  assert.equal(planned('put an orange square below the star')!.params.prompt, 'a large flat red star in the center and an orange square in the bottom middle on grass');
+  // At the right edge "next to" goes toward the middle; a region of its own keeps its own words.
+  assert.equal(planned('put a circle next to the star', 'a red star in the top right on sky')!.params.region, 'top');
+  assert.equal(planned('put a circle in the top left')!.params.prompt, 'a large flat red star in the center and a circle in the top left on grass');
+  // Something that goes onto the other thing, or beside one whose place is unknown, is described with it.
+  assert.equal(planned('add a hat on top of the star')!.method, 'p2p.refine');
+  assert.equal(planned('add a dog next to the cat', 'a cat sitting on a sofa')!.method, 'p2p.refine');
+  // "put the star …" moves it; beside something that isn't there asks.
+  assert.equal(planned('put the star next to the circle', 'a red star in the center and a blue circle in the top left on sky')!.edit, 'move');
+  const missing = planFromInstruction('put a circle next to the cat', { caption: 'a large flat red star in the center on grass' });
+  assert.equal(missing.kind, 'clarify');
+});
+
 test('positions: the 3×3 grid names, corners, sides and directions', () => {
   const cases: [string, string][] = [
     ['move it to the top left', 'top_left'],

@@ -2,7 +2,8 @@
 import type { Intent } from '../intents.ts';
 import type { Region } from '../schema.ts';
 import { COMMON_NOUNS, STYLES, TEXTURES } from '../lexicon.ts';
-import { PLACE_PHRASE, readRegion } from '../positions.ts';
+import { BESIDE_WORDS, PLACE_PHRASE, readRegion, relationOffset } from '../positions.ts';
+import type { Relation } from '../intents.ts';
 import { describeTarget, readObject } from './nouns.ts';
 import { SCENE_PHRASES, SCENE_RE } from './words.ts';
 
@@ -32,15 +33,25 @@ export function parseAdd(c: string): Intent[] | undefined {
   let phrase = match[1]!.replace(/(?<!next)\s+(?:to it|to the (?:image|picture|scene|photo)|in it|somewhere|too|as well)$/, '').trim();
   let region: Region | undefined;
   let anchor: string | undefined;
-  const place = /\s+(?:in|at|on|to|into|onto|near|toward|towards)\s+(?:the\s+)?(.+)$/.exec(phrase);
-  const skyOrGround = /\s+(?:in|on|into|onto|to|up in|across)\s+(?:the\s+)?(sky|ground|floor)$/.exec(phrase);
+  let relativeTo: Relation | undefined;
+  // "a circle left of the star", "a moon above the star": beside it, in a cell of its own. Things that
+  // go on or with another ("a hat on the cat", "a dog with a ball") are an anchor instead, below.
+  const beside = new RegExp(`\\s+(${BESIDE_WORDS})\\s+(?:the\\s+)?(.+)$`).exec(phrase);
+  const besideAnchor = beside ? readObject(beside[2]!) : undefined;
+  if (beside && besideAnchor?.noun) {
+    const offset = relationOffset(beside[1]!);
+    relativeTo = { object: besideAnchor.noun, ...(offset ? { offset } : {}) };
+    phrase = phrase.slice(0, beside.index);
+  }
+  const place = relativeTo ? null : /\s+(?:in|at|on|to|into|onto|near|toward|towards)\s+(?:the\s+)?(.+)$/.exec(phrase);
+  const skyOrGround = relativeTo ? null : /\s+(?:in|on|into|onto|to|up in|across)\s+(?:the\s+)?(sky|ground|floor)$/.exec(phrase);
   if (place && PLACE_PHRASE.test(`the ${place[1]}`)) {
     region = readRegion(place[1]!);
     phrase = phrase.slice(0, place.index);
   } else if (skyOrGround) {
     region = skyOrGround[1] === 'sky' ? 'top' : 'bottom';
     phrase = phrase.slice(0, skyOrGround.index);
-  } else {
+  } else if (!relativeTo) {
     const relation = /\s+(?:in front of|on top of|next to|held by|on|to|onto|in|into|beside|behind|above|below|under|over|near|by|around|for|wearing|with|inside|holding)\s+(?:the\s+|its\s+|his\s+|her\s+|their\s+|a\s+|an\s+)?(.+)$/.exec(phrase);
     if (relation) {
       const target = readObject(relation[1]!);
@@ -57,6 +68,6 @@ export function parseAdd(c: string): Intent[] | undefined {
   if (STYLES.has(object.noun) && !COMMON_NOUNS.has(object.noun) && !region && !anchor) return [{ kind: 'style', style: object.noun, amount: 'normal' }];
   const scene = SCENE_RE.exec(object.noun);
   if (scene && !region && !anchor && !/^(?:add|insert|include|draw|put|place)\b/.test(c)) return [{ kind: 'scene', phrase: SCENE_PHRASES[scene[1]!]!, word: scene[1]! }];
-  const intent: Intent = { kind: 'add', object: describeTarget(object), ...(region ? { region } : {}), ...(anchor ? { anchor } : {}) };
+  const intent: Intent = { kind: 'add', object: describeTarget(object), ...(region ? { region } : {}), ...(anchor ? { anchor } : {}), ...(relativeTo ? { relativeTo } : {}) };
   return [intent];
 }

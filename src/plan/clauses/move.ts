@@ -1,8 +1,7 @@
 // Moves: "move the star to the top left", "shift it up a bit", "move the circle next to the star".
 import type { Amount, Intent } from '../intents.ts';
-import type { Direction } from '../schema.ts';
-import { PLACE_PHRASE, readDirection, readRegion } from '../positions.ts';
-import { readObject } from './nouns.ts';
+import { PLACE_PHRASE, readDirection, readRegion, RELATION_WORDS, relationOffset } from '../positions.ts';
+import { describeTarget, readObject } from './nouns.ts';
 
 export const MOVE_VERBS = 'move|shift|drag|slide|push|nudge|relocate|reposition|bring|put|place|set|position|transfer|scoot|pull|send|carry|float|raise|lower|lift|drop';
 
@@ -30,14 +29,16 @@ export function parseMove(c: string, amount: Amount): Intent[] | undefined {
     if (!PLACE_PHRASE.test(destination.replace(/^to\s+/, 'to ')) && !readDirection(destination)) return undefined;
   }
   // "move the circle next to the star", "put the cat above the dog".
-  const relative = /^(.+?)\s+(next to|beside|near|by|close to|alongside|above|over|on top of|below|under|underneath|beneath|to the left of|left of|to the right of|right of)\s+(?:the\s+)?(.+)$/.exec(rest);
+  const relative = new RegExp(`^(.+?)\\s+(${RELATION_WORDS})\\s+(?:the\\s+)?(.+)$`).exec(rest);
   if (relative) {
     const object = readObject(relative[1]!);
     const anchor = readObject(relative[3]!);
     if (object && anchor?.noun) {
-      const word = relative[2]!;
-      const offset: Direction | undefined = /^(?:above|over|on top of)$/.test(word) ? 'up' : /^(?:below|under|underneath|beneath)$/.test(word) ? 'down' : /left/.test(word) ? 'left' : /right/.test(word) ? 'right' : undefined;
-      return [{ kind: 'move', ...(object.noun ? { object: object.noun } : {}), amount, relativeTo: { object: anchor.noun, ...(offset ? { offset } : {}) } }];
+      const offset = relationOffset(relative[2]!);
+      const relativeTo = { object: anchor.noun, ...(offset ? { offset } : {}) };
+      // "put a circle next to the star" adds one; "put the circle next to the star" moves it.
+      if (/^(?:put|place|set|drop)$/.test(verb) && /^(?:a|an|some|another)\s/.test(relative[1]!) && object.noun) return [{ kind: 'add', object: describeTarget(object), relativeTo }];
+      return [{ kind: 'move', ...(object.noun ? { object: object.noun } : {}), amount, relativeTo }];
     }
   }
   // Split "<object> <destination>": try each cut, the destination being a place or a direction.
