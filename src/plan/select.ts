@@ -146,8 +146,10 @@ function withAddedObject(caption: Caption | undefined, object: string, region: R
 
 function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
   if (!caption) return undefined;
-  const pattern = new RegExp(`(?:\\b(?:a|an|the|some|two|three)\\s+)?(?:[a-z]+\\s+){0,2}?\\b${noun}s?\\b(?:\\s+(?:sitting|standing|lying))?(?:\\s+(?:in|at) the (?:top|bottom|upper|lower|center|middle|left|right)(?:\\s+(?:left|right))?)?`);
-  const result = caption.text.replace(pattern, '').replace(/,\s*(?:flat|striped|dotted|outlined)\s*$/, '').replace(/\s+(?:on|in|at|with|and|of|by|under|near|a|an|the)\s*$/, '').replace(/^\s*(?:on|in|at|with|and)\s+/, '').replace(/\s+/g, ' ').replace(/^[,\s]+|[,\s]+$/g, '').trim();
+  // The object's phrase with up to four words before its noun ("a large striped red star in the
+  // center"), and an "and" that joined it to another object's.
+  const pattern = new RegExp(`(\\s+and\\s+)?(?:\\b(?:a|an|the|some|two|three)\\s+)?(?:(?!(?:and|in|at|on|with|of|a|an|the|top|bottom|upper|lower|left|right|middle|center)\\b)[a-z]+\\s+){0,4}?\\b${noun}s?\\b(?:\\s+(?:sitting|standing|lying))?(?:\\s+(?:in|at) the (?:top|bottom|upper|lower|center|middle|left|right)(?:\\s+(?:left|right|middle))?)?(\\s+and\\s+)?`);
+  const result = caption.text.replace(pattern, (_all, before?: string, after?: string) => (before && after ? ' and ' : ' ')).replace(/,\s*(?:flat|striped|dotted|outlined)\s*$/, '').replace(/\s+(?:on|in|at|with|and|of|by|under|near|a|an|the)\s*$/, '').replace(/^\s*(?:on|in|at|with|and)\s+/, '').replace(/\s+/g, ' ').replace(/^[,\s]+|[,\s]+$/g, '').trim();
   return result || 'the background';
 }
 
@@ -190,9 +192,9 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
           return step('attribute', 'p2p.replace', { attribute: 'background', source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
             `Changing the background from ${quote(current)} to ${quote(intent.value)} by swapping that word with Prompt-to-Prompt, so the objects keep their place.`);
         }
-        const subject = caption ? mainObject(caption)?.noun : undefined;
-        return step('attribute', 'blended', { attribute: 'background', target: intent.value, mask: { kind: 'word', word: subject ?? 'subject', invert: true } },
-          `Repainting everything except the ${subject ?? 'main subject'} as ${quote(intent.value)} with Blended Diffusion, which changes only the masked area.`);
+        // No background word to swap: DiffEdit finds where "… on a sand background" differs from the caption.
+        return step('attribute', 'diffedit', { attribute: 'background', target: intent.value, prompt: caption ? `${caption.text} on a ${intent.value} background` : undefined },
+          `Repainting the background as ${quote(intent.value)} with DiffEdit: it finds the background by comparing what the model expects with and without the new one, then repaints only there.`);
       }
       // "make it brighter": an adjective for the whole picture, not one object.
       if (intent.from && caption && !mentions(caption, intent.from)) {
@@ -268,13 +270,8 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       if (!object) {
         return { kind: 'ask', question: 'What should I remove?', alternatives: [] };
       }
-      const prompt = withoutObject(caption, object);
-      if (context.source === 'uploaded') {
-        return step('remove', 'diffedit', { object, word: object, prompt },
-          `Removing the ${object} with DiffEdit: it finds the ${object} by comparing what the model expects with and without it, then repaints only there.`);
-      }
-      return step('remove', 'blended', { object, word: object, mask: { kind: 'word', word: object }, prompt },
-        `Removing the ${object} with Blended Diffusion: the mask comes from where the word ${quote(object)} attends, and only that area is repainted as background.`);
+      return step('remove', 'diffedit', { object, word: object, prompt: withoutObject(caption, object) },
+        `Removing the ${object} with DiffEdit: it finds the ${object} by comparing what the model expects with and without it, then repaints only there.`);
     }
     case 'move': {
       const resolution = resolve(intent.object, context);

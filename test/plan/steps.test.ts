@@ -144,8 +144,12 @@ test('method choice follows the image: swaps on generated vs uploaded, style, re
   assert.equal(uploaded('make the cat a tiger', 'a cat on a sofa')?.steps[0]?.method, 'p2p.replace');
   assert.equal(uploaded('watercolor', 'a cat on a sofa')?.steps[0]?.method, 'pnp');
   assert.equal(steps('watercolor')[0]?.method, 'fpe');
-  assert.equal(steps('remove the star')[0]?.method, 'blended');
+  // Removal finds the object itself (DiffEdit) on any image: the studio has no word masks to give Blended Diffusion.
+  assert.equal(steps('remove the star')[0]?.method, 'diffedit');
   assert.equal(uploaded('remove the cat', 'a cat on a sofa')?.steps[0]?.method, 'diffedit');
+  assert.equal(steps('remove the circle', 'a red star in the top left and a blue circle in the center and a green heart in the bottom right on sky')[0]?.params.prompt, 'a red star in the top left and a green heart in the bottom right on sky');
+  assert.equal(steps('remove the square', 'a large striped pink square in the top left and a large purple triangle in the center on grass')[0]?.params.prompt, 'a large purple triangle in the center on grass');
+  assert.equal(steps('make the background sand', 'a cat sitting on a sofa')[0]?.method, 'diffedit');
   assert.equal(steps('make the star blue')[0]?.method, 'p2p.replace');
   assert.equal(steps('make the sofa blue', 'a cat sitting on a sofa')[0]?.method, 'p2p.refine');
   assert.equal(steps('add a moon in the top right')[0]?.method, 'blended');

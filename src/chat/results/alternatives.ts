@@ -12,7 +12,7 @@ const METHODS_FOR: Partial<Record<PlanStep['edit'], readonly MethodId[]>> = {
   swap: ['p2p.replace', 'p2p.local', 'p2p.refine', 'pnp', 'fpe', 'sdedit'],
   attribute: ['p2p.replace', 'p2p.refine', 'p2p.local', 'pnp', 'fpe', 'sdedit'],
   add: ['p2p.refine', 'blended', 'sdedit'],
-  remove: ['blended', 'diffedit', 'repaint', 'sdedit'],
+  remove: ['diffedit', 'blended', 'repaint', 'sdedit'],
   style: ['fpe', 'pnp', 'sdedit'],
   move: ['sae.move', 'masactrl', 'sdedit'],
   pose: ['masactrl', 'sdedit'],
