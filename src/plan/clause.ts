@@ -51,6 +51,9 @@ function takeAmount(clause: string): { amount: Amount; rest: string } {
  * ("is it possible to …", "what if the cat were a lion"), inverted verbs ("substitute a rabbit for the
  * cat"), negated amounts ("not so much snow") and size nouns ("increase the size of the circle").
  */
+/** "twice", "three times", "2x": a size said as a multiple. */
+const MULTIPLE = 'twice|double|triple|two times|three times|four times|ten times|[2-9] times|[2-9]x';
+
 export function canonicalClause(clause: string): string {
   return clause
     .replace(/^(?:is it possible to|would it be possible to|is there a way to|do you think you could|could i ask you to|can i ask you to|how about you|why don't you|why not|would you be able to|are you able to|you could)\s+/, '')
@@ -63,6 +66,13 @@ export function canonicalClause(clause: string): string {
     .replace(/^(?:i want|i'd like|i would like|let|have|get)\s+(.+?)\s+to\s+(?:become|turn into|change into|transform into)\s+(.+)$/, '$1 should become $2')
     .replace(/\b(?:not so|not as|not that|too|way too|far too)\s+(?:much|many)\b/g, 'less')
     .replace(/^(?:increase|enlarge|grow|expand|boost|raise|bump up)\s+(?:the\s+)?(?:size|scale)\s+of\s+(.+)$/, 'make $1 bigger')
+    .replace(/^(?:double|triple|quadruple)\s+(?:the\s+)?(?:size|scale)\s+of\s+(.+)$/, 'make $1 much bigger')
+    .replace(/^(?:halve)\s+(?:the\s+)?(?:size|scale)\s+of\s+(.+)$/, 'make $1 much smaller')
+    .replace(new RegExp(`^(?:make|scale|resize|draw)\\s+(.+?)\\s+(?:${MULTIPLE})\\s+(?:as\\s+)?(?:big|large|huge|tall|wide)(?:\\s+as\\s+(?:before|it is|now|that))?$`), 'make $1 much bigger')
+    .replace(new RegExp(`^(?:make|scale|resize|draw)\\s+(.+?)\\s+(?:${MULTIPLE})\\s+(?:bigger|larger)$`), 'make $1 much bigger')
+    .replace(new RegExp(`^(?:make|scale|resize|draw)\\s+(.+?)\\s+(?:${MULTIPLE}|[0-9]+x)\\s+(?:smaller|tinier)$`), 'make $1 much smaller')
+    .replace(/^(?:make|scale|resize|draw)\s+(.+?)\s+(?:twice|double|triple|two times|three times)\s+(?:the|its|their)\s+(?:current\s+)?(?:size|scale)$/, 'make $1 much bigger')
+    .replace(/^(?:make|scale|resize|draw|shrink)\s+(.+?)\s+(?:to\s+)?(?:half|a third|one third|a quarter|one quarter)\s+(?:(?:of\s+)?(?:the|its|their)\s+(?:current\s+|original\s+)?(?:size|scale)|as\s+(?:big|large|tall|wide))$/, 'make $1 much smaller')
     .replace(/^(?:reduce|decrease|shrink|lower|cut|lessen)\s+(?:the\s+)?(?:size|scale)\s+of\s+(.+)$/, 'make $1 smaller')
     .trim();
 }

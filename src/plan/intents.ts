@@ -19,7 +19,7 @@ export type Intent =
   /** "make it bigger", "make the star large" */
   | { kind: 'resize'; object?: string; size: Size; relative: boolean; amount: Amount }
   /** "add a hat to the cat" (anchor), "put a moon in the top right", "add a circle left of the star" (relativeTo) */
-  | { kind: 'add'; object: string; region?: Region; anchor?: string; relativeTo?: Relation }
+  | { kind: 'add'; object: string; region?: Region; anchor?: string; relativeTo?: Relation; corner?: boolean }
   /** "remove the square", "erase whatever is in the corner" */
   | { kind: 'remove'; object?: string; region?: Region }
   /** "move the star to the top left", "shift it up a bit" */
@@ -30,6 +30,8 @@ export type Intent =
       direction?: Direction;
       amount: Amount;
       relativeTo?: Relation;
+      /** "to a corner", without saying which: we ask which. */
+      corner?: boolean;
     }
   /** "watercolor", "in the style of van gogh" */
   | { kind: 'style'; style: string; amount: Amount }

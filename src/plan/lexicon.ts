@@ -237,7 +237,7 @@ export function correctionVocabulary(): { core: string[]; nouns: string[] } {
    those, where, which, while, would, could, should, about, after, again, also, just, into, only, over,
    some, than, that, them, then, they, this, very, what, when, with, your, whole, half, front, back,
    side, edge, corner, middle, frame, canvas, border, ratio, aspect, format, orientation, double, triple,
-   mode, more, look, view, want, like, need`
+   mode, more, look, view, want, like, need, halve, twice, times`
     .split(',')
     .forEach((w) => add(w.trim()));
   return { core: [...words], nouns: [...nouns].filter((n) => !words.has(n)) };

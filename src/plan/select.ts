@@ -6,7 +6,7 @@ import { findObject, mainObject, mentions, type Caption, type CaptionObject } fr
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { isAvailable } from './methods.ts';
-import { besideRegion, promptPlace, shiftRegion } from './positions.ts';
+import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -235,6 +235,16 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         `Making the ${object ?? 'subject'} ${target === 'large' ? 'bigger' : target === 'small' ? 'smaller' : 'medium-sized'} changes the layout, so MasaCtrl redraws it at the new size and borrows its look from the original.`);
     }
     case 'add': {
+      if (intent.corner && !intent.region) {
+        const { corner: _, ...rest } = intent;
+        const taken = new Set(caption?.objects.map((o) => o.region));
+        const corners = cornersNearest('center').sort((a, b) => Number(taken.has(a)) - Number(taken.has(b)));
+        return {
+          kind: 'ask',
+          question: `Which corner should the ${quote(intent.object)} go in?`,
+          alternatives: corners.map((corner) => ({ label: regionName(corner), intent: { ...rest, region: corner } })),
+        };
+      }
       if (intent.relativeTo) {
         const { offset } = intent.relativeTo;
         const relation = offset === 'up' ? 'above' : offset === 'down' ? 'below' : offset ? `to the ${offset} of` : 'next to';
@@ -278,6 +288,14 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, 'move');
       const object = resolution.kind === 'found' ? resolution.word : intent.object;
       const from = resolution.kind === 'found' ? resolution.object?.region : undefined;
+      if (intent.corner && !intent.region) {
+        const { corner: _, ...rest } = intent;
+        return {
+          kind: 'ask',
+          question: `Which corner should the ${object ?? 'subject'} go to?`,
+          alternatives: cornersNearest(from ?? 'center').map((corner) => ({ label: regionName(corner), intent: { ...rest, region: corner } })),
+        };
+      }
       let region = intent.region ?? (intent.direction ? shiftRegion(from ?? 'center', intent.direction, intent.amount === 'strong' ? 2 : 1) : undefined);
       if (intent.relativeTo) {
         const anchor = resolve(intent.relativeTo.object, context);
@@ -430,6 +448,14 @@ function gerund(action: string): string {
   const irregular: Record<string, string> = { lie: 'lying', sit: 'sitting', run: 'running', swim: 'swimming', hop: 'hopping', skip: 'skipping', be: 'being', die: 'dying', get: 'getting', clap: 'clapping', jog: 'jogging', beg: 'begging', stop: 'stopping', hug: 'hugging', spin: 'spinning' };
   const ing = irregular[v] ?? (v.endsWith('ie') ? `${v.slice(0, -2)}ying` : v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : `${v}ing`);
   return [ing, ...rest].join(' ');
+}
+
+/** The four corners, nearest to `from` first (the one it is in left out). */
+function cornersNearest(from: Region): Region[] {
+  const at = cellOf(from);
+  const corners: Region[] = ['top_left', 'top_right', 'bottom_left', 'bottom_right'];
+  const distance = (r: Region) => Math.abs(cellOf(r).row - at.row) + Math.abs(cellOf(r).column - at.column);
+  return corners.filter((c) => c !== from).sort((a, b) => distance(a) - distance(b));
 }
 
 export function regionName(region: Region): string {

@@ -124,6 +124,39 @@ test('positions: the 3×3 grid names, corners, sides and directions', () => {
   assert.equal(steps('move it far to the right')[0]?.params.region, 'top_right');
 });
 
+test('"to the corner" without saying which asks, offering the corners nearest the object first', () => {
+  const asked = planFromInstruction('move the circle to the corner', { caption: 'a small blue circle in the bottom left on sky' });
+  assert.equal(asked.kind, 'clarify');
+  if (asked.kind !== 'clarify') return;
+  assert.match(asked.question, /Which corner should the circle go/);
+  // It is in the bottom left already: the two one cell-row or column away come first, the far one last.
+  assert.deepEqual(asked.choices.map((c) => c.label), ['top left', 'bottom right', 'top right']);
+  assert.deepEqual(asked.choices.map((c) => c.plan.steps[0]!.params.region), ['top_left', 'bottom_right', 'top_right']);
+  assert.equal(asked.choices[0]!.plan.steps[0]!.params.prompt, 'a small blue circle in the top left on sky');
+  // An addition in "the corner" asks too, free corners first.
+  const add = planFromInstruction('put a moon in the corner', { caption: 'a red star in the top left on grass' });
+  assert.equal(add.kind, 'clarify');
+  if (add.kind !== 'clarify') return;
+  assert.equal(add.choices.length, 4);
+  assert.equal(add.choices.at(-1)!.label, 'top left');
+  assert.equal(add.choices[0]!.plan.steps[0]!.params.object, 'moon');
+  // A named corner is still a plain move.
+  assert.equal(steps('move it to the bottom right corner')[0]?.params.region, 'bottom_right');
+});
+
+test('sizes said as multiples: "twice as big", "half the size", "double the size of"', () => {
+  const size = (text: string, caption = 'a medium green square in the bottom right on sand, flat') => steps(text, caption)[0]?.params.target;
+  for (const text of ['make the square twice as big', 'make the square 3x bigger', 'double the size of the square', 'make the square twice its size', 'make it two times larger']) {
+    assert.equal(size(text), 'large', text);
+  }
+  for (const text of ['make the square half the size', 'make the square half as big', 'halve the size of the square', 'shrink the square to half its size', 'make it three times smaller']) {
+    assert.equal(size(text), 'small', text);
+  }
+  // From small, a multiple is a strong change: two sizes up, where "bigger" is one.
+  assert.equal(size('make the circle twice as big', 'a small blue circle in the center on sky'), 'large');
+  assert.equal(size('make the circle bigger', 'a small blue circle in the center on sky'), 'medium');
+});
+
 test('strength words scale reweighting', () => {
   const weight = (text: string) => steps(text, 'a snowy mountain at sunset')[0]?.params.weight ?? NaN;
   assert.ok(weight('much more snow') > weight('more snow'));

@@ -43,15 +43,19 @@ export function parseAdd(c: string): Intent[] | undefined {
     relativeTo = { object: besideAnchor.noun, ...(offset ? { offset } : {}) };
     phrase = phrase.slice(0, beside.index);
   }
-  const place = relativeTo ? null : /\s+(?:in|at|on|to|into|onto|near|toward|towards)\s+(?:the\s+)?(.+)$/.exec(phrase);
-  const skyOrGround = relativeTo ? null : /\s+(?:in|on|into|onto|to|up in|across)\s+(?:the\s+)?(sky|ground|floor)$/.exec(phrase);
+  // "a moon in the corner": which corner is asked later.
+  const anyCorner = relativeTo ? null : /\s+(?:in|at|into|to)\s+(?:the|a|one of the|any)\s+corner$/.exec(phrase);
+  const corner = !!anyCorner;
+  if (anyCorner) phrase = phrase.slice(0, anyCorner.index);
+  const place = relativeTo || corner ? null : /\s+(?:in|at|on|to|into|onto|near|toward|towards)\s+(?:the\s+)?(.+)$/.exec(phrase);
+  const skyOrGround = relativeTo || corner ? null : /\s+(?:in|on|into|onto|to|up in|across)\s+(?:the\s+)?(sky|ground|floor)$/.exec(phrase);
   if (place && PLACE_PHRASE.test(`the ${place[1]}`)) {
     region = readRegion(place[1]!);
     phrase = phrase.slice(0, place.index);
   } else if (skyOrGround) {
     region = skyOrGround[1] === 'sky' ? 'top' : 'bottom';
     phrase = phrase.slice(0, skyOrGround.index);
-  } else if (!relativeTo) {
+  } else if (!relativeTo && !corner) {
     const relation = /\s+(?:in front of|on top of|next to|held by|on|to|onto|in|into|beside|behind|above|below|under|over|near|by|around|for|wearing|with|inside|holding)\s+(?:the\s+|its\s+|his\s+|her\s+|their\s+|a\s+|an\s+)?(.+)$/.exec(phrase);
     if (relation) {
       const target = readObject(relation[1]!);
@@ -68,6 +72,6 @@ export function parseAdd(c: string): Intent[] | undefined {
   if (STYLES.has(object.noun) && !COMMON_NOUNS.has(object.noun) && !region && !anchor) return [{ kind: 'style', style: object.noun, amount: 'normal' }];
   const scene = SCENE_RE.exec(object.noun);
   if (scene && !region && !anchor && !/^(?:add|insert|include|draw|put|place)\b/.test(c)) return [{ kind: 'scene', phrase: SCENE_PHRASES[scene[1]!]!, word: scene[1]! }];
-  const intent: Intent = { kind: 'add', object: describeTarget(object), ...(region ? { region } : {}), ...(anchor ? { anchor } : {}), ...(relativeTo ? { relativeTo } : {}) };
+  const intent: Intent = { kind: 'add', object: describeTarget(object), ...(region ? { region } : {}), ...(anchor ? { anchor } : {}), ...(relativeTo ? { relativeTo } : {}), ...(corner ? { corner } : {}) };
   return [intent];
 }

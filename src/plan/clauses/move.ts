@@ -5,6 +5,9 @@ import { describeTarget, readObject } from './nouns.ts';
 
 export const MOVE_VERBS = 'move|shift|drag|slide|push|nudge|relocate|reposition|bring|put|place|set|position|transfer|scoot|pull|send|carry|float|raise|lower|lift|drop';
 
+/** "to the corner", "into a corner": a corner, but not which. */
+const ANY_CORNER = /^(?:to|into|in|at|toward|towards|over to)\s+(?:the|a|one of the|any|some)\s+(?:corner|corners)(?:\s+of the (?:image|picture|canvas|frame|photo|scene))?$/;
+
 export function parseMove(c: string, amount: Amount): Intent[] | undefined {
   if (/^(?:center|centre)\s+(.+)$/.test(c)) {
     const object = readObject(c.replace(/^(?:center|centre)\s+/, ''));
@@ -50,6 +53,10 @@ export function parseMove(c: string, amount: Amount): Intent[] | undefined {
     const object = objectPart ? readObject(objectPart) : { global: false };
     if (!object) continue;
     if (object.region) continue;
+    const adding = /^(?:put|place|set|drop)$/.test(verb) && /^(?:a|an|some|another)\s/.test(objectPart);
+    if (ANY_CORNER.test(destination) && !adding) {
+      return [{ kind: 'move', ...(object.noun ? { object: object.noun } : {}), corner: true, amount }];
+    }
     const direction = readDirection(destination);
     const place =
       !direction && PLACE_PHRASE.test(destination) && /^(?:to|into|in|at|on|onto|toward|towards|over)\b/.test(destination)
