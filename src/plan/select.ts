@@ -7,6 +7,7 @@ import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { isAvailable } from './methods.ts';
 import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
+import { completedObject, movedPrompt, substitute, withAddedObject, withoutObject } from './prompts.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -113,46 +114,6 @@ function withObject(intent: Intent, noun: string): Intent {
   }
 }
 
-/** The caption with one phrase replaced, for the target prompt; undefined without a caption. */
-function substitute(caption: Caption | undefined, from: string, to: string): string | undefined {
-  if (!caption) return undefined;
-  const pattern = new RegExp(`\\b${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s?\\b`);
-  return pattern.test(caption.text) ? caption.text.replace(pattern, to).replace(/\s+/g, ' ').trim() : undefined;
-}
-
-/**
- * The caption with `noun` put in `region`: its place phrase ("in the center") rewritten, or one
- * added right after the noun when the caption gives it none.
- */
-function movedPrompt(caption: Caption | undefined, noun: string, region: Region): string | undefined {
-  if (!caption) return undefined;
-  const escaped = noun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`\\b(${escaped}s?)\\b(?:\\s+(?:in|at)\\s+the\\s+(?:top|bottom|upper|lower|center|centre|middle|left|right)(?:\\s+(?:left|right|middle|center|corner))?)?`);
-  if (!pattern.test(caption.text)) return undefined;
-  return caption.text.replace(pattern, `$1 in the ${promptPlace(region)}`).replace(/\s+/g, ' ').trim();
-}
-
-/**
- * The caption with one more thing in `region`, as the world's captions name a second object: "a red
- * star in the center and a blue circle in the top left on grass" (before the background when the
- * caption ends with it, else at the end).
- */
-function withAddedObject(caption: Caption | undefined, object: string, region: Region): string | undefined {
-  if (!caption) return undefined;
-  const added = `and ${/^[aeiou]/.test(object) ? 'an' : 'a'} ${object} in the ${promptPlace(region)}`;
-  const background = caption.background ? new RegExp(`\\s+on\\s+(?:the\\s+|a\\s+)?${caption.background}$`).exec(caption.text) : null;
-  return background ? `${caption.text.slice(0, background.index)} ${added}${background[0]}` : `${caption.text} ${added}`;
-}
-
-function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
-  if (!caption) return undefined;
-  // The object's phrase with up to four words before its noun ("a large striped red star in the
-  // center"), and an "and" that joined it to another object's.
-  const pattern = new RegExp(`(\\s+and\\s+)?(?:\\b(?:a|an|the|some|two|three)\\s+)?(?:(?!(?:and|in|at|on|with|of|a|an|the|top|bottom|upper|lower|left|right|middle|center)\\b)[a-z]+\\s+){0,4}?\\b${noun}s?\\b(?:\\s+(?:sitting|standing|lying))?(?:\\s+(?:in|at) the (?:top|bottom|upper|lower|center|middle|left|right)(?:\\s+(?:left|right|middle))?)?(\\s+and\\s+)?`);
-  const result = caption.text.replace(pattern, (_all, before?: string, after?: string) => (before && after ? ' and ' : ' ')).replace(/,\s*(?:flat|striped|dotted|outlined)\s*$/, '').replace(/\s+(?:on|in|at|with|and|of|by|under|near|a|an|the)\s*$/, '').replace(/^\s*(?:on|in|at|with|and)\s+/, '').replace(/\s+/g, ' ').replace(/^[,\s]+|[,\s]+$/g, '').trim();
-  return result || 'the background';
-}
-
 function sizeAfter(current: Size | undefined, target: Size, relative: boolean, amount: Amount): Size {
   if (!relative || !current) return target;
   const index = SIZES.indexOf(current);
@@ -254,18 +215,13 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         const at = resolution.kind === 'found' ? resolution.object?.region : undefined;
         // Where the other thing is isn't known: the new one is described with it instead.
         if (!at) return selectMethod({ kind: 'add', object: intent.object, anchor: word }, context);
-        const region = besideRegion(at, offset);
-        return step('add', 'blended', { object: intent.object, target: intent.object, region, anchor: word, mask: { kind: 'region', region }, prompt: withAddedObject(caption, intent.object, region) },
-          `Painting a ${quote(intent.object)} ${relation} the ${word}, into the ${promptPlace(region)}, with Blended Diffusion, which changes only that area and keeps the rest.`);
+        return paintInto(besideRegion(at, offset), intent.object, caption, { anchor: word, where: `${relation} the ${word}, into the ${promptPlace(besideRegion(at, offset))}` });
       }
       if (intent.anchor) {
         const resolution = resolve(intent.anchor, context);
         if (resolution.kind === 'missing') return askWhich(resolution, intent, `add a ${quote(intent.object)} to`);
       }
-      if (intent.region) {
-        return step('add', 'blended', { object: intent.object, target: intent.object, region: intent.region, mask: { kind: 'region', region: intent.region }, prompt: withAddedObject(caption, intent.object, intent.region) },
-          `Painting a ${quote(intent.object)} into the ${regionName(intent.region)} with Blended Diffusion, which changes only that area and keeps the rest.`);
-      }
+      if (intent.region) return paintInto(intent.region, intent.object, caption, { where: `into the ${regionName(intent.region)}` });
       return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
         `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, so everything already there keeps its attention and place.`);
     }
@@ -448,6 +404,14 @@ function gerund(action: string): string {
   const irregular: Record<string, string> = { lie: 'lying', sit: 'sitting', run: 'running', swim: 'swimming', hop: 'hopping', skip: 'skipping', be: 'being', die: 'dying', get: 'getting', clap: 'clapping', jog: 'jogging', beg: 'begging', stop: 'stopping', hug: 'hugging', spin: 'spinning' };
   const ing = irregular[v] ?? (v.endsWith('ie') ? `${v.slice(0, -2)}ying` : v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : `${v}ing`);
   return [ing, ...rest].join(' ');
+}
+
+/** An addition into one cell of the grid: Blended Diffusion toward the caption that names it there. */
+function paintInto(region: Region, object: string, caption: Caption | undefined, how: { where: string; anchor?: string }): Selection {
+  const drawn = completedObject(caption, object);
+  const chosen = drawn.colour ? ` (no colour was given, so ${drawn.colour}, which nothing else here is)` : '';
+  return step('add', 'blended', { object, target: drawn.phrase, region, anchor: how.anchor, mask: { kind: 'region', region }, prompt: withAddedObject(caption, drawn.phrase, region) },
+    `Painting a ${quote(object)} ${how.where}${chosen} with Blended Diffusion, which changes only that area and keeps the rest.`);
 }
 
 /** The four corners, nearest to `from` first (the one it is in left out). */

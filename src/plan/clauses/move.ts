@@ -65,7 +65,7 @@ export function parseMove(c: string, amount: Amount): Intent[] | undefined {
     if (!direction && !place) continue;
     // "put a hat in the top left" adds; "put the star in the top left" moves.
     if (/^(?:put|place|set|drop)$/.test(verb) && /^(?:a|an|some|another)\s/.test(objectPart)) {
-      return object.noun ? [{ kind: 'add', object: object.noun, ...(place ? { region: place } : {}) } as Intent] : undefined;
+      return object.noun ? [{ kind: 'add', object: describeTarget(object), ...(place ? { region: place } : {}) } as Intent] : undefined;
     }
     if (/^(?:raise|lift)$/.test(verb) && !direction && !place) continue;
     const noun = object.noun;

@@ -1,0 +1,95 @@
+// Target prompts: the image's caption rewritten to say what the edit should leave there (a word
+// replaced, an object moved, added or taken out). Where a caption names its objects with their
+// places, as the procedural world's do, they stay in reading order (top left first), the order the
+// shipped model learnt: it draws the first-named object most faithfully, so an object added or moved
+// out of that order came out as a copy of its neighbour.
+import type { Caption } from './caption.ts';
+import { COLORS, SIZE_WORDS } from './lexicon.ts';
+import { promptPlace, readRegion } from './positions.ts';
+import { REGIONS, type Region } from './schema.ts';
+
+const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The caption with one phrase replaced; undefined without a caption or when it lacks the phrase. */
+export function substitute(caption: Caption | undefined, from: string, to: string): string | undefined {
+  if (!caption) return undefined;
+  const pattern = new RegExp(`\\b${escape(from)}s?\\b`);
+  return pattern.test(caption.text) ? caption.text.replace(pattern, to).replace(/\s+/g, ' ').trim() : undefined;
+}
+
+/**
+ * The caption with `noun` put in `region`: its place phrase ("in the center") rewritten, or one
+ * added right after the noun when the caption gives it none.
+ */
+export function movedPrompt(caption: Caption | undefined, noun: string, region: Region): string | undefined {
+  if (!caption) return undefined;
+  const pattern = new RegExp(`\\b(${escape(noun)}s?)\\b(?:\\s+(?:in|at)\\s+the\\s+(?:top|bottom|upper|lower|center|centre|middle|left|right)(?:\\s+(?:left|right|middle|center|corner))?)?`);
+  if (!pattern.test(caption.text)) return undefined;
+  return inReadingOrder(caption.text.replace(pattern, `$1 in the ${promptPlace(region)}`).replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * The caption with one more thing in `region`, named as the world's captions name a second object
+ * ("a red star in the center and a blue circle in the middle right on grass"), in reading order
+ * among the others; before the background when the caption ends with it, else at the end.
+ */
+export function withAddedObject(caption: Caption | undefined, object: string, region: Region): string | undefined {
+  if (!caption) return undefined;
+  const added = `and ${/^[aeiou]/.test(object) ? 'an' : 'a'} ${object} in the ${promptPlace(region)}`;
+  const background = caption.background ? new RegExp(`\\s+on\\s+(?:the\\s+|a\\s+)?${escape(caption.background)}$`).exec(caption.text) : null;
+  return inReadingOrder(background ? `${caption.text.slice(0, background.index)} ${added}${background[0]}` : `${caption.text} ${added}`);
+}
+
+/** Colours a new object may be given, in order of preference, and those each background hides. */
+const NEW_OBJECT_COLOURS = ['red', 'blue', 'yellow', 'green', 'orange', 'purple', 'pink', 'white', 'cyan', 'brown'];
+const HIDDEN_BY: Record<string, string[]> = {
+  sky: ['blue', 'cyan', 'white'], grass: ['green'], sand: ['yellow', 'orange', 'brown'], night: ['blue', 'purple'], plain: ['white'],
+};
+
+/**
+ * A new object's phrase completed to the caption's grammar. Where the caption gives every object a
+ * size and a colour (as the world's captions do), one said without them gets a medium size and a
+ * colour no other object has and the background doesn't hide: the shipped model drew "a red circle"
+ * there in 1 of 12 scenes, "a medium circle" in 5, "a medium red circle" in 12 of 12. `colour` is
+ * the one chosen, for the reply to say so; other captions get the phrase as it was said.
+ */
+export function completedObject(caption: Caption | undefined, object: string): { phrase: string; colour?: string } {
+  if (!caption || caption.objects.length === 0 || !caption.objects.every((o) => o.size && o.color)) return { phrase: object };
+  const words = object.split(' ');
+  const hasSize = words.some((w) => SIZE_WORDS[w]);
+  const hasColour = words.some((w) => COLORS.has(w));
+  if (hasSize && hasColour) return { phrase: object };
+  const taken = new Set([...caption.objects.map((o) => o.color), ...(HIDDEN_BY[caption.background ?? ''] ?? [])]);
+  const colour = hasColour ? undefined : (NEW_OBJECT_COLOURS.find((c) => !taken.has(c)) ?? 'red');
+  const noun = words.at(-1)!;
+  const phrase = [hasSize ? '' : 'medium', ...words.slice(0, -1), colour ?? '', noun].filter(Boolean).join(' ');
+  return colour ? { phrase, colour } : { phrase };
+}
+
+/** The caption without `noun`'s phrase; "the background" when nothing else is left. */
+export function withoutObject(caption: Caption | undefined, noun: string): string | undefined {
+  if (!caption) return undefined;
+  // The object's phrase with up to four words before its noun ("a large striped red star in the
+  // center"), and an "and" that joined it to another object's.
+  const pattern = new RegExp(`(\\s+and\\s+)?(?:\\b(?:a|an|the|some|two|three)\\s+)?(?:(?!(?:and|in|at|on|with|of|a|an|the|top|bottom|upper|lower|left|right|middle|center)\\b)[a-z]+\\s+){0,4}?\\b${escape(noun)}s?\\b(?:\\s+(?:sitting|standing|lying))?(?:\\s+(?:in|at) the (?:top|bottom|upper|lower|center|middle|left|right)(?:\\s+(?:left|right|middle))?)?(\\s+and\\s+)?`);
+  const result = caption.text.replace(pattern, (_all, before?: string, after?: string) => (before && after ? ' and ' : ' ')).replace(/,\s*(?:flat|striped|dotted|outlined)\s*$/, '').replace(/\s+(?:on|in|at|with|and|of|by|under|near|a|an|the)\s*$/, '').replace(/^\s*(?:on|in|at|with|and)\s+/, '').replace(/\s+/g, ' ').replace(/^[,\s]+|[,\s]+$/g, '').trim();
+  return result || 'the background';
+}
+
+const PLACED = /\s(?:in|at) the ((?:top|bottom|middle|center|left|right)(?: (?:left|right|middle))?)$/;
+
+/**
+ * "a red star in the center and a blue circle in the top left on grass" → the circle first. Only
+ * when every object phrase names its place; anything else is returned as it is.
+ */
+export function inReadingOrder(prompt: string): string {
+  const split = / on [a-z ]+(?:, [a-z]+)?$/.exec(prompt);
+  const head = split ? prompt.slice(0, split.index) : prompt;
+  const phrases = head.split(' and ');
+  if (phrases.length < 2) return prompt;
+  const places = phrases.map((phrase) => PLACED.exec(phrase)?.[1]);
+  if (places.some((place) => place === undefined)) return prompt;
+  const order = (index: number) => REGIONS.indexOf(readRegion(places[index]!) ?? 'center');
+  const sorted = phrases.map((_, index) => index).sort((a, b) => order(a) - order(b) || a - b);
+  return `${sorted.map((index) => phrases[index]).join(' and ')}${split ? split[0] : ''}`;
+}
