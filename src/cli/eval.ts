@@ -10,6 +10,7 @@ import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, isInversionMethod, type InversionMethod } from '../pipeline/inversion/index.ts';
 import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
+import { chatTable, evaluateChatEdits } from '../eval/chat.ts';
 import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 import { BACKGROUNDS, OBJECT_ATTRIBUTES, POSITIONS } from '../world/index.ts';
@@ -20,6 +21,7 @@ const SUITES = {
   inversion: 'inversions: invert.ddim / null_text / negative_prompt / direct / ddpm regenerated at --guidance, PSNR and seconds per image (default n 20)',
   clip: 'the image–text model (models/world-clip, or --model): does the true caption of a held-out scene score above it with one word changed, per kind; caption retrieval (default n 100)',
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
+  chat: 'the edit benchmark as a user meets it: each case\'s plain-English instruction planned from the source caption and the plan run as the bot runs it; per edit type the methods planned, questions asked, success, kept, PSNR, seconds (default n 5 cases per edit type)',
   attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
 } as const;
 
@@ -103,7 +105,7 @@ export function registerEval(program: Command): void {
           }
           return;
         }
-        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' || suite === 'attention' });
+        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' || suite === 'chat' || suite === 'attention' });
         try {
           if (suite === 't2i') {
             const result = await evaluateTextToImage(diffusion, { n: options.n ?? 100, steps: options.steps, guidance: options.guidance, onImage: progress });
@@ -128,6 +130,13 @@ export function registerEval(program: Command): void {
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
               `edit benchmark: ${options.n ?? 5} cases per edit type, ${result.steps} steps, guidance ${result.guidance}; success = the asked-for change reads back, kept = nothing else changed`,
               editTable(result),
+            ].join('\n'));
+          } else if (suite === 'chat') {
+            const result = await evaluateChatEdits(diffusion, { n: options.n ?? 5, steps: options.steps, guidance: options.guidance, onEdit: progress });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `edit benchmark through the planner: ${options.n ?? 5} instructions per edit type, ${result.steps} steps, guidance ${result.guidance}; asked = the bot asked a question instead (a failure)`,
+              chatTable(result),
+              ...Object.entries(result.questions).map(([type, q]) => `  ${type}: “${q.instruction}” → ${q.question}`),
             ].join('\n'));
           } else if (suite === 'attention') {
             const result = await evaluateAttention(diffusion, { n: options.n ?? 20, onImage: progress });

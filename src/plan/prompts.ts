@@ -40,6 +40,30 @@ export function withAddedObject(caption: Caption | undefined, object: string, re
   return inReadingOrder(background ? `${caption.text.slice(0, background.index)} ${added}${background[0]}` : `${caption.text} ${added}`);
 }
 
+/**
+ * The caption with `word` (a pattern: "striped") describing `noun`, where the world's grammar puts
+ * it: after the size, before the colour ("a small striped green diamond", not "a small green striped
+ * diamond", which the shipped model reads less well). Undefined when the caption lacks the noun.
+ */
+export function withPatternWord(caption: Caption | undefined, noun: string, word: string): string | undefined {
+  if (!caption) return undefined;
+  const phrase = new RegExp(`\\b((?:a|an|the|some)\\s+)?((?:[a-z]+\\s+){0,3}?)(${escape(noun)}s?)\\b`).exec(caption.text);
+  if (!phrase) return undefined;
+  const modifiers = (phrase[2] ?? '').trim().split(' ').filter(Boolean);
+  const colourAt = modifiers.findIndex((m) => COLORS.has(m));
+  modifiers.splice(colourAt < 0 ? modifiers.length : colourAt, 0, word);
+  const article = phrase[1] ? (/^an?\s/.test(phrase[1]) ? (/^[aeiou]/.test(modifiers[0]!) ? 'an ' : 'a ') : phrase[1]) : '';
+  const rewritten = `${article}${modifiers.join(' ')} ${phrase[3]}`;
+  return `${caption.text.slice(0, phrase.index)}${rewritten}${caption.text.slice(phrase.index + phrase[0].length)}`.replace(/\s+/g, ' ').trim();
+}
+
+/** The caption with one word taken out ("outlined" when the object becomes flat, a word the world's captions leave unsaid). */
+export function withoutWord(caption: Caption | undefined, word: string): string | undefined {
+  if (!caption) return undefined;
+  const pattern = new RegExp(`\\b${escape(word)}\\s+`);
+  return pattern.test(caption.text) ? caption.text.replace(pattern, '').trim() : undefined;
+}
+
 /** Colours a new object may be given, in order of preference, and those each background hides. */
 const NEW_OBJECT_COLOURS = ['red', 'blue', 'yellow', 'green', 'orange', 'purple', 'pink', 'white', 'cyan', 'brown'];
 const HIDDEN_BY: Record<string, string[]> = {

@@ -7,7 +7,7 @@ import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { isAvailable } from './methods.ts';
 import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
-import { completedObject, movedPrompt, substitute, withAddedObject, withoutObject } from './prompts.ts';
+import { completedObject, movedPrompt, substitute, withAddedObject, withoutObject, withoutWord, withPatternWord } from './prompts.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -178,12 +178,18 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const current =
         intent.from ??
         (intent.attribute === 'color' ? found?.color : intent.attribute === 'texture' ? found?.texture : intent.attribute === 'material' ? found?.material : undefined);
+      // The world's captions leave "flat" unsaid: becoming flat drops the pattern word.
+      if (intent.attribute === 'texture' && intent.value === 'flat' && current && caption && !mentions(caption, 'flat')) {
+        return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: withoutWord(caption, current) },
+          `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
+      }
       if (current && current !== intent.value) {
         return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
           `Changing ${quote(current)} to ${quote(intent.value)}${object ? ` on the ${object}` : ''} by swapping that one word with Prompt-to-Prompt, so shape and layout stay.`);
       }
       const phrase = object ? `${intent.value} ${object}` : intent.value;
-      return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, target: intent.value, prompt: object ? substitute(caption, object, phrase) : undefined },
+      const prompt = !object ? undefined : intent.attribute === 'texture' ? withPatternWord(caption, object, intent.value) : substitute(caption, object, phrase);
+      return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, target: intent.value, prompt },
         `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
     }
     case 'resize': {

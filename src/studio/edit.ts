@@ -14,6 +14,8 @@ import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts'
 import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
 import type { Studio } from './studio.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import type { RgbImage } from '../world/image.ts';
 
 export interface EditWork {
   plan: EditPlan;
@@ -79,67 +81,101 @@ function paramsFor(method: EditMethod, step: PlanStep): Record<string, unknown> 
   return strength !== undefined && !names.has('strength') ? { ...injectionForStrength(method, strength), ...declared } : declared;
 }
 
+export interface PlanRunOptions {
+  /** The user's stored inversions, with the source image's owner and blob hash (the first step only). */
+  store?: { inversions: InversionStore; userId: string; imageHash: string };
+  onPhase?: EditWork['onPhase'];
+  onStep?: EditWork['onStep'];
+  previews?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PlanRun {
+  image: RgbImage;
+  /** Per plan step: whether its inversion came from the store. */
+  inversions: ('stored' | 'computed' | 'none')[];
+  notes: string[];
+}
+
+/**
+ * Runs a plan's steps on an image, each step editing the previous step's result, as the bot does;
+ * `diffusion` gives the model compiled with or without attention hooks. No database: /edit stores
+ * the result, `retouch eval chat` scores it.
+ */
+export async function applyPlan(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, source: RgbImage, options: PlanRunOptions = {}): Promise<PlanRun> {
+  const methods = plan.steps.map(methodFor);
+  const inversions: PlanRun['inversions'] = [];
+  const notes: string[] = [];
+  let caption = plan.source.caption ?? '';
+  const { width, height } = diffusion({ hooks: false });
+  const first = await toModelSize(source, width, height);
+  if (first.note) notes.push(first.note);
+  let image = first.image;
+  for (const [index, step] of plan.steps.entries()) {
+    const method = methods[index] as EditMethod;
+    const compiled = diffusion({ hooks: method.needs.hooks === true });
+    const preview = options.previews ? previewMaker(compiled) : undefined;
+    // Only the first step edits a stored image: its inversion is keyed by that image's blob hash,
+    // so deleting the image deletes it. Later steps edit intermediate images that are never
+    // stored; nothing could delete an inversion kept for them, so theirs is computed, not kept.
+    const store = index === 0 ? options.store : undefined;
+    let inversionSource: 'stored' | 'computed' | 'none' = 'none';
+    // A move's region is where the object goes, not the area to edit: no mask from it.
+    const mask = step.edit !== 'move' && step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
+    const targetPrompt = targetPromptOf(step, caption);
+    const run = await runEdit(compiled, {
+      method,
+      params: paramsFor(method, step),
+      source: { image, prompt: caption },
+      targetPrompt,
+      negativePrompt: step.params.negativePrompt,
+      mask,
+      inversion: plan.inversion.method !== 'none' && method.needs.inversion?.includes(plan.inversion.method) ? plan.inversion.method : undefined,
+      steps: plan.output.steps,
+      guidance: plan.output.guidance,
+      seed: plan.output.seed ?? 0,
+      invert: store
+        ? async (inversionMethod, invertOptions) => {
+            const outcome = await invertWithStore(store.inversions, compiled, inversionMethod, { ...invertOptions, userId: store.userId, imageHash: store.imageHash });
+            inversionSource = outcome.source;
+            return outcome.inversion;
+          }
+        : undefined,
+      onPhase: (phase) => options.onPhase?.(index + 1, plan.steps.length, phase),
+      onStep: async (progress) => options.onStep?.(index + 1, plan.steps.length, progress, await preview?.(progress)),
+      signal: options.signal,
+    });
+    if (run.inversion && inversionSource === 'none') inversionSource = 'computed';
+    inversions.push(inversionSource);
+    notes.push(...(run.output.notes ?? []));
+    image = run.image;
+    caption = targetPrompt;
+  }
+  return { image, inversions, notes };
+}
+
 export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork): Promise<EditOutcome> {
   const { plan } = work;
-  const methods = plan.steps.map(methodFor);
+  plan.steps.forEach(methodFor);
   const loaded = await loadRgb(prisma, work.sourceImageId);
   if (!loaded) throw new EditRequestError('the image to edit no longer exists (it may have been deleted)');
   const started = performance.now();
-  const inversionsUsed: EditOutcome['inversions'] = [];
-  const notes: string[] = [];
-  const result = await studio.exclusive(async ({ diffusion: compiled }) => {
-    let caption = plan.source.caption ?? '';
-    const { width, height } = compiled({ hooks: false });
-    const first = await toModelSize(loaded.image, width, height);
-    if (first.note) notes.push(first.note);
-    let image = first.image;
-    for (const [index, step] of plan.steps.entries()) {
-      const method = methods[index] as EditMethod;
-      const diffusion = compiled({ hooks: method.needs.hooks === true });
-      const preview = work.previews ? previewMaker(diffusion) : undefined;
-      // Only the first step edits a stored image: its inversion is keyed by that image's blob hash,
-      // so deleting the image deletes it. Later steps edit intermediate images that are never
-      // stored; nothing could delete an inversion kept for them, so theirs is computed, not kept.
-      const store = index === 0 ? work.inversions : undefined;
-      let inversionSource: 'stored' | 'computed' | 'none' = 'none';
-      // A move's region is where the object goes, not the area to edit: no mask from it.
-      const mask = step.edit !== 'move' && step.params.region && method.needs.mask ? regionMask(step.params.region, image.width, image.height) : undefined;
-      const targetPrompt = targetPromptOf(step, caption);
-      const run = await runEdit(diffusion, {
-        method,
-        params: paramsFor(method, step),
-        source: { image, prompt: caption },
-        targetPrompt,
-        negativePrompt: step.params.negativePrompt,
-        mask,
-        inversion: plan.inversion.method !== 'none' && method.needs.inversion?.includes(plan.inversion.method) ? plan.inversion.method : undefined,
-        steps: plan.output.steps,
-        guidance: plan.output.guidance,
-        seed: plan.output.seed ?? 0,
-        invert: store
-          ? async (inversionMethod, options) => {
-              const outcome = await invertWithStore(store, diffusion, inversionMethod, { ...options, userId: work.owner.userId, imageHash: loaded.blobHash });
-              inversionSource = outcome.source;
-              return outcome.inversion;
-            }
-          : undefined,
-        onPhase: (phase) => work.onPhase?.(index + 1, plan.steps.length, phase),
-        onStep: async (progress) => work.onStep?.(index + 1, plan.steps.length, progress, await preview?.(progress)),
+  const run = await studio.exclusive(
+    ({ diffusion }) =>
+      applyPlan(diffusion, plan, loaded.image, {
+        store: work.inversions ? { inversions: work.inversions, userId: work.owner.userId, imageHash: loaded.blobHash } : undefined,
+        onPhase: work.onPhase,
+        onStep: work.onStep,
+        previews: work.previews,
         signal: work.signal,
-      });
-      if (run.inversion && inversionSource === 'none') inversionSource = 'computed';
-      inversionsUsed.push(inversionSource);
-      notes.push(...(run.output.notes ?? []));
-      image = run.image;
-      caption = targetPrompt;
-    }
-    return image;
-  }, plan.output.model);
-  const saved = await saveResult(prisma, result, work.owner, {
+      }),
+    plan.output.model,
+  );
+  const saved = await saveResult(prisma, run.image, work.owner, {
     plan,
     methods: plan.steps.map((s) => s.method),
     sourceImageId: work.sourceImageId,
     parentEditId: work.parentEditId,
   });
-  return { ...saved, seconds: (performance.now() - started) / 1000, inversions: inversionsUsed, notes };
+  return { ...saved, seconds: (performance.now() - started) / 1000, inversions: run.inversions, notes: run.notes };
 }

@@ -176,6 +176,17 @@ test('sizes said as multiples: "twice as big", "half the size", "double the size
   assert.equal(size('make the circle bigger', 'a small blue circle in the center on sky'), 'medium');
 });
 
+test('patterns follow the world grammar: before the colour, and "flat" is the word left out', () => {
+  const pattern = (text: string, caption: string) => steps(text, caption)[0]!;
+  const striped = pattern('make the diamond striped', 'a small green diamond in the bottom right on sky');
+  assert.deepEqual([striped.method, striped.params.prompt], ['p2p.refine', 'a small striped green diamond in the bottom right on sky']);
+  assert.equal(pattern('make the square outlined', 'a medium red ring in the top middle and a large pink square in the bottom left on grass').params.prompt, 'a medium red ring in the top middle and a large outlined pink square in the bottom left on grass');
+  const flat = pattern('make the ring flat', 'a large outlined pink ring in the bottom left on sand');
+  assert.deepEqual([flat.method, flat.params.prompt], ['p2p.refine', 'a large pink ring in the bottom left on sand']);
+  // One pattern for another is still a one-word swap.
+  assert.equal(pattern('make the ring dotted', 'a large striped white ring in the top right on sand').method, 'p2p.replace');
+});
+
 test('strength words scale reweighting', () => {
   const weight = (text: string) => steps(text, 'a snowy mountain at sunset')[0]?.params.weight ?? NaN;
   assert.ok(weight('much more snow') > weight('more snow'));
