@@ -46,22 +46,37 @@ export function withAddedObject(caption: Caption | undefined, object: string, re
  * diamond", which the shipped model reads less well). Undefined when the caption lacks the noun.
  */
 export function withPatternWord(caption: Caption | undefined, noun: string, word: string): string | undefined {
-  if (!caption) return undefined;
-  const phrase = new RegExp(`\\b((?:a|an|the|some)\\s+)?((?:[a-z]+\\s+){0,3}?)(${escape(noun)}s?)\\b`).exec(caption.text);
-  if (!phrase) return undefined;
-  const modifiers = (phrase[2] ?? '').trim().split(' ').filter(Boolean);
-  const colourAt = modifiers.findIndex((m) => COLORS.has(m));
-  modifiers.splice(colourAt < 0 ? modifiers.length : colourAt, 0, word);
-  const article = phrase[1] ? (/^an?\s/.test(phrase[1]) ? (/^[aeiou]/.test(modifiers[0]!) ? 'an ' : 'a ') : phrase[1]) : '';
-  const rewritten = `${article}${modifiers.join(' ')} ${phrase[3]}`;
-  return `${caption.text.slice(0, phrase.index)}${rewritten}${caption.text.slice(phrase.index + phrase[0].length)}`.replace(/\s+/g, ' ').trim();
+  return rewriteModifiers(caption, noun, (modifiers) => {
+    const colourAt = modifiers.findIndex((m) => COLORS.has(m));
+    return modifiers.toSpliced(colourAt < 0 ? modifiers.length : colourAt, 0, word);
+  });
 }
 
-/** The caption with one word taken out ("outlined" when the object becomes flat, a word the world's captions leave unsaid). */
-export function withoutWord(caption: Caption | undefined, word: string): string | undefined {
+/**
+ * The caption with `from` changed to `to` (or dropped, for `to` undefined) among the words that
+ * describe `noun` ("make the square larger" where a small circle comes first changes the square's
+ * "small", not the circle's). Falls back to the caption's first `from` when the noun's own words
+ * don't have it; undefined when the caption has no `from` at all.
+ */
+export function rewordObject(caption: Caption | undefined, noun: string | undefined, from: string, to: string | undefined): string | undefined {
+  const own = noun ? rewriteModifiers(caption, noun, (modifiers) => (modifiers.includes(from) ? modifiers.flatMap((m) => (m === from ? (to ? [to] : []) : [m])) : undefined)) : undefined;
+  if (own) return own;
+  if (to !== undefined) return substitute(caption, from, to);
   if (!caption) return undefined;
-  const pattern = new RegExp(`\\b${escape(word)}\\s+`);
+  const pattern = new RegExp(`\\b${escape(from)}\\s+`);
   return pattern.test(caption.text) ? caption.text.replace(pattern, '').trim() : undefined;
+}
+
+/** The caption with the words before `noun` in its phrase ("a small striped green diamond") rewritten; undefined if `rewrite` declines. */
+function rewriteModifiers(caption: Caption | undefined, noun: string, rewrite: (modifiers: string[]) => string[] | undefined): string | undefined {
+  if (!caption) return undefined;
+  const phrase = new RegExp(`\\b((?:a|an|the|some)\\s+)?((?:(?!(?:and|in|on|at|of|with)\\b)[a-z]+\\s+){0,3}?)(${escape(noun)}s?)\\b`).exec(caption.text);
+  if (!phrase) return undefined;
+  const modifiers = rewrite((phrase[2] ?? '').trim().split(' ').filter(Boolean));
+  if (!modifiers) return undefined;
+  const article = phrase[1] ? (/^an?\s/.test(phrase[1]) ? (/^[aeiou]/.test(modifiers[0] ?? phrase[3]!) ? 'an ' : 'a ') : phrase[1]) : '';
+  const rewritten = `${article}${[...modifiers, phrase[3]].join(' ')}`;
+  return `${caption.text.slice(0, phrase.index)}${rewritten}${caption.text.slice(phrase.index + phrase[0].length)}`.replace(/\s+/g, ' ').trim();
 }
 
 /** Colours a new object may be given, in order of preference, and those each background hides. */

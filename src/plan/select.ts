@@ -7,7 +7,7 @@ import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
 import { isAvailable } from './methods.ts';
 import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
-import { completedObject, movedPrompt, substitute, withAddedObject, withoutObject, withoutWord, withPatternWord } from './prompts.ts';
+import { completedObject, movedPrompt, rewordObject, substitute, withAddedObject, withoutObject, withPatternWord } from './prompts.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
 import { safeWords, singular } from './text.ts';
 
@@ -180,11 +180,11 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         (intent.attribute === 'color' ? found?.color : intent.attribute === 'texture' ? found?.texture : intent.attribute === 'material' ? found?.material : undefined);
       // The world's captions leave "flat" unsaid: becoming flat drops the pattern word.
       if (intent.attribute === 'texture' && intent.value === 'flat' && current && caption && !mentions(caption, 'flat')) {
-        return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: withoutWord(caption, current) },
+        return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: rewordObject(caption, object, current, undefined) },
           `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
       }
       if (current && current !== intent.value) {
-        return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
+        return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: rewordObject(caption, object, current, intent.value) },
           `Changing ${quote(current)} to ${quote(intent.value)}${object ? ` on the ${object}` : ''} by swapping that one word with Prompt-to-Prompt, so shape and layout stay.`);
       }
       const phrase = object ? `${intent.value} ${object}` : intent.value;
@@ -198,7 +198,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const object = resolution.kind === 'found' ? resolution.word : undefined;
       const current = resolution.kind === 'found' ? (resolution.object?.size as Size | undefined) : undefined;
       const target = sizeAfter(current, intent.size, intent.relative, intent.amount);
-      return step('attribute', 'masactrl', { object, attribute: 'size', source: current, target, prompt: current ? substitute(caption, current, target) : undefined },
+      return step('attribute', 'masactrl', { object, attribute: 'size', source: current, target, prompt: current ? rewordObject(caption, object, current, target) : undefined },
         `Making the ${object ?? 'subject'} ${target === 'large' ? 'bigger' : target === 'small' ? 'smaller' : 'medium-sized'} changes the layout, so MasaCtrl redraws it at the new size and borrows its look from the original.`);
     }
     case 'add': {

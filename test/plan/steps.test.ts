@@ -187,6 +187,14 @@ test('patterns follow the world grammar: before the colour, and "flat" is the wo
   assert.equal(pattern('make the ring dotted', 'a large striped white ring in the top right on sand').method, 'p2p.replace');
 });
 
+test('a word changes in the object\'s own description, not in the first object that shares it', () => {
+  const TWO = 'a small striped brown circle in the bottom middle and a small outlined brown square in the bottom right on night';
+  assert.equal(steps('make the square larger', TWO)[0]!.params.prompt, 'a small striped brown circle in the bottom middle and a medium outlined brown square in the bottom right on night');
+  assert.equal(steps('make the square red', TWO)[0]!.params.prompt, 'a small striped brown circle in the bottom middle and a small outlined red square in the bottom right on night');
+  assert.equal(steps('make the square flat', TWO)[0]!.params.prompt, 'a small striped brown circle in the bottom middle and a small brown square in the bottom right on night');
+  assert.equal(steps('make the square striped', 'a small striped brown circle in the center and a small dotted brown square in the bottom right on night')[0]!.params.prompt, 'a small striped brown circle in the center and a small striped brown square in the bottom right on night');
+});
+
 test('strength words scale reweighting', () => {
   const weight = (text: string) => steps(text, 'a snowy mountain at sunset')[0]?.params.weight ?? NaN;
   assert.ok(weight('much more snow') > weight('more snow'));
