@@ -25,7 +25,7 @@ export const blended = defineMethod({
     /** A latent cell is edited where the mask covers at least this fraction of it (the official code resizes the mask to the latent grid with nearest and thresholds at 0.5). */
     maskThreshold: z.number().gt(0).max(1).default(0.5),
   }),
-  needs: { mask: 'required' },
+  needs: { mask: 'required', local: true },
   async run(input, params) {
     const { diffusion } = input;
     const { mask, area } = binaryLatentMask(input, 'blended', params.maskThreshold);

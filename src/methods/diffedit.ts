@@ -33,7 +33,7 @@ export const diffedit = defineMethod({
     /** Encoding ratio r: DDIM-encode to this fraction of the schedule (diffusers inpaint_strength 0.8; the paper varies r in 0.5–0.8). */
     strength: z.number().gt(0).max(1).default(0.8),
   }),
-  needs: { mask: 'optional' },
+  needs: { mask: 'optional', local: true },
   async run(input, params) {
     const { diffusion } = input;
     const notes: string[] = [];

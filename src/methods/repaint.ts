@@ -34,7 +34,7 @@ export const repaint = defineMethod({
     /** A latent cell is unknown where the mask covers at least this fraction of it (binary, as the paper's masks). */
     maskThreshold: z.number().gt(0).max(1).default(0.5),
   }),
-  needs: { mask: 'required' },
+  needs: { mask: 'required', local: true },
   async run(input, params) {
     const { diffusion } = input;
     const { mask, area } = binaryLatentMask(input, 'repaint', params.maskThreshold);

@@ -10,6 +10,7 @@ import type { RgbImage } from '../world/image.ts';
 import { checkParams } from './params.ts';
 import { decodeCanvas } from './shared/canvas.ts';
 import { toEditMask, type MaskImage } from './shared/mask.ts';
+import { pasteOutside } from './shared/paste.ts';
 import { EditRequestError, type EditMethod, type EditOutput } from './types.ts';
 import { samplingProblem } from '../pipeline/sampling-checks.ts';
 
@@ -32,6 +33,11 @@ export interface EditRequest {
   seed?: number;
   /** Gets the inversion (e.g. from the per-user store); default: computes it. */
   invert?: (method: InversionMethod, options: InvertOptions) => Promise<InversionResult>;
+  /**
+   * For a method that edits locally: put the source's pixels back outside its mask after decoding
+   * (default true; false shows what the decoder made of the untouched latents).
+   */
+  pasteOutside?: boolean;
   onPhase?: (phase: EditPhase) => void | Promise<void>;
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
@@ -108,9 +114,15 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   const t3 = performance.now();
 
   await request.onPhase?.('decode');
-  const image = output.canvas
+  let image = output.canvas
     ? await decodeCanvas(diffusion, output.canvas.latent, output.canvas.latentWidth, output.canvas.latentHeight)
     : asRgb(await diffusion.decode(output.latent));
+  const editedArea = output.mask ?? mask?.latent;
+  if (method.needs.local && source && !output.canvas && editedArea && request.pasteOutside !== false) {
+    const pasted = pasteOutside(image, source.image, editedArea, latentWidth, latentHeight);
+    image = pasted.image;
+    output.metrics = { ...output.metrics, sourcePixelsKept: pasted.keptFraction };
+  }
   const t4 = performance.now();
   return {
     image,

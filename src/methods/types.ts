@@ -67,6 +67,11 @@ export interface MethodNeeds {
   hooks?: boolean;
   /** Makes a new canvas rather than editing the source (a panorama); the source may be absent. */
   generates?: boolean;
+  /**
+   * Changes only inside a mask, given or its own (returned as `mask`): the runner pastes the
+   * source's pixels back outside it after decoding (see shared/paste.ts).
+   */
+  local?: boolean;
 }
 
 export interface EditMethod<Schema extends z.ZodType = z.ZodType> {

@@ -19,6 +19,8 @@ describe('blended on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       steps: 12,
       guidance: SHORT_RUN_GUIDANCE,
       seed: 5,
+      // The method's own keeping, through the decoder: no paste-back (test/methods/paste.test.ts).
+      pasteOutside: false,
     };
     const timed = async (method: typeof blended) => {
       const started = performance.now();

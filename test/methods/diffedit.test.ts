@@ -22,7 +22,7 @@ describe('diffedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       const object = scene.objects[0]!;
       const colour = COLOURS.find((c) => c !== object.colour)!;
       const targetPrompt = applyEdit(scene, { type: 'colour', target: object.shape, colour }).caption;
-      const run = await runEdit(diffusion, { method: diffedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 10, seed: 7, guidance: SHORT_RUN_GUIDANCE });
+      const run = await runEdit(diffusion, { method: diffedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt, steps: 10, seed: 7, guidance: SHORT_RUN_GUIDANCE, pasteOutside: false });
       const mask = run.output.mask!;
       assert.equal(mask.length, lh * lw);
       const truth = downsample(Float32Array.from(rendered.masks[0]!, (v) => v / 255), rendered.width, rendered.height, lw, lh);

@@ -35,7 +35,7 @@ describe('p2p.local on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       const diffusion = shippedDiffusion();
       const [, channels, lh, lw] = diffusion.latentShape;
       const { rendered, source, target, from, to } = colourSwap(9_100_011);
-      const request = { source: { image: rendered, prompt: source }, targetPrompt: target, steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE, inversion: 'invert.direct' as const };
+      const request = { source: { image: rendered, prompt: source }, targetPrompt: target, steps: P2P_STEPS, guidance: SHORT_RUN_GUIDANCE, inversion: 'invert.direct' as const, pasteOutside: false };
       const run = await runEdit(diffusion, { ...request, method: p2pLocal, params: { sourceWords: [from], targetWords: [to], blendResolution, threshold } });
       const mask = run.output.mask!;
       assert.equal(mask.length, lh * lw);

@@ -31,6 +31,8 @@ describe('repaint on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       mask: { data: c.mask, width: c.rendered.width, height: c.rendered.height },
       steps: 12,
       seed: 5,
+      // The method's own keeping, through the decoder: no paste-back (test/methods/paste.test.ts).
+      pasteOutside: false,
     });
     const f = maskFigures(c, run.image);
     const latentOutside = latentChangeOutside(c, run.output.latent);

@@ -30,7 +30,7 @@ export const p2pLocal = defineMethod({
     edit: editModeParam,
     ...scheduleParams,
   }),
-  needs: { inversion: P2P_INVERSIONS, sourcePrompt: true, hooks: true },
+  needs: { inversion: P2P_INVERSIONS, sourcePrompt: true, hooks: true, local: true },
   async run(input, params) {
     const tokenizer = tokenizerOf(input.diffusion);
     const source = input.source.prompt;

@@ -1,0 +1,73 @@
+// Paste-back: a local edit's decoded image with the source's own pixels put back outside the edited
+// area. The latents outside a local edit's mask are the source's, but the VAE decoder's mid-block
+// attention sees the whole latent, so removing or repainting one object shifts the colours of others
+// it never touched (a red heart decoded pink beside a removed triangle). Inpainting front-ends do the
+// same (diffusers' apply_overlay, A1111's "mask blur"): keep the original where nothing was asked.
+import type { RgbImage } from '../../world/image.ts';
+import { upsample } from './mask.ts';
+
+export interface PasteOptions {
+  /** Pixels the edited area is grown by before blending, so the edit's own edge stays the edit's. */
+  grow: number;
+  /** Width in pixels of the ramp from edit to source past the grown edge (a seamless join). */
+  feather: number;
+}
+
+export const PASTE_DEFAULTS: PasteOptions = { grow: 4, feather: 4 };
+
+/**
+ * The edited image where the (latent-resolution) mask was set, grown and feathered; the source's
+ * pixels elsewhere. Returns the image and the fraction of pixels left exactly the source's.
+ */
+export function pasteOutside(edited: RgbImage, source: RgbImage, latentMask: Float32Array, latentWidth: number, latentHeight: number, options: PasteOptions = PASTE_DEFAULTS): { image: RgbImage; keptFraction: number } {
+  const { width, height } = edited;
+  const area = upsample(Float32Array.from(latentMask, (v) => (v > 0.01 ? 1 : 0)), latentWidth, latentHeight, width, height);
+  const alpha = feathered(distanceToArea(area, width, height), options);
+  const rgb = new Uint8Array(edited.rgb.length);
+  let kept = 0;
+  for (let p = 0; p < width * height; p++) {
+    const a = alpha[p]!;
+    if (a === 0) kept++;
+    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * edited.rgb[p * 3 + c]! + (1 - a) * source.rgb[p * 3 + c]!);
+  }
+  return { image: { rgb, width, height }, keptFraction: kept / (width * height) };
+}
+
+/** Chebyshev distance in pixels from each pixel to the nearest pixel of the area (0 inside), capped at 255. */
+function distanceToArea(area: Float32Array, width: number, height: number): Uint8Array {
+  const distance = new Uint8Array(width * height).fill(255);
+  for (let p = 0; p < area.length; p++) if (area[p]! > 0) distance[p] = 0;
+  // Two passes of the 8-neighbour chamfer: exact for the Chebyshev metric.
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      let d = distance[p]!;
+      if (x > 0) d = Math.min(d, distance[p - 1]! + 1);
+      if (y > 0) {
+        d = Math.min(d, distance[p - width]! + 1);
+        if (x > 0) d = Math.min(d, distance[p - width - 1]! + 1);
+        if (x + 1 < width) d = Math.min(d, distance[p - width + 1]! + 1);
+      }
+      distance[p] = d;
+    }
+  }
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = width - 1; x >= 0; x--) {
+      const p = y * width + x;
+      let d = distance[p]!;
+      if (x + 1 < width) d = Math.min(d, distance[p + 1]! + 1);
+      if (y + 1 < height) {
+        d = Math.min(d, distance[p + width]! + 1);
+        if (x + 1 < width) d = Math.min(d, distance[p + width + 1]! + 1);
+        if (x > 0) d = Math.min(d, distance[p + width - 1]! + 1);
+      }
+      distance[p] = d;
+    }
+  }
+  return distance;
+}
+
+/** 1 within `grow` of the area, falling linearly to 0 over the next `feather` pixels. */
+function feathered(distance: Uint8Array, { grow, feather }: PasteOptions): Float32Array {
+  return Float32Array.from(distance, (d) => (d <= grow ? 1 : d >= grow + feather + 1 ? 0 : 1 - (d - grow) / (feather + 1)));
+}
