@@ -27,6 +27,7 @@ interface EditCliOptions {
   out: string;
   json?: boolean;
   quiet?: boolean;
+  paste: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -83,6 +84,7 @@ export function registerEdit(program: Command): void {
     .option('--out <file>', 'where to write the PNG', 'edited.png')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress on stderr')
+    .option('--no-paste', 'for a method that edits inside a mask: keep the decoder\'s pixels outside it instead of pasting the source back')
     .addHelpText('after', () => `\nMethods:\n${methodList()}`)
     .action(async (options: EditCliOptions) => {
       const json = options.json === true;
@@ -112,6 +114,7 @@ export function registerEdit(program: Command): void {
             steps: options.steps,
             guidance: options.guidance,
             seed: options.seed,
+            pasteOutside: options.paste,
             onPhase: options.quiet || json ? undefined : (phase) => void process.stderr.write(`${phase}…\n`),
             onStep: progress,
           });
