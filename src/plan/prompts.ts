@@ -36,7 +36,8 @@ export function movedPrompt(caption: Caption | undefined, noun: string, region: 
 export function withAddedObject(caption: Caption | undefined, object: string, region: Region): string | undefined {
   if (!caption) return undefined;
   const added = `and ${/^[aeiou]/.test(object) ? 'an' : 'a'} ${object} in the ${promptPlace(region)}`;
-  const background = caption.background ? new RegExp(`\\s+on\\s+(?:the\\s+|a\\s+)?${escape(caption.background)}$`).exec(caption.text) : null;
+  // Before the background ("… on grass", "… on grass, striped") when the caption ends with it.
+  const background = caption.background ? new RegExp(`\\s+on\\s+(?:the\\s+|a\\s+)?${escape(caption.background)}(?:,\\s*[a-z]+)?$`).exec(caption.text) : null;
   return inReadingOrder(background ? `${caption.text.slice(0, background.index)} ${added}${background[0]}` : `${caption.text} ${added}`);
 }
 

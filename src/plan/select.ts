@@ -178,9 +178,25 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const current =
         intent.from ??
         (intent.attribute === 'color' ? found?.color : intent.attribute === 'texture' ? found?.texture : intent.attribute === 'material' ? found?.material : undefined);
+      // A pattern on a generated object whose place the caption gives: DiffEdit finds the object by
+      // where the two prompts' predictions differ and repaints only there, and the rest of the
+      // picture is kept to the pixel (eval chat, 20 cases: 45% either way, kept 80% vs 60%, 43.0 vs
+      // 34.9 dB outside the edit). Colours stay word swaps: DiffEdit kept more (40.6 vs 31.4 dB)
+      // but made the change less often (90% vs 95%), and a swap reuses the image's stored inversion.
+      const dropsWord = intent.attribute === 'texture' && intent.value === 'flat' && current !== undefined && caption !== undefined && !mentions(caption, 'flat');
+      const localPrompt =
+        context.source === 'generated' && object && found?.region && intent.attribute === 'texture'
+          ? current && current !== intent.value
+            ? rewordObject(caption, object, current, dropsWord ? undefined : intent.value)
+            : !current && intent.attribute === 'texture' ? withPatternWord(caption, object, intent.value) : undefined
+          : undefined;
+      if (localPrompt) {
+        return step('attribute', 'diffedit', { object, attribute: intent.attribute, ...(current ? { source: current } : {}), target: intent.value, word: object, prompt: localPrompt },
+          `Making the ${object} ${intent.value} with DiffEdit: it finds the ${object} by where the model's predictions for the old and new description differ, repaints only there, and the rest of the picture stays exactly as it was.`);
+      }
       // The world's captions leave "flat" unsaid: becoming flat drops the pattern word.
-      if (intent.attribute === 'texture' && intent.value === 'flat' && current && caption && !mentions(caption, 'flat')) {
-        return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: rewordObject(caption, object, current, undefined) },
+      if (dropsWord) {
+        return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current!, target: intent.value, prompt: rewordObject(caption, object, current!, undefined) },
           `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
       }
       if (current && current !== intent.value) {
@@ -416,7 +432,7 @@ function gerund(action: string): string {
 function paintInto(region: Region, object: string, caption: Caption | undefined, how: { where: string; anchor?: string }): Selection {
   const drawn = completedObject(caption, object);
   const chosen = drawn.colour ? ` (no colour was given, so ${drawn.colour}, which nothing else here is)` : '';
-  return step('add', 'blended', { object, target: drawn.phrase, region, anchor: how.anchor, mask: { kind: 'region', region }, prompt: withAddedObject(caption, drawn.phrase, region) },
+  return step('add', 'blended', { object, target: object, region, anchor: how.anchor, mask: { kind: 'region', region }, prompt: withAddedObject(caption, drawn.phrase, region) },
     `Painting a ${quote(object)} ${how.where}${chosen} with Blended Diffusion, which changes only that area and keeps the rest.`);
 }
 

@@ -32,8 +32,9 @@ const swap = (source: string, target: string | ArgExpectation): ExpectedStep => 
 });
 const color = (target: string | ArgExpectation, source: string): ExpectedStep => ({ family: 'p2p', args: { target, source } });
 const recolor = (object: string, target: string): ExpectedStep => ({ family: ['p2p', 'mask'], args: { object, target } });
+// A pattern change: p2p, or DiffEdit (mask), as in instructions.ts.
 const texture = (target: string | ArgExpectation, source?: string): ExpectedStep => ({
-  family: 'p2p',
+  family: ['p2p', 'mask'],
   args: source ? { target, source } : { target },
 });
 const resize = (target: string, object?: string): ExpectedStep => ({

@@ -67,8 +67,10 @@ const recolor = (object: string, target: string, source?: string): ExpectedStep 
   family: source ? 'p2p' : ['p2p', 'mask'],
   args: source ? { target, source } : { object, target },
 });
+// A pattern change: a word swap or refinement (p2p), or DiffEdit (mask), which finds the object and
+// repaints only there (the planner's choice for generated images whose caption places the object).
 const texture = (target: string, source?: string): ExpectedStep => ({
-  family: 'p2p',
+  family: ['p2p', 'mask'],
   args: source ? { target, source } : { target },
 });
 const resize = (target: string, object?: string): ExpectedStep => ({

@@ -107,7 +107,7 @@ test('adding beside another thing paints it into the neighbouring cell, toward a
   // doesn't hide (red is the star's, so blue; on sky, not blue either), said in the reply.
   assert.match(topLeft.plan.reason, /no colour was given, so blue/);
   assert.equal(planned('add a large square in the top left', 'a small green star in the center on sky')!.params.prompt, 'a large red square in the top left and a small green star in the center on sky');
-  assert.equal(planned('add a square in the top left', 'a small red star in the center on sky')!.params.target, 'medium yellow square');
+  assert.equal(planned('add a square in the top left', 'a small red star in the center on sky')!.params.prompt, 'a medium yellow square in the top left and a small red star in the center on sky');
   // Other captions get the object as it was said.
   assert.equal(planned('put a dog in the top left', 'a cat sitting on a sofa')!.params.prompt, 'a cat sitting on a sofa and a dog in the top left');
   // Something that goes onto the other thing, or beside one whose place is unknown, is described with it.
@@ -177,14 +177,19 @@ test('sizes said as multiples: "twice as big", "half the size", "double the size
 });
 
 test('patterns follow the world grammar: before the colour, and "flat" is the word left out', () => {
-  const pattern = (text: string, caption: string) => steps(text, caption)[0]!;
+  const pattern = (text: string, caption: string, source: 'generated' | 'uploaded' = 'generated') => {
+    const result = planFromInstruction(text, { caption, source });
+    assert.ok(result.kind === 'plan', text);
+    return result.plan.steps[0]!;
+  };
   const striped = pattern('make the diamond striped', 'a small green diamond in the bottom right on sky');
-  assert.deepEqual([striped.method, striped.params.prompt], ['p2p.refine', 'a small striped green diamond in the bottom right on sky']);
+  assert.deepEqual([striped.method, striped.params.prompt], ['diffedit', 'a small striped green diamond in the bottom right on sky']);
   assert.equal(pattern('make the square outlined', 'a medium red ring in the top middle and a large pink square in the bottom left on grass').params.prompt, 'a medium red ring in the top middle and a large outlined pink square in the bottom left on grass');
   const flat = pattern('make the ring flat', 'a large outlined pink ring in the bottom left on sand');
-  assert.deepEqual([flat.method, flat.params.prompt], ['p2p.refine', 'a large pink ring in the bottom left on sand']);
-  // One pattern for another is still a one-word swap.
-  assert.equal(pattern('make the ring dotted', 'a large striped white ring in the top right on sand').method, 'p2p.replace');
+  assert.deepEqual([flat.method, flat.params.prompt], ['diffedit', 'a large pink ring in the bottom left on sand']);
+  assert.equal(pattern('make the ring dotted', 'a large striped white ring in the top right on sand').params.prompt, 'a large dotted white ring in the top right on sand');
+  // On an upload the same words are Prompt-to-Prompt edits: refinement to add or drop a word, a swap for one pattern for another.
+  assert.deepEqual([pattern('make the diamond striped', 'a small green diamond in the bottom right on sky', 'uploaded').method, pattern('make the ring flat', 'a large outlined pink ring in the bottom left on sand', 'uploaded').method, pattern('make the ring dotted', 'a large striped white ring in the top right on sand', 'uploaded').method], ['p2p.refine', 'p2p.refine', 'p2p.replace']);
 });
 
 test('a word changes in the object\'s own description, not in the first object that shares it', () => {
@@ -222,6 +227,7 @@ test('method choice follows the image: swaps on generated vs uploaded, style, re
   assert.equal(steps('remove the square', 'a large striped pink square in the top left and a large purple triangle in the center on grass')[0]?.params.prompt, 'a large purple triangle in the center on grass');
   assert.equal(steps('make the background sand', 'a cat sitting on a sofa')[0]?.method, 'diffedit');
   assert.equal(steps('make the star blue')[0]?.method, 'p2p.replace');
+  assert.equal(steps('make the star blue')[0]?.params.prompt, 'a large blue star in the top left on grass, striped');
   assert.equal(steps('make the sofa blue', 'a cat sitting on a sofa')[0]?.method, 'p2p.refine');
   assert.equal(steps('add a moon in the top right')[0]?.method, 'blended');
   assert.equal(steps('make it wider')[0]?.method, 'multidiffusion');
