@@ -4,7 +4,7 @@
 // target's in the target branch), OR-ed; see LocalBlend in shared.ts. Returns the mask.
 import { z } from 'zod';
 import { EditRequestError, defineMethod } from '../types.ts';
-import { differingWords, editModeParam, P2P_INVERSIONS, positionsOf, promptEdit, runPromptToPrompt, scheduleParams, SD_BLEND_SIDE, tokenizerOf } from './shared.ts';
+import { differingWords, editModeParam, P2P_INVERSIONS, positionsOf, promptEdit, runPromptToPrompt, scheduleParams, tokenizerOf } from './shared.ts';
 
 const Word = z.string().trim().min(1).max(120);
 
@@ -21,11 +21,12 @@ export const p2pLocal = defineMethod({
     /** Blending starts after this fraction of the steps (official start_blend = 0.2). */
     startBlend: z.number().min(0).max(1).default(0.2),
     /**
-     * Side of the cross-attention maps the mask is read from, in SD-1.x-at-512 terms (official: the
-     * 16×16 maps); mapped by resolution (16 → a quarter of the latent side: 4×4 on the shipped model,
-     * 64 → the latent's own resolution).
+     * Side of the cross-attention maps the mask is read from, in SD-1.x-at-512 terms, mapped by
+     * resolution (16 → a quarter of the latent side, 64 → the latent's own). Absent: the official
+     * 16×16 maps as SD has them, one level above the bottleneck (8×8 on the shipped model; there a
+     * quarter of the latent, 4×4, is the bottleneck, whose word maps cover the whole image).
      */
-    blendResolution: z.number().int().min(1).max(64).default(SD_BLEND_SIDE),
+    blendResolution: z.number().int().min(1).max(64).optional(),
     /** How the target takes the source's maps (auto: replace for same-length prompts, else refine). */
     edit: editModeParam,
     ...scheduleParams,

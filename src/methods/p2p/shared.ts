@@ -22,7 +22,7 @@ import type { CompiledUNet } from '../../models/unet/model.ts';
 import type { InversionMethod } from '../../pipeline/inversion/index.ts';
 import { branchElements, sampleBranches } from '../../pipeline/sampler.ts';
 import { invertedBranches } from '../shared/inverted-branches.ts';
-import { atMostSdTokens, mapSide } from '../shared/layers.ts';
+import { aboveBottleneck, atMostSdTokens, mapSide } from '../shared/layers.ts';
 import { normalizeWord, promptTokens, refinementMapper, replacementMapper, tokenizerOf, wordPositions, type PromptTokenizer } from '../shared/tokens.ts';
 import { EditRequestError, type EditInput, type EditOutput } from '../types.ts';
 
@@ -31,8 +31,6 @@ export const P2P_INVERSIONS: readonly InversionMethod[] = ['invert.direct', 'inv
 
 /** SD's self-attention replacement limit: maps of at most 32² tokens (official replace_self_attention). */
 export const SD_SELF_REPLACE_SIDE = 32;
-/** SD's local-blend map side: the 16×16 cross-attention maps (official LocalBlend). */
-export const SD_BLEND_SIDE = 16;
 
 /** The schedule parameters every P2P method takes (PIE-Bench run of the official code: 0.4 / 0.6). */
 export const scheduleParams = {
@@ -113,8 +111,12 @@ export interface LocalBlendSpec {
   threshold: number;
   /** Fraction of the steps before blending starts (official start_blend = 0.2). */
   startBlend: number;
-  /** The map side in SD-at-512 terms (official: 16); mapped onto this latent by resolution. */
-  sdSide: number;
+  /**
+   * The map side in SD-at-512 terms, mapped onto this latent by resolution; absent: the official
+   * 16×16 maps taken as what they are in SD, one level above the bottleneck (8×8 on the shipped
+   * model, whose missing level would put a quarter of the latent, 4×4, on its bottleneck).
+   */
+  sdSide?: number;
 }
 
 export interface P2PSpec {
@@ -232,7 +234,11 @@ export class LocalBlend {
     private readonly spec: LocalBlendSpec,
     steps: number,
   ) {
-    this.side = { height: mapSide(latent.height, spec.sdSide), width: mapSide(latent.width, spec.sdSide) };
+    const levels = layout.crossAttention.filter((s) => s.place !== 'mid');
+    this.side =
+      spec.sdSide === undefined
+        ? (aboveBottleneck(levels, 1) ?? aboveBottleneck(levels, 0)!)
+        : { height: mapSide(latent.height, spec.sdSide), width: mapSide(latent.width, spec.sdSide) };
     const { height, width } = this.side;
     const sites = layout.crossAttention.filter((s) => s.height === height && s.width === width && s.place !== 'mid');
     if (sites.length === 0) {
