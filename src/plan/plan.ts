@@ -81,14 +81,27 @@ export function planFromIntents(intents: Intent[], options: PlanOptions = {}, de
     const intent = intents[index]!;
     const selection = selectMethod(intent, context);
     if (selection.kind === 'ask') {
-      const choices: Choice[] = [];
-      // A choice is a whole plan; a choice that would itself need asking is left out.
+      // A choice is a whole plan. An alternative that would itself ask ("which one?" and then "which
+      // corner?") offers its own choices under both labels, taken in turn across the alternatives so
+      // each gets a button before any gets a second.
+      const perAlternative: Choice[][] = [];
       for (const alternative of depth > 2 ? [] : selection.alternatives) {
         const replaced = [...intents.slice(0, index), alternative.intent, ...intents.slice(index + 1)];
         const result = planFromIntents(replaced, options, depth + 1);
-        if (result.kind === 'plan') choices.push({ label: alternative.label, plan: result.plan });
-        if (choices.length >= MAX_CHOICES) break;
+        perAlternative.push(
+          result.kind === 'plan'
+            ? [{ label: alternative.label, plan: result.plan }]
+            : result.choices.map((choice) => ({ label: `${alternative.label}, ${choice.label}`, plan: choice.plan })),
+        );
       }
+      const taken = perAlternative.map(() => 0);
+      for (let round = 0, count = 0; count < MAX_CHOICES && perAlternative.some((list) => list.length > round); round++) {
+        perAlternative.forEach((list, i) => {
+          if (list[round] && count < MAX_CHOICES) (taken[i]! += 1), count++;
+        });
+      }
+      // Shown grouped by alternative, in its own order.
+      const choices = perAlternative.flatMap((list, i) => list.slice(0, taken[i]));
       return { kind: 'clarify', question: selection.question, choices };
     }
     if (intent.kind === 'swap') context.introduced?.add(singular(intent.target.split(' ').at(-1)!));

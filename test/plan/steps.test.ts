@@ -161,6 +161,11 @@ test('"to the corner" without saying which asks, offering the corners nearest th
   assert.equal(add.choices[0]!.plan.steps[0]!.params.object, 'moon');
   // A named corner is still a plain move.
   assert.equal(steps('move it to the bottom right corner')[0]?.params.region, 'bottom_right');
+  // "it" among two objects and no corner named: both questions in one, each object's nearest corners.
+  const both = planFromInstruction('move it to the corner', { caption: 'a red star in the center and a blue circle in the bottom left on sky' });
+  assert.ok(both.kind === 'clarify');
+  assert.deepEqual(both.choices.map((c) => c.label), ['the star, top left', 'the star, top right', 'the star, bottom left', 'the circle, top left', 'the circle, bottom right']);
+  assert.deepEqual(both.choices.map((c) => [c.plan.steps[0]!.params.object, c.plan.steps[0]!.params.region]), [['star', 'top_left'], ['star', 'top_right'], ['star', 'bottom_left'], ['circle', 'top_left'], ['circle', 'bottom_right']]);
 });
 
 test('sizes said as multiples: "twice as big", "half the size", "double the size of"', () => {
