@@ -74,7 +74,7 @@ export async function evaluateChatEdits(diffusion: Diffusion, options: ChatEvalO
     row.ran += 1;
     row.success += score.intended ? 1 : 0;
     row.kept += score.kept ? 1 : 0;
-    row.keptStyleAside += scoreEdit(item.source, item.edit, run.image, { sourceImage: source, checkStyle: false }).kept ? 1 : 0;
+    row.keptStyleAside += score.keptStyleAside ? 1 : 0;
     row.unchangedPsnr += finite(score.unchangedPsnr);
     row.targetPsnr += psnr(run.image, renderScene(item.target, { size }));
     options.onEdit?.(index + 1, cases.length);

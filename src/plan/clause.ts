@@ -46,14 +46,14 @@ function takeAmount(clause: string): { amount: Amount; rest: string } {
   return { amount, rest };
 }
 
+/** "twice", "three times", "2x": a size said as a multiple. */
+const MULTIPLE = 'twice|double|triple|two times|three times|four times|ten times|[2-9] times|[2-9]x';
+
 /**
  * Request frames around an edit, rewritten to the plain imperative the edit modules read: questions
  * ("is it possible to …", "what if the cat were a lion"), inverted verbs ("substitute a rabbit for the
  * cat"), negated amounts ("not so much snow") and size nouns ("increase the size of the circle").
  */
-/** "twice", "three times", "2x": a size said as a multiple. */
-const MULTIPLE = 'twice|double|triple|two times|three times|four times|ten times|[2-9] times|[2-9]x';
-
 export function canonicalClause(clause: string): string {
   return clause
     .replace(/^(?:is it possible to|would it be possible to|is there a way to|do you think you could|could i ask you to|can i ask you to|how about you|why don't you|why not|would you be able to|are you able to|you could)\s+/, '')

@@ -94,13 +94,17 @@ export function planFromIntents(intents: Intent[], options: PlanOptions = {}, de
             : result.choices.map((choice) => ({ label: `${alternative.label}, ${choice.label}`, plan: choice.plan })),
         );
       }
+      // Dealt one round at a time up to MAX_CHOICES, then shown grouped by alternative.
       const taken = perAlternative.map(() => 0);
-      for (let round = 0, count = 0; count < MAX_CHOICES && perAlternative.some((list) => list.length > round); round++) {
-        perAlternative.forEach((list, i) => {
-          if (list[round] && count < MAX_CHOICES) (taken[i]! += 1), count++;
-        });
+      let dealt = 0;
+      for (let round = 0; dealt < MAX_CHOICES && perAlternative.some((list) => list.length > round); round++) {
+        for (const [i, list] of perAlternative.entries()) {
+          if (round < list.length && dealt < MAX_CHOICES) {
+            taken[i] = round + 1;
+            dealt++;
+          }
+        }
       }
-      // Shown grouped by alternative, in its own order.
       const choices = perAlternative.flatMap((list, i) => list.slice(0, taken[i]));
       return { kind: 'clarify', question: selection.question, choices };
     }

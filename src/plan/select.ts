@@ -184,13 +184,15 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       // 34.9 dB outside the edit). Colours stay word swaps: DiffEdit kept more (40.6 vs 31.4 dB)
       // but made the change less often (90% vs 95%), and a swap reuses the image's stored inversion.
       const dropsWord = intent.attribute === 'texture' && intent.value === 'flat' && current !== undefined && caption !== undefined && !mentions(caption, 'flat');
-      const localPrompt =
-        context.source === 'generated' && object && found?.region && intent.attribute === 'texture'
-          ? current && current !== intent.value
+      const placedPattern = context.source === 'generated' && object && found?.region && intent.attribute === 'texture';
+      const localPrompt = !placedPattern
+        ? undefined
+        : !current
+          ? withPatternWord(caption, object, intent.value)
+          : current !== intent.value
             ? rewordObject(caption, object, current, dropsWord ? undefined : intent.value)
-            : !current && intent.attribute === 'texture' ? withPatternWord(caption, object, intent.value) : undefined
-          : undefined;
-      if (localPrompt) {
+            : undefined;
+      if (object && localPrompt) {
         return step('attribute', 'diffedit', { object, attribute: intent.attribute, ...(current ? { source: current } : {}), target: intent.value, word: object, prompt: localPrompt },
           `Making the ${object} ${intent.value} with DiffEdit: it finds the ${object} by where the model's predictions for the old and new description differ, repaints only there, and the rest of the picture stays exactly as it was.`);
       }
@@ -219,14 +221,9 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
     }
     case 'add': {
       if (intent.corner && !intent.region) {
-        const { corner: _, ...rest } = intent;
         const taken = new Set(caption?.objects.map((o) => o.region));
         const corners = cornersNearest('center').sort((a, b) => Number(taken.has(a)) - Number(taken.has(b)));
-        return {
-          kind: 'ask',
-          question: `Which corner should the ${quote(intent.object)} go in?`,
-          alternatives: corners.map((corner) => ({ label: regionName(corner), intent: { ...rest, region: corner } })),
-        };
+        return askCorner(`Which corner should the ${quote(intent.object)} go in?`, corners, intent);
       }
       if (intent.relativeTo) {
         const { offset } = intent.relativeTo;
@@ -237,7 +234,8 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         const at = resolution.kind === 'found' ? resolution.object?.region : undefined;
         // Where the other thing is isn't known: the new one is described with it instead.
         if (!at) return selectMethod({ kind: 'add', object: intent.object, anchor: word }, context);
-        return paintInto(besideRegion(at, offset), intent.object, caption, { anchor: word, where: `${relation} the ${word}, into the ${promptPlace(besideRegion(at, offset))}` });
+        const region = besideRegion(at, offset);
+        return paintInto(region, intent.object, caption, { anchor: word, where: `${relation} the ${word}, into the ${promptPlace(region)}` });
       }
       if (intent.anchor) {
         const resolution = resolve(intent.anchor, context);
@@ -266,14 +264,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, 'move');
       const object = resolution.kind === 'found' ? resolution.word : intent.object;
       const from = resolution.kind === 'found' ? resolution.object?.region : undefined;
-      if (intent.corner && !intent.region) {
-        const { corner: _, ...rest } = intent;
-        return {
-          kind: 'ask',
-          question: `Which corner should the ${object ?? 'subject'} go to?`,
-          alternatives: cornersNearest(from ?? 'center').map((corner) => ({ label: regionName(corner), intent: { ...rest, region: corner } })),
-        };
-      }
+      if (intent.corner && !intent.region) return askCorner(`Which corner should the ${object ?? 'subject'} go to?`, cornersNearest(from ?? 'center'), intent);
       let region = intent.region ?? (intent.direction ? shiftRegion(from ?? 'center', intent.direction, intent.amount === 'strong' ? 2 : 1) : undefined);
       if (intent.relativeTo) {
         const anchor = resolve(intent.relativeTo.object, context);
@@ -434,6 +425,12 @@ function paintInto(region: Region, object: string, caption: Caption | undefined,
   const chosen = drawn.colour ? ` (no colour was given, so ${drawn.colour}, which nothing else here is)` : '';
   return step('add', 'blended', { object, target: object, region, anchor: how.anchor, mask: { kind: 'region', region }, prompt: withAddedObject(caption, drawn.phrase, region) },
     `Painting a ${quote(object)} ${how.where}${chosen} with Blended Diffusion, which changes only that area and keeps the rest.`);
+}
+
+/** Asks which of `corners` an addition or move "to the corner" means, one choice each. */
+function askCorner(question: string, corners: Region[], intent: Extract<Intent, { kind: 'add' | 'move' }>): Selection {
+  const { corner: _, ...rest } = intent;
+  return { kind: 'ask', question, alternatives: corners.map((corner) => ({ label: regionName(corner), intent: { ...rest, region: corner } })) };
 }
 
 /** The four corners, nearest to `from` first (the one it is in left out). */

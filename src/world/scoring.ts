@@ -77,6 +77,8 @@ export interface EditScore {
   intended: boolean;
   /** Everything the edit should not touch reads back as in the target scene (nothing extra either). */
   kept: boolean;
+  /** The same, not counting style (the least legible attribute in blurry images). */
+  keptStyleAside: boolean;
   /**
    * PSNR (dB) between the source image and the edited image over the pixels the edit should leave
    * alone: outside the edited object's old and new masks (dilated by 2 px), or for a background
@@ -154,15 +156,16 @@ export function scoreEdit(source: Scene, edit: Edit, edited: RgbImage, options: 
       exempt = [attribute];
     }
   }
-  const counted = OBJECT_ATTRIBUTES.filter((k) => checkStyle || k !== 'style');
-  const kept =
+  const keptOver = (counted: readonly ObjectAttribute[]) =>
     (edit.type === 'background' || target.background) &&
     target.extraObjects === 0 &&
     target.objects.every((o, i) => counted.every((k) => o.correct[k] || (i === result.targetIndex && exempt.includes(k))));
+  const keptStyleAside = keptOver(OBJECT_ATTRIBUTES.filter((k) => k !== 'style'));
+  const kept = checkStyle ? keptOver(OBJECT_ATTRIBUTES) : keptStyleAside;
 
   const size = edited.width;
   const sourceImage = options.sourceImage ?? renderScene(source, { size });
   const region = editRegion(source, edit, size, edit.type === 'background' ? 0 : 2);
   const unchangedPsnr = psnr(sourceImage, edited, (p) => region[p] === 0);
-  return { intended, kept, unchangedPsnr, target };
+  return { intended, kept, keptStyleAside, unchangedPsnr, target };
 }

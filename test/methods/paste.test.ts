@@ -51,10 +51,11 @@ describe('paste-back on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
       const request = { method: diffedit, source: { image: source, prompt: item.sourceCaption }, targetPrompt: planned.plan.steps[0]!.params.prompt!, steps: 25, guidance: 7.5, seed: index };
       const pasted = await runEdit(diffusion, request);
       const decoded = await runEdit(diffusion, { ...request, pasteOutside: false });
-      const score = (image: RgbImage) => scoreEdit(item.source, item.edit, image, { sourceImage: source, checkStyle: false });
-      kept.pasted += score(pasted.image).kept ? 1 : 0;
-      kept.decoded += score(decoded.image).kept ? 1 : 0;
-      removed += score(pasted.image).intended ? 1 : 0;
+      const score = (image: RgbImage) => scoreEdit(item.source, item.edit, image, { sourceImage: source });
+      const pastedScore = score(pasted.image);
+      kept.pasted += pastedScore.keptStyleAside ? 1 : 0;
+      kept.decoded += score(decoded.image).keptStyleAside ? 1 : 0;
+      removed += pastedScore.intended ? 1 : 0;
       // Every pixel the runner reports as kept is the source's to the byte.
       const share = pasted.output.metrics?.sourcePixelsKept ?? 0;
       let same = 0;

@@ -240,9 +240,9 @@ export class LocalBlend {
         ? (aboveBottleneck(levels, 1) ?? aboveBottleneck(levels, 0)!)
         : { height: mapSide(latent.height, spec.sdSide), width: mapSide(latent.width, spec.sdSide) };
     const { height, width } = this.side;
-    const sites = layout.crossAttention.filter((s) => s.height === height && s.width === width && s.place !== 'mid');
+    const sites = levels.filter((s) => s.height === height && s.width === width);
     if (sites.length === 0) {
-      const sides = [...new Set(layout.crossAttention.filter((s) => s.place !== 'mid').map((s) => `${s.height}×${s.width}`))].join(', ');
+      const sides = [...new Set(levels.map((s) => `${s.height}×${s.width}`))].join(', ');
       throw new EditRequestError(`the local blend reads ${height}×${width} cross-attention maps and this model has them only at ${sides}`);
     }
     this.captureNames = sites.map((s) => `capture.${s.path}.probs`);

@@ -64,7 +64,7 @@ export function parseMove(c: string, amount: Amount): Intent[] | undefined {
         : undefined;
     if (!direction && !place) continue;
     // "put a hat in the top left" adds; "put the star in the top left" moves.
-    if (/^(?:put|place|set|drop)$/.test(verb) && /^(?:a|an|some|another)\s/.test(objectPart)) {
+    if (adding) {
       return object.noun ? [{ kind: 'add', object: describeTarget(object), ...(place ? { region: place } : {}) } as Intent] : undefined;
     }
     if (/^(?:raise|lift)$/.test(verb) && !direction && !place) continue;
