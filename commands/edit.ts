@@ -1,16 +1,17 @@
 // /edit: change an image by a plain-English instruction (or a named method). The image is the one
 // attached to (or replied to by) the message, else the user's latest image: their newest upload or
 // result, or the image of theirs the bot showed them since (Undo's parent, a /gallery entry). The
-// result carries the buttons of every result (Stronger, Weaker, another method, Undo, …).
-import { defineCommand } from '../src/chat/command.ts';
+// result carries the buttons of every result (Stronger, Weaker, another method, Undo, …); a question
+// back carries one button per choice.
+import { defineCommand, type CommandContext } from '../src/chat/command.ts';
+import { planTurn, type TurnPicture } from '../src/chat/edit-turn.ts';
 import { cancelFromButton } from '../src/chat/job-reply.ts';
-import { escapeMarkdown } from '../src/chat/markdown.ts';
 import { handleResultButton, UNKNOWN_BUTTON } from '../src/chat/results/actions.ts';
+import { askWithButtons, pickChoice } from '../src/chat/results/choices.ts';
 import { edit } from '../src/chat/results/run.ts';
-import { attachedOrLatestImage, promptOf } from '../src/chat/results/store.ts';
+import { attachedOrLatestImage } from '../src/chat/results/store.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
-import { planFromSlashOptions } from '../src/plan/index.ts';
-import { originOf } from '../src/studio/results.ts';
+import { loadRgb, originOf } from '../src/studio/results.ts';
 
 export const editCommand = defineCommand({
   name: 'edit',
@@ -27,6 +28,7 @@ export const editCommand = defineCommand({
   examples: [
     { usage: '/edit make the star blue', description: 'change one attribute of your latest image' },
     { usage: '/edit move the circle to the top left', description: 'move an object' },
+    { usage: '/edit undo that and make it green instead', description: 'go back one edit, then change that picture' },
     { usage: '/edit method:sdedit strength:0.6 instruction:on sand', description: 'choose the method yourself' },
   ],
   async run(context, args) {
@@ -36,28 +38,37 @@ export const editCommand = defineCommand({
       return;
     }
     const origin = await originOf(context.prisma, imageId);
-    const caption = args.caption ?? (origin ? promptOf(origin.plan) : undefined);
-    if (!caption) {
-      await context.reply('What does this image show? Say it with `caption:`, e.g. `/edit make the cat a tiger caption:a cat on a sofa`; the edit changes the words of that description.');
-      return;
-    }
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
-    const planned = planFromSlashOptions('edit', args, { ...defaults, caption, source: origin ? 'generated' : 'uploaded', imageId });
-    if (planned.kind === 'clarify') {
-      const choices = planned.choices.map((c) => `- ${escapeMarkdown(c.label)}`);
-      await context.reply([planned.question, ...choices].join('\n'));
+    const pictureOf = (id: string, madeBy: Awaited<ReturnType<typeof originOf>>): TurnPicture => ({
+      pixels: async () => (await loadRgb(context.prisma, id))?.image,
+      ...(madeBy ? { madeBy: madeBy.plan } : {}),
+    });
+    const parentId = origin?.sourceImageId;
+    const parentOrigin = parentId ? await originOf(context.prisma, parentId) : undefined;
+    const turn = await planTurn({
+      options: args,
+      picture: pictureOf(imageId, origin),
+      parent: async () => (parentId ? pictureOf(parentId, parentOrigin) : undefined),
+      modelName: defaults.model ?? context.models.defaultName,
+      defaults: { ...defaults, imageId },
+    });
+    if (turn.kind === 'reply') {
+      await context.reply({ text: turn.text, ...(turn.showParent && parentId ? { images: [{ imageId: parentId, alt: 'the earlier picture' }] } : {}) });
       return;
     }
-    await edit(context, {
-      plan: planned.plan,
-      sourceImageId: imageId,
-      parentEditId: origin?.editId,
-      idempotencyKey: `${context.message.platform}:${context.message.id}`,
-    });
+    const source = turn.onParent && parentId ? { imageId: parentId, parentEditId: parentOrigin?.editId } : { imageId, parentEditId: origin?.editId };
+    if (turn.kind === 'clarify') {
+      await askWithButtons(context, turn.question, turn.choices, source);
+      return;
+    }
+    await edit(context, { plan: turn.plan, sourceImageId: source.imageId, parentEditId: source.parentEditId, idempotencyKey: idempotencyKey(context) });
   },
   async onButton(context, payload) {
     if (await cancelFromButton(context, payload)) return;
+    if (await pickChoice(context, payload)) return;
     if (await handleResultButton(context, payload)) return;
     await context.reply({ text: UNKNOWN_BUTTON, ephemeral: true });
   },
 });
+
+const idempotencyKey = (context: CommandContext) => `${context.message.platform}:${context.message.id}`;

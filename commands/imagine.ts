@@ -7,6 +7,7 @@ import { handleResultButton, UNKNOWN_BUTTON } from '../src/chat/results/actions.
 import { draw } from '../src/chat/results/run.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { planFromSlashOptions } from '../src/plan/index.ts';
+import { hasReader } from '../src/reading/index.ts';
 
 /** Longest prompt accepted; the plan's options keep no more (src/plan/slash.ts). */
 const MAX_PROMPT_CHARS = 500;
@@ -28,7 +29,7 @@ export const imagine = defineCommand({
   examples: [
     { usage: '/imagine a large red star in the top left on grass', description: 'draw a scene of the shipped model\'s world' },
     { usage: '/imagine a small blue circle in the center on sky seed:7', description: 'the same seed gives the same picture' },
-    { usage: '/imagine a red star and a blue heart on grass size:2:1', description: 'a picture twice as wide (MultiDiffusion)' },
+    { usage: '/imagine a red star and a blue heart on grass', description: 'two things at once (wider sizes, e.g. size:2:1, need Stable Diffusion weights)' },
   ],
   async run(context, args) {
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
@@ -39,6 +40,11 @@ export const imagine = defineCommand({
       }
     }
     const { size, ...rest } = args;
+    const model = defaults.model ?? context.models.defaultName;
+    if (size && size !== 'square' && hasReader(model)) {
+      await context.reply({ text: `This model draws square pictures only: its world is one 3×3 grid, and wider windows come out as fragments. Wider sizes (${SIZES.filter((s) => s !== 'square').join(', ')}) work with Stable Diffusion weights (RETOUCH_MODEL_DIR).`, ephemeral: true });
+      return;
+    }
     const planned = planFromSlashOptions('imagine', { ...rest, ...(size && size !== 'square' ? { ratio: size } : {}) }, defaults);
     if (planned.kind === 'clarify') {
       await context.reply(planned.question);

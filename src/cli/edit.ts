@@ -9,11 +9,14 @@ import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../pipeline/inversion/index.ts';
 import { toPng } from '../world/index.ts';
 import { loadImageForModel, probeImage } from './invert.ts';
+import { instructionCommand } from './instruction.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 
 interface EditCliOptions {
   image?: string;
-  method: string;
+  method?: string;
+  instruction?: string;
+  caption?: string;
   param: string[];
   prompt: string;
   target?: string;
@@ -68,8 +71,10 @@ function methodList(): string {
 export function registerEdit(program: Command): void {
   program
     .command('edit')
-    .description('edit an image with one method from METHODS.md')
-    .requiredOption('--method <id>', 'method id, e.g. p2p.replace (see --help for the list)')
+    .description('edit an image with a plain-English instruction as a chat reply does (--instruction), or with one method from METHODS.md (--method)')
+    .option('--instruction <text>', 'what to change, planned and run exactly as a chat reply: read back, checked and retried on the shipped model')
+    .option('--caption <text>', 'with --instruction: what the image shows (on the shipped model the picture is read instead)')
+    .option('--method <id>', 'method id, e.g. p2p.replace (see --help for the list); with --instruction, the method to use for its first step')
     .option('--image <file>', 'the image to edit (resized to the model\'s size, centre-cropped, if it differs)')
     .option('--param <key=value>', 'a method parameter (repeatable); values: numbers, true/false, JSON lists, text', collect, [])
     .option('--prompt <caption>', 'what the image shows (the source prompt)', '')
@@ -89,6 +94,12 @@ export function registerEdit(program: Command): void {
     .action(async (options: EditCliOptions) => {
       const json = options.json === true;
       try {
+        if (options.instruction !== undefined) {
+          if (!options.image) throw new UsageError('--instruction edits an image: give --image');
+          await instructionCommand({ ...options, instruction: options.instruction, image: options.image, json });
+          return;
+        }
+        if (!options.method) throw new UsageError('give --instruction "what to change", or --method ID (see --help for the methods)');
         const method = getMethod(options.method);
         const params = parseParamPairs(options.param);
         if (!options.image && !method.needs.generates) throw new UsageError(`${method.id} edits an image: give --image`);

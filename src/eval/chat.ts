@@ -5,7 +5,7 @@
 // measures the planner's choice of method, its target prompt and its mask together.
 import { planFromInstruction } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import { applyPlan } from '../studio/edit.ts';
+import { applyPlan } from '../studio/plan-run.ts';
 import { EDIT_TYPES, generateEditBenchmark, psnr, renderScene, scoreEdit, type EditType } from '../world/index.ts';
 
 export interface ChatEvalOptions {

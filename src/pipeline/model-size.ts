@@ -21,3 +21,57 @@ export async function toModelSize(image: RgbImage, width: number, height: number
     note: `the image is ${image.width}×${image.height}; resized to the model's ${width}×${height}${cropped}`,
   };
 }
+
+/** A picture brought to the model's size for an edit, and the way back to its own size and framing. */
+export interface ModelFrame {
+  /** The picture at the model's size (resized whole, not cropped). */
+  image: RgbImage;
+  /** The edited model-sized picture as a picture of the original's size: what the edit changed, in place; the original's own pixels elsewhere. */
+  restore(edited: RgbImage): Promise<RgbImage>;
+}
+
+/** Colour distance (sum over channels) above which a model-sized pixel counts as changed by the edit. */
+const CHANGED = 24;
+
+/**
+ * Frames `image` for an edit at `width`×`height`. A picture of another size is resized to it whole
+ * (its aspect squeezed, nothing cut); `restore` scales the edit back and keeps the original's pixels
+ * wherever the edit changed nothing, so a 320×240 upload comes back 320×240 with its detail.
+ */
+export async function frameForModel(image: RgbImage, width: number, height: number): Promise<ModelFrame> {
+  if (image.width === width && image.height === height) return { image, restore: async (edited) => edited };
+  const small = await resize(image, width, height);
+  return {
+    image: small,
+    async restore(edited) {
+      const changed = new Uint8Array(width * height);
+      for (let p = 0; p < changed.length; p++) {
+        let distance = 0;
+        for (let c = 0; c < 3; c++) distance += Math.abs(edited.rgb[p * 3 + c]! - small.rgb[p * 3 + c]!);
+        if (distance > CHANGED) changed[p] = 255;
+      }
+      const big = await resize(edited, image.width, image.height);
+      // The changed area, grown by a model pixel and softened, at the original's size.
+      const { data: alpha } = await sharp(Buffer.from(changed), { raw: { width, height, channels: 1 } })
+        .dilate(1)
+        .resize(image.width, image.height, { fit: 'fill' })
+        .blur(1.5)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const rgb = new Uint8Array(image.rgb.length);
+      for (let p = 0; p < image.width * image.height; p++) {
+        const a = alpha[p]! / 255;
+        for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * big.rgb[p * 3 + c]! + (1 - a) * image.rgb[p * 3 + c]!);
+      }
+      return { width: image.width, height: image.height, rgb };
+    },
+  };
+}
+
+async function resize(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  const { data } = await sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

@@ -24,13 +24,22 @@ const POLITE_SUFFIX =
   /(?:^|[\s,]+)(?:please|pls|thanks|thank you|for me|now|if possible|if you can|if you could|instead|too|as well|ok|okay|thx|lol|haha|:\)|mate|bro|real quick|quickly|more or less|though|already)$/;
 
 export function stripPolite(clause: string): string {
-  let c = clause.trim().replace(/^[,:\s-]+|[,:\s-]+$/g, '');
+  let c = asRequest(clause.trim().replace(/^[,:\s-]+|[,:\s-]+$/g, ''));
   for (let i = 0; i < 6; i++) {
     const next = c.replace(POLITE_PREFIX, '').replace(POLITE_SUFFIX, '').trim();
     if (next === c) break;
     c = next;
   }
   return c;
+}
+
+/** A question that asks for a change, as the request it is: "what would this look like at night" → "make it at night". */
+function asRequest(clause: string): string {
+  return clause
+    .replace(/^(?:what|how) (?:would|will|could|does|might) (?:this|it|that|the (?:picture|image)) look (?:like )?(.+?)\??$/, (_m, how: string) => (/^(?:on|against) /.test(how) ? `put it ${how}` : `make it ${how}`))
+    .replace(/^what if (it|this|that|the \w+) (?:was|were|is|became) (.+?)\??$/, (_m, what: string, value: string) => `make ${/^(?:this|that)$/.test(what) ? 'it' : what} ${value}`)
+    .replace(/^(?:now|next|and now|ok now|okay now|now just)\s+/, '')
+    .replace(/\s+instead$/, '');
 }
 
 function takeAmount(clause: string): { amount: Amount; rest: string } {

@@ -6,6 +6,7 @@ import { parseInstruction } from './parse.ts';
 import { DEFAULT_OUTPUT, EditPlan, PLAN_VERSION, type PlanStep, type SourceKind } from './schema.ts';
 import { selectMethod, type SelectionContext } from './select.ts';
 import { cleanInstruction, correctTowardCaption, safeWords, singular } from './text.ts';
+import { fitPlanToWorld, fitToWorld } from './world.ts';
 
 export interface PlanOptions {
   /** What the image shows: its prompt when we generated it, a caption when uploaded. */
@@ -19,6 +20,10 @@ export interface PlanOptions {
   guidance?: number;
   /** The model to run on, by its catalog name (src/models/catalog.ts); absent: the deployment's default. */
   model?: string;
+  /** The model draws only the procedural world (src/plan/world.ts): fit instructions to it, refuse what it can't draw. */
+  world?: boolean;
+  /** The object the conversation was last about (the previous edit's), which "it" then means. */
+  focus?: string;
 }
 
 export interface Choice {
@@ -74,51 +79,63 @@ function planOrAsk(text: unknown, options: PlanOptions): PlanResult {
 export function planFromIntents(intents: Intent[], options: PlanOptions = {}, depth = 0): PlanResult {
   const caption = readCaption(options.caption);
   const source: SourceKind = options.source ?? 'generated';
-  const context: SelectionContext = { caption, source, introduced: new Set<string>() };
+  const context: SelectionContext = { caption, source, introduced: new Set<string>(), ...(options.focus ? { focus: options.focus } : {}) };
   const steps: PlanStep[] = [];
   const reasons: string[] = [];
   for (let index = 0; index < intents.length; index++) {
-    const intent = intents[index]!;
-    const selection = selectMethod(intent, context);
-    if (selection.kind === 'ask') {
-      // A choice is a whole plan. An alternative that would itself ask ("which one?" and then "which
-      // corner?") offers its own choices under both labels, taken in turn across the alternatives so
-      // each gets a button before any gets a second.
-      const perAlternative: Choice[][] = [];
-      for (const alternative of depth > 2 ? [] : selection.alternatives) {
-        const replaced = [...intents.slice(0, index), alternative.intent, ...intents.slice(index + 1)];
-        const result = planFromIntents(replaced, options, depth + 1);
-        perAlternative.push(
-          result.kind === 'plan'
-            ? [{ label: alternative.label, plan: result.plan }]
-            : result.choices.map((choice) => ({ label: `${alternative.label}, ${choice.label}`, plan: choice.plan })),
-        );
-      }
-      // Dealt one round at a time up to MAX_CHOICES, then shown grouped by alternative.
-      const taken = perAlternative.map(() => 0);
-      let dealt = 0;
-      for (let round = 0; dealt < MAX_CHOICES && perAlternative.some((list) => list.length > round); round++) {
-        for (const [i, list] of perAlternative.entries()) {
-          if (round < list.length && dealt < MAX_CHOICES) {
-            taken[i] = round + 1;
-            dealt++;
-          }
-        }
-      }
-      const choices = perAlternative.flatMap((list, i) => list.slice(0, taken[i]));
-      return { kind: 'clarify', question: selection.question, choices };
+    let intent = intents[index]!;
+    if (options.world) {
+      const fit = fitToWorld(intent, context.caption);
+      if (fit.kind === 'ask') return askWithChoices(fit, intents, index, options, depth);
+      intent = fit.intent;
     }
+    const selection = selectMethod(intent, context);
+    if (selection.kind === 'ask') return askWithChoices(selection, intents, index, options, depth);
     if (intent.kind === 'swap') context.introduced?.add(singular(intent.target.split(' ').at(-1)!));
     if (intent.kind === 'add') context.introduced?.add(singular(intent.object.split(' ').at(-1)!));
     steps.push(selection.step);
     // Later steps see the image as this step leaves it ("make it blue, then make it red").
     const rewritten = selection.step.params.prompt;
-    if (context.caption && rewritten && ['swap', 'attribute', 'add', 'remove'].includes(selection.step.edit) && selection.step.method !== 'masactrl') {
+    if (context.caption && rewritten && (options.world || (['swap', 'attribute', 'add', 'remove'].includes(selection.step.edit) && selection.step.method !== 'masactrl'))) {
       context.caption = readCaption(rewritten) ?? context.caption;
     }
     reasons.push(selection.reason);
   }
-  return { kind: 'plan', plan: assemblePlan(steps.slice(0, 8), reasons, options, caption) };
+  const plan = assemblePlan(steps.slice(0, 8), reasons, options, caption);
+  if (!options.world) return { kind: 'plan', plan };
+  const fitted = fitPlanToWorld(plan);
+  return typeof fitted === 'string' ? { kind: 'clarify', question: fitted, choices: [] } : { kind: 'plan', plan: EditPlan.parse(fitted) };
+}
+
+/**
+ * A question whose every choice is a whole plan. An alternative that would itself ask ("which one?"
+ * and then "which corner?") offers its own choices under both labels, taken in turn across the
+ * alternatives so each gets a button before any gets a second.
+ */
+function askWithChoices(ask: { question: string; alternatives: { label: string; intent: Intent }[] }, intents: Intent[], index: number, options: PlanOptions, depth: number): PlanResult {
+  const perAlternative: Choice[][] = [];
+  for (const alternative of depth > 2 ? [] : ask.alternatives) {
+    const replaced = [...intents.slice(0, index), alternative.intent, ...intents.slice(index + 1)];
+    const result = planFromIntents(replaced, options, depth + 1);
+    perAlternative.push(
+      result.kind === 'plan'
+        ? [{ label: alternative.label, plan: result.plan }]
+        : result.choices.map((choice) => ({ label: `${alternative.label}, ${choice.label}`, plan: choice.plan })),
+    );
+  }
+  // Dealt one round at a time up to MAX_CHOICES, then shown grouped by alternative.
+  const taken = perAlternative.map(() => 0);
+  let dealt = 0;
+  for (let round = 0; dealt < MAX_CHOICES && perAlternative.some((list) => list.length > round); round++) {
+    for (const [i, list] of perAlternative.entries()) {
+      if (round < list.length && dealt < MAX_CHOICES) {
+        taken[i] = round + 1;
+        dealt++;
+      }
+    }
+  }
+  const choices = perAlternative.flatMap((list, i) => list.slice(0, taken[i]));
+  return { kind: 'clarify', question: ask.question, choices };
 }
 
 export function assemblePlan(steps: PlanStep[], reasons: string[], options: PlanOptions, caption?: Caption): EditPlan {

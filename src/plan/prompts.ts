@@ -86,6 +86,12 @@ const HIDDEN_BY: Record<string, string[]> = {
   sky: ['blue', 'cyan', 'white'], grass: ['green'], sand: ['yellow', 'orange', 'brown'], night: ['blue', 'purple'], plain: ['white'],
 };
 
+/** The colour a new object gets when none was said: one no other object has and the background doesn't hide. */
+export function newObjectColour(taken: readonly (string | undefined)[], background: string | undefined): string {
+  const unavailable = new Set([...taken, ...(HIDDEN_BY[background ?? ''] ?? [])]);
+  return NEW_OBJECT_COLOURS.find((c) => !unavailable.has(c)) ?? 'red';
+}
+
 /**
  * A new object's phrase completed to the caption's grammar. Where the caption gives every object a
  * size and a colour (as the world's captions do), one said without them gets a medium size and a
@@ -99,8 +105,7 @@ export function completedObject(caption: Caption | undefined, object: string): {
   const hasSize = words.some((w) => SIZE_WORDS[w]);
   const hasColour = words.some((w) => COLORS.has(w));
   if (hasSize && hasColour) return { phrase: object };
-  const taken = new Set([...caption.objects.map((o) => o.color), ...(HIDDEN_BY[caption.background ?? ''] ?? [])]);
-  const colour = hasColour ? undefined : (NEW_OBJECT_COLOURS.find((c) => !taken.has(c)) ?? 'red');
+  const colour = hasColour ? undefined : newObjectColour(caption.objects.map((o) => o.color), caption.background);
   const noun = words.at(-1)!;
   const phrase = [hasSize ? '' : 'medium', ...words.slice(0, -1), colour ?? '', noun].filter(Boolean).join(' ');
   return colour ? { phrase, colour } : { phrase };

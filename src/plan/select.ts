@@ -16,6 +16,8 @@ export interface SelectionContext {
   source: SourceKind;
   /** Things earlier steps of the same plan brought in ("make it a tiger and make it jump"). */
   introduced?: Set<string>;
+  /** What the conversation was last about ("make the star blue", then "now make it bigger"): "it" means this when the caption has it. */
+  focus?: string;
 }
 
 export type Selection =
@@ -46,6 +48,8 @@ function resolve(noun: string | undefined, context: SelectionContext): Resolutio
     if (!caption) return { kind: 'unknown' };
     const objects = caption.objects;
     if (objects.length === 0) return { kind: 'unknown' };
+    const focused = context.focus ? findObject(caption, context.focus) : undefined;
+    if (focused) return { kind: 'found', word: focused.noun, object: focused };
     const main = mainObject(caption)!;
     // "a red circle and a blue square": "it" could be either.
     const coSubjects = objects.filter((o) => new RegExp(`\\b(?:and|,)\\s+(?:a|an|the|two|some)?\\s*(?:\\w+\\s+){0,3}${o.noun}`).test(caption.text));

@@ -252,3 +252,13 @@ export function comparativeBase(word: string): string | undefined {
   if (tags?.has('Comparative')) return candidates.find((c) => c.endsWith('y')) ?? candidates[0];
   return undefined;
 }
+
+/**
+ * "undo that and make it green instead": an instruction that first goes back to the picture the
+ * current one was made from. `rest` is what to do there ('' for a plain "undo").
+ */
+export function splitUndo(text: string): { undo: boolean; rest: string } {
+  const match = /^\s*(?:please\s+)?(?:undo|revert|go back|step back|take (?:that|it) back|never ?mind|scratch that)(?:\s+(?:that|it|this|the last (?:edit|change|one|step)|what you (?:just )?did|one step))?\s*(?:[,;.!]\s*|\s+and\s+(?:then\s+)?|\s+then\s+|$)(.*)$/i.exec(text);
+  if (!match) return { undo: false, rest: text };
+  return { undo: true, rest: (match[1] ?? '').replace(/\s+instead[.!]?$/i, '').trim() };
+}

@@ -1,12 +1,17 @@
 // /imagine's work: a plan whose one step is `sample.*` from a prompt (or `multidiffusion` for a wide
 // shape) → an image of the requester.
 import type { EditPlan } from '../plan/index.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import type { RgbImage } from '../world/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import { textToImage, TEXT_TO_IMAGE_DEFAULTS } from '../pipeline/text-to-image.ts';
 import type { PrismaClient } from '../store/database.ts';
 import { EditRequestError, runEdit } from '../methods/index.ts';
 import { multidiffusion } from '../methods/multidiffusion.ts';
 import { previewMaker } from './preview.ts';
+import { checkDrawing } from '../reading/check.ts';
+import { hasReader, readPicture } from '../reading/index.ts';
+import { readPrompt } from '../world/index.ts';
 import { saveResult, type Owner, type SavedResult } from './results.ts';
 import type { Studio } from './studio.ts';
 
@@ -23,21 +28,45 @@ export interface GenerateOutcome extends SavedResult {
   seed: number;
   seconds: number;
   truncated: boolean;
+  /** What the read-back found, on a model that has one and a prompt of its world. */
+  check?: DrawingReport;
 }
 
-export async function generate(studio: Studio, prisma: PrismaClient, work: GenerateWork): Promise<GenerateOutcome> {
-  const step = work.plan.steps[0];
+/** Drawings per /imagine at most: the first, and redraws with the next seeds when the read-back finds it wrong. */
+export const MAX_DRAWS = 3;
+
+export interface DrawingReport {
+  /** The kept drawing shows everything the prompt named. */
+  done: boolean;
+  /** What the read-back found wrong with the kept drawing. */
+  problems: string[];
+  /** Each drawing made, in order: its seed and what was wrong with it. */
+  tries: { seed: number; problems: string[] }[];
+}
+
+export interface Drawing {
+  image: RgbImage;
+  seed: number;
+  truncated: boolean;
+  check?: DrawingReport;
+}
+
+/**
+ * /imagine's drawing without a database: the plan's prompt drawn (MultiDiffusion for a wide shape)
+ * and, where the model has a read-back and the prompt is in its world's words, read back; a drawing
+ * that misses what the prompt named is drawn again with the next seed, and the best one is kept.
+ */
+export async function drawPicture(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, modelName: string, options: Pick<GenerateWork, 'onStep' | 'previews' | 'signal'> = {}): Promise<Drawing> {
+  const step = plan.steps[0];
   if (!step || step.edit !== 'generate' || !step.params.prompt) throw new Error('generate: the plan has no generate step with a prompt');
   const prompt = step.params.prompt;
-  const seed = work.plan.output.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const plan: EditPlan = { ...work.plan, output: { ...work.plan.output, seed } };
+  const seed = plan.output.seed ?? Math.floor(Math.random() * 2 ** 31);
   const steps = plan.output.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps;
   const guidance = plan.output.guidance ?? TEXT_TO_IMAGE_DEFAULTS.guidance;
-  const started = performance.now();
-  const result = await studio.exclusive(async ({ diffusion }): Promise<{ pixels: Uint8Array; width: number; height: number; truncated: boolean }> => {
-    const compiled = diffusion({ hooks: false });
-    const preview = work.previews ? previewMaker(compiled) : undefined;
-    const onStep = async (progress: StepProgress) => work.onStep?.(progress, await preview?.(progress));
+  const compiled = diffusion({ hooks: false });
+  const preview = options.previews ? previewMaker(compiled) : undefined;
+  const onStep = async (progress: StepProgress) => options.onStep?.(progress, await preview?.(progress));
+  const draw = async (drawSeed: number): Promise<Drawing> => {
     if (step.method === 'multidiffusion') {
       // A wider picture than the model draws: MultiDiffusion fuses model-sized windows across it.
       const ratio = step.params.ratio ?? { width: 1, height: 1 };
@@ -47,12 +76,32 @@ export async function generate(studio: Studio, prisma: PrismaClient, work: Gener
         params: { widthFactor: ratio.width / ratio.height },
         targetPrompt: prompt,
         negativePrompt: step.params.negativePrompt,
-        steps, guidance, seed, onStep, signal: work.signal,
+        steps, guidance, seed: drawSeed, onStep, signal: options.signal,
       });
-      return { pixels: run.image.rgb, width: run.image.width, height: run.image.height, truncated: compiled.tokenize(prompt).truncated };
+      return { image: run.image, seed: drawSeed, truncated: compiled.tokenize(prompt).truncated };
     }
-    return textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed, steps, guidance, onStep, signal: work.signal });
-  }, plan.output.model);
-  const saved = await saveResult(prisma, { rgb: result.pixels, width: result.width, height: result.height }, work.owner, { plan, methods: [step.method] });
-  return { ...saved, seed, seconds: (performance.now() - started) / 1000, truncated: result.truncated };
+    const made = await textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed: drawSeed, steps, guidance, onStep, signal: options.signal });
+    return { image: { rgb: made.pixels, width: made.width, height: made.height }, seed: drawSeed, truncated: made.truncated };
+  };
+  const named = step.method !== 'multidiffusion' && hasReader(modelName) ? readPrompt(prompt) : undefined;
+  if (!named) return draw(seed);
+  const tries: DrawingReport['tries'] = [];
+  let best: { drawing: Drawing; problems: string[] } | undefined;
+  for (let attempt = 0; attempt < MAX_DRAWS; attempt++) {
+    const drawing = await draw((seed + attempt) >>> 0);
+    const found = checkDrawing(named, await readPicture(drawing.image));
+    tries.push({ seed: drawing.seed, problems: found.problems });
+    if (!best || found.problems.length < best.problems.length) best = { drawing, problems: found.problems };
+    if (found.done) break;
+  }
+  return { ...best!.drawing, check: { done: best!.problems.length === 0, problems: best!.problems, tries } };
+}
+
+export async function generate(studio: Studio, prisma: PrismaClient, work: GenerateWork): Promise<GenerateOutcome> {
+  const started = performance.now();
+  const modelName = work.plan.output.model ?? studio.catalog.defaultName;
+  const drawing = await studio.exclusive(({ diffusion }) => drawPicture(diffusion, work.plan, modelName, work), work.plan.output.model);
+  const plan: EditPlan = { ...work.plan, output: { ...work.plan.output, seed: drawing.seed } };
+  const saved = await saveResult(prisma, drawing.image, work.owner, { plan, methods: plan.steps.map((s) => s.method) });
+  return { ...saved, seed: drawing.seed, seconds: (performance.now() - started) / 1000, truncated: drawing.truncated, ...(drawing.check ? { check: drawing.check } : {}) };
 }

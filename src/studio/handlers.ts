@@ -8,8 +8,9 @@ import { INVERSION_METHODS } from '../pipeline/inversion/index.ts';
 import { EditPlan } from '../plan/index.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
+import type { CheckReport } from './checked.ts';
 import { edit, MethodNotAvailableError } from './edit.ts';
-import { generate } from './generate.ts';
+import { generate, type DrawingReport } from './generate.ts';
 import { invertImage } from './invert.ts';
 import type { Studio } from './studio.ts';
 import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
@@ -62,7 +63,7 @@ export type InvertResult =
 
 /** What an edit or generate job returns. */
 export type StudioResult =
-  | { kind: 'image'; imageId: string; editId: string; seconds: number; seed?: number; notes: string[]; inversionReused?: boolean }
+  | { kind: 'image'; imageId: string; editId: string; seconds: number; seed?: number; notes: string[]; inversionReused?: boolean; check?: CheckReport; drawing?: DrawingReport }
   | { kind: 'refused'; reason: string };
 
 export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; inversions?: InversionStore }): JobHandlers {
@@ -79,7 +80,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         throw error;
       }
       const notes = outcome.truncated ? ['the prompt was longer than the model reads and was cut'] : [];
-      return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, seed: outcome.seed, notes });
+      return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, seed: outcome.seed, notes, ...(outcome.check ? { drawing: outcome.check } : {}) });
     },
     async edit(payload, context) {
       const work = EditPayload.parse(payload);
@@ -92,7 +93,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
           previews: true,
           signal: context.signal,
         });
-        return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, notes: outcome.notes, inversionReused: outcome.inversions.includes('stored') });
+        return result({ kind: 'image', imageId: outcome.imageId, editId: outcome.editId, seconds: outcome.seconds, notes: outcome.notes, inversionReused: outcome.inversions.includes('stored'), ...(outcome.report ? { check: outcome.report } : {}) });
       } catch (error) {
         if (error instanceof EditRequestError || error instanceof MethodNotAvailableError || error instanceof UnknownModelError) return result({ kind: 'refused', reason: error.message });
         throw error;

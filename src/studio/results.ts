@@ -41,9 +41,15 @@ export async function saveResult(
 }
 
 /** What we know of an image: the plan that made it (its prompt), or nothing for an upload. */
-export async function originOf(prisma: PrismaClient, imageId: string): Promise<{ editId: string; plan: EditPlan } | undefined> {
-  const edit = await prisma.edit.findFirst({ where: { resultImageId: imageId }, orderBy: { createdAt: 'desc' }, select: { id: true, plan: true } });
-  return edit ? { editId: edit.id, plan: edit.plan as unknown as EditPlan } : undefined;
+export async function originOf(prisma: PrismaClient, imageId: string): Promise<{ editId: string; plan: EditPlan; sourceImageId?: string; parentEditId?: string } | undefined> {
+  const edit = await prisma.edit.findFirst({ where: { resultImageId: imageId }, orderBy: { createdAt: 'desc' }, select: { id: true, plan: true, sourceImageId: true, parentId: true } });
+  if (!edit) return undefined;
+  return {
+    editId: edit.id,
+    plan: edit.plan as unknown as EditPlan,
+    ...(edit.sourceImageId ? { sourceImageId: edit.sourceImageId } : {}),
+    ...(edit.parentId ? { parentEditId: edit.parentId } : {}),
+  };
 }
 
 /** The image's pixels as RGB, and its Blob hash (what the user's stored inversions of it are keyed by). */

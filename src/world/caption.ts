@@ -67,3 +67,43 @@ export function parseCaption(text: string): ParsedCaption | undefined {
 function normalise(text: string): string {
   return text.trim().toLowerCase().replace(/[.!]+$/, '').replace(/\s+/g, ' ');
 }
+
+/** What a prompt of the world's words names: each object's shape and the attributes it says, and the background if said. */
+export interface PromptScene {
+  objects: (Partial<Omit<SceneObject, 'shape'>> & Pick<SceneObject, 'shape'>)[];
+  background?: Background;
+}
+
+/**
+ * Reads a prompt written with the world's words but any of them left out ("a red star on grass",
+ * "a star", "a small striped heart in the top left and a blue circle"); undefined when it uses other
+ * words, or names a shape twice (the world has one of each).
+ */
+export function readPrompt(text: string): PromptScene | undefined {
+  const clean = normalise(text);
+  const split = clean.lastIndexOf(' on ');
+  const background = split >= 0 ? clean.slice(split + 4) : undefined;
+  if (background !== undefined && !isBackground(background)) return undefined;
+  const head = split >= 0 ? clean.slice(0, split) : clean;
+  const objects: PromptScene['objects'] = [];
+  for (const phrase of head.split(' and ')) {
+    const match = /^an? ([a-z ]+?)(?: in the ([a-z ]+))?$/.exec(phrase);
+    if (!match) return undefined;
+    const words = match[1]!.split(' ');
+    const shape = words.pop()!;
+    if (!isShape(shape) || objects.some((o) => o.shape === shape)) return undefined;
+    const object: PromptScene['objects'][number] = { shape };
+    for (const word of words) {
+      if (isSize(word) && !object.size) object.size = word;
+      else if (isStyle(word) && !object.style) object.style = word;
+      else if (isColour(word) && !object.colour) object.colour = word;
+      else return undefined;
+    }
+    if (match[2] !== undefined) {
+      if (!isPosition(match[2])) return undefined;
+      object.position = match[2];
+    }
+    objects.push(object);
+  }
+  return objects.length ? { objects, ...(background ? { background } : {}) } : undefined;
+}

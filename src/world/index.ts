@@ -12,7 +12,7 @@ export {
   sampleObject, sampleScene, sceneObjectSchema, sceneProblem, sceneSchema, sortObjects,
   type Scene, type SceneObject, type SceneSamplingOptions,
 } from './scene.ts';
-export { captionOf, describeObject, objectPhrase, parseCaption, parseObjectPhrase, type ParsedCaption } from './caption.ts';
+export { captionOf, describeObject, objectPhrase, parseCaption, parseObjectPhrase, readPrompt, type ParsedCaption, type PromptScene } from './caption.ts';
 export {
   DEFAULT_IMAGE_SIZE, objectCoverage, objectPlacement, renderScene,
   type RenderOptions, type RenderedScene,

@@ -9,7 +9,7 @@ import { blended } from '../../src/methods/blended.ts';
 import { runEdit } from '../../src/methods/index.ts';
 import { masactrl } from '../../src/methods/masactrl.ts';
 import { planFromInstruction } from '../../src/plan/index.ts';
-import { regionMask } from '../../src/studio/edit.ts';
+import { regionMask } from '../../src/studio/plan-run.ts';
 import { analyseImage, type Position } from '../../src/world/index.ts';
 import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 

@@ -9,6 +9,7 @@ import type { Reply, ReplyButton } from '../messages.ts';
 import { anotherMethod, anotherMethodLabel } from './alternatives.ts';
 import { hasDial } from './dials.ts';
 import { isDrawing, promptOf } from './store.ts';
+import { afterLabel, drawingLines, outcomeLines } from './verdict.ts';
 
 /** The command whose buttons a result carries: /imagine for drawings, /edit for edits. */
 export type ResultCommand = 'imagine' | 'edit';
@@ -41,6 +42,7 @@ export function drawingReply(plan: EditPlan, result: ImageResult, lead?: string)
     text: [
       ...(lead ? [lead] : []),
       `**${prompt}** (seed ${seed}, guidance ${plan.output.guidance}, ${result.seconds.toFixed(1)} s)`,
+      ...drawingLines(result.drawing),
       ...notes(result),
       'To change it, type `/edit` and what to change, or use the buttons.',
     ].join('\n'),
@@ -55,12 +57,13 @@ export function editReply(plan: EditPlan, sourceImageId: string, result: ImageRe
     text: [
       ...(lead ? [lead] : []),
       plan.reason,
-      `Done in ${result.seconds.toFixed(1)} s${result.inversionReused ? ' (inversion reused from your earlier edit)' : ''}. Before and after:`,
+      ...outcomeLines(plan, result.check),
+      `${result.seconds.toFixed(1)} s${result.inversionReused ? ' (inversion reused from your earlier edit)' : ''}. Before and ${afterLabel(result.check)}:`,
       ...notes(result),
     ].join('\n'),
     images: [
       { imageId: sourceImageId, alt: 'before' },
-      { imageId: result.imageId, alt: 'after' },
+      { imageId: result.imageId, alt: afterLabel(result.check) },
     ],
     buttons: resultButtons(result.editId, plan),
   };

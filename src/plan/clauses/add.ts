@@ -37,7 +37,7 @@ export function parseAdd(c: string): Intent[] | undefined {
   // "a circle left of the star", "a moon above the star": beside it, in a cell of its own. Things that
   // go on or with another ("a hat on the cat", "a dog with a ball") are an anchor instead, below.
   const beside = new RegExp(`\\s+(${BESIDE_WORDS})\\s+(?:the\\s+)?(.+)$`).exec(phrase);
-  const besideAnchor = beside ? readObject(beside[2]!) : undefined;
+  const besideAnchor = beside ? (/^(?:it|them|that|this)$/.test(beside[2]!) ? { noun: 'it' } : readObject(beside[2]!)) : undefined;
   if (beside && besideAnchor?.noun) {
     const offset = relationOffset(beside[1]!);
     relativeTo = { object: besideAnchor.noun, ...(offset ? { offset } : {}) };

@@ -1,0 +1,230 @@
+// Planning for a model that draws only the procedural world (the shipped model): its pictures hold
+// up to nine objects in a 3×3 grid, one of each shape, each with a size, a colour and a pattern, on
+// one of five backgrounds, and its prompts are the world's captions. Here an instruction is fitted
+// to that world before a method is chosen — an addition gets a free cell, "less red" asks which
+// colour instead, "watercolor" offers the patterns it has — and a plan whose target caption is not
+// a scene of the world is refused with what the model can draw, instead of changing the picture at
+// random.
+import type { Caption, CaptionObject } from './caption.ts';
+import type { Intent } from './intents.ts';
+import { besideRegion, cellOf } from './positions.ts';
+import { REGIONS, type EditPlan, type PlanStep, type Region } from './schema.ts';
+import { newObjectColour } from './prompts.ts';
+import {
+  BACKGROUNDS, captionOf, COLOURS, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
+  type Background, type Colour, type Position, type Scene, type SceneObject, type Shape,
+} from '../world/index.ts';
+
+export const WORLD_LIMITS =
+  'This model draws only its own small world: circles, squares, triangles, stars, hearts, rings, crosses and diamonds, ' +
+  `in ${COLOURS.join(', ')}, small, medium or large, plain, striped, dotted or outlined, on a ${BACKGROUNDS.join(', ')} background, ` +
+  'at most one of each shape, in a 3×3 grid. For anything else, point RETOUCH_MODEL_DIR at Stable Diffusion 1.x weights.';
+
+type Alternative = { label: string; intent: Intent };
+export type WorldFit = { kind: 'intent'; intent: Intent } | { kind: 'ask'; question: string; alternatives: Alternative[] };
+
+/** Colours a colour may become when it should be "less" itself, nearest first. */
+const NEIGHBOURS: Record<string, string[]> = {
+  red: ['pink', 'orange', 'brown', 'purple'],
+  orange: ['yellow', 'red', 'brown'],
+  yellow: ['white', 'orange', 'green'],
+  green: ['cyan', 'yellow', 'blue'],
+  cyan: ['blue', 'green', 'white'],
+  blue: ['cyan', 'purple'],
+  purple: ['pink', 'blue', 'red'],
+  pink: ['red', 'purple', 'white'],
+  white: ['yellow', 'pink', 'cyan'],
+  brown: ['orange', 'red'],
+};
+
+const PATTERNS = ['striped', 'dotted', 'outlined'] as const;
+
+const regionOf = (object: CaptionObject | undefined): Region | undefined => object?.region;
+
+/** Free cells, those nearest `near` first (the centre when nothing is near). */
+export function freeCells(caption: Caption | undefined, near?: Region): Region[] {
+  const taken = new Set(caption?.objects.map((o) => o.region));
+  const at = cellOf(near ?? 'center');
+  const distance = (r: Region) => Math.abs(cellOf(r).row - at.row) + Math.abs(cellOf(r).column - at.column);
+  return REGIONS.filter((r) => !taken.has(r)).sort((a, b) => distance(a) - distance(b) || REGIONS.indexOf(a) - REGIONS.indexOf(b));
+}
+
+/** The object an instruction's noun (or "it", "the focus") means in the caption, when there is exactly one candidate. */
+function objectNamed(caption: Caption | undefined, noun: string | undefined): CaptionObject | undefined {
+  if (!caption) return undefined;
+  if (noun === undefined || noun === 'it') return caption.objects.length === 1 ? caption.objects[0] : undefined;
+  return caption.objects.find((o) => o.noun === noun);
+}
+
+/** One alternative per object for a change that needs an object ("which one?" is asked again below if there are several). */
+function perObject(caption: Caption | undefined, noun: string | undefined, make: (noun: string) => Alternative[]): Alternative[] {
+  const object = objectNamed(caption, noun);
+  if (object) return make(object.noun);
+  return (caption?.objects ?? []).slice(0, 3).flatMap((o) => make(o.noun));
+}
+
+/** Fits one intent to the world: unchanged, rewritten (an addition's cell), or a question with the world's choices. */
+export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldFit {
+  switch (intent.kind) {
+    case 'add': {
+      // One of each shape: "put a star in the top left" where there is a star moves it there.
+      const shape = intent.object.split(' ').at(-1)!;
+      const existing = caption?.objects.find((o) => o.noun === shape);
+      if (existing && intent.region) return { kind: 'intent', intent: { kind: 'move', object: shape, region: intent.region, amount: 'normal' } };
+      if (intent.region || intent.corner) return { kind: 'intent', intent };
+      // Beside something, or anywhere: the free cell nearest to it (the side asked for first).
+      const anchorNoun = intent.relativeTo?.object ?? intent.anchor;
+      const anchor = objectNamed(caption, anchorNoun);
+      if (anchorNoun && !anchor && caption && caption.objects.length > 1) return { kind: 'intent', intent };
+      const near = regionOf(anchor);
+      const wanted = near ? besideRegion(near, intent.relativeTo?.offset) : undefined;
+      const free = freeCells(caption, near);
+      const region = wanted && free.includes(wanted) ? wanted : free[0];
+      if (!region) return { kind: 'ask', question: `There's no room left: every cell of the 3×3 grid is taken. ${WORLD_LIMITS}`, alternatives: [] };
+      const { relativeTo: _r, anchor: _a, ...rest } = intent;
+      return { kind: 'intent', intent: { ...rest, region } };
+    }
+    case 'reweight': {
+      if (!(COLOURS as readonly string[]).includes(intent.word)) return { kind: 'intent', intent };
+      const object = objectNamed(caption, intent.object) ?? caption?.objects.find((o) => o.color === intent.word);
+      const colour = object?.color;
+      if (intent.more) {
+        if (colour === intent.word) return { kind: 'ask', question: `The ${object!.noun} is already as ${intent.word} as this model draws: it has one shade of each colour.`, alternatives: [] };
+        return { kind: 'intent', intent: { kind: 'attribute', attribute: 'color', ...(object ? { object: object.noun } : {}), value: intent.word } };
+      }
+      const choices = NEIGHBOURS[intent.word] ?? [];
+      const noun = object?.noun;
+      return {
+        kind: 'ask',
+        question: `This model draws one shade of each colour, so it can't make ${noun ? `the ${noun}` : 'it'} a bit less ${intent.word}. Which colour should ${noun ? `the ${noun}` : 'it'} be instead?`,
+        alternatives: choices.map((value) => ({ label: value, intent: { kind: 'attribute', attribute: 'color', ...(noun ? { object: noun } : {}), value } as Intent })),
+      };
+    }
+    case 'style':
+      return {
+        kind: 'ask',
+        question: `This model can't draw in a “${intent.style}” style. ${WORLD_LIMITS} Its objects can have a pattern, though: should I use one?`,
+        alternatives: perObject(caption, undefined, (noun) => PATTERNS.map((value) => ({ label: `the ${noun} ${value}`, intent: { kind: 'attribute', attribute: 'texture', object: noun, value } as Intent }))).slice(0, 5),
+      };
+    case 'pose': {
+      const object = objectNamed(caption, intent.subject);
+      if (/^pop\b|^stand out\b/.test(intent.action)) {
+        return {
+          kind: 'ask',
+          question: 'What would make it stand out? Here is what this model can do:',
+          alternatives: perObject(caption, intent.subject, (noun) => [
+            { label: `the ${noun} larger`, intent: { kind: 'resize', object: noun, size: 'large', relative: true, amount: 'normal' } },
+            { label: `the ${noun} outlined`, intent: { kind: 'attribute', attribute: 'texture', object: noun, value: 'outlined' } },
+          ]).concat(caption?.background !== 'night' ? [{ label: 'a night background', intent: { kind: 'attribute', attribute: 'background', value: 'night' } }] : []).slice(0, 5),
+        };
+      }
+      return { kind: 'ask', question: `This model can't make ${object ? `the ${object.noun}` : 'things'} ${intent.action}. ${WORLD_LIMITS}`, alternatives: [] };
+    }
+    case 'canvas':
+    case 'regions':
+      return { kind: 'ask', question: `This model draws square pictures of its 3×3 grid only, so it can't change the canvas. ${WORLD_LIMITS}`, alternatives: [] };
+    default:
+      return { kind: 'intent', intent };
+  }
+}
+
+/**
+ * A plan for a model of the world: each step's target caption worked out on the scene (`sceneAfter`),
+ * in the words the model draws from. A string says why it can't be drawn, for the reply.
+ */
+export function fitPlanToWorld(plan: EditPlan): EditPlan | string {
+  let scene = plan.source.caption ? sceneOfPrompt(plan.source.caption) : undefined;
+  if (!scene) return `I can't tell what this picture shows in this model's words, so I can't plan that. ${WORLD_LIMITS}`;
+  const steps: PlanStep[] = [];
+  for (const step of plan.steps) {
+    if (step.edit === 'variations') {
+      steps.push(step);
+      continue;
+    }
+    const after = sceneAfter(step, scene);
+    if (typeof after === 'string') return after;
+    if (captionOf(after) === captionOf(scene)) return `That is how the picture already reads (${captionOf(scene)}), so there is nothing to change.`;
+    steps.push({ ...step, params: { ...step.params, prompt: promptForScene(after) } });
+    scene = after;
+  }
+  return { ...plan, steps };
+}
+
+
+type WorldScene = Pick<Scene, 'background' | 'objects'>;
+
+/**
+ * The caption the shipped model draws a scene from: the world's caption, except that an empty scene
+ * is its background word alone ("grass"), which the model draws bare ("nothing on grass" draws a
+ * star: "nothing" was never in its training captions).
+ */
+export function promptForScene(scene: WorldScene): string {
+  return scene.objects.length === 0 ? scene.background : captionOf(scene);
+}
+
+/** A caption of the world (or a bare background word) as a scene; undefined for anything else. */
+export function sceneOfPrompt(prompt: string): WorldScene | undefined {
+  const word = prompt.trim().toLowerCase();
+  if ((BACKGROUNDS as readonly string[]).includes(word)) return { background: word as Background, objects: [] };
+  return parseCaption(prompt);
+}
+
+const positionOf = (region: Region): Position => POSITIONS[REGIONS.indexOf(region)]!;
+
+/**
+ * The scene a plan step leaves, worked out on the world's scene itself rather than by rewriting
+ * words: the step's object found by its shape, its attribute, place or presence changed. A string
+ * says why the step can't apply (the words a reply shows).
+ */
+export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | string {
+  const p = step.params;
+  const noun = p.object ?? p.word;
+  const index = scene.objects.findIndex((o) => o.shape === noun);
+  const target = scene.objects[index];
+  const others = scene.objects.filter((_, i) => i !== index);
+  const withObject = (changed: SceneObject, keep = others): WorldScene | string => {
+    const others = keep;
+    if (others.some((o) => o.position === changed.position)) {
+      const there = others.find((o) => o.position === changed.position)!;
+      return `The ${changed.position} is taken by the ${there.shape}, and this model draws one thing per cell of its 3×3 grid. Say another place, e.g. “in the top left”.`;
+    }
+    if (others.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
+    return { background: scene.background, objects: sortObjects([...others, changed]) };
+  };
+  if (p.attribute === 'background') {
+    const background = p.target;
+    return background && (BACKGROUNDS as readonly string[]).includes(background) ? { ...scene, background: background as Background } : `I can't draw a “${background ?? ''}” background with this model. ${WORLD_LIMITS}`;
+  }
+  switch (step.edit) {
+    case 'add': {
+      const words = (p.target ?? '').split(' ').filter((w) => w && w !== 'a' && w !== 'an');
+      const shape = words.pop();
+      if (!shape || !(SHAPES as readonly string[]).includes(shape) || !p.region) return `I can't draw “${p.target ?? ''}” with this model. ${WORLD_LIMITS}`;
+      const added: SceneObject = { shape: shape as Shape, size: 'medium', style: 'flat', colour: newObjectColour(scene.objects.map((o) => o.colour), scene.background) as Colour, position: positionOf(p.region) };
+      for (const word of words) {
+        if ((SIZES as readonly string[]).includes(word)) added.size = word as SceneObject['size'];
+        else if ((STYLES as readonly string[]).includes(word)) added.style = word as SceneObject['style'];
+        else if ((COLOURS as readonly string[]).includes(word)) added.colour = word as Colour;
+        else return `I can't draw “${words.join(' ')} ${shape}” with this model. ${WORLD_LIMITS}`;
+      }
+      return withObject(added, scene.objects);
+    }
+    case 'remove':
+      return target ? { background: scene.background, objects: others } : `There is no ${noun ?? 'such thing'} in the picture.`;
+    case 'move':
+      return target && p.region ? withObject({ ...target, position: positionOf(p.region) }) : `There is no ${noun ?? 'such thing'} to move.`;
+    case 'swap':
+      if (!target) return `There is no ${noun ?? 'such thing'} in the picture.`;
+      return p.target && (SHAPES as readonly string[]).includes(p.target) ? withObject({ ...target, shape: p.target as Shape }) : `I can't turn the ${target.shape} into “${p.target ?? ''}” with this model. ${WORLD_LIMITS}`;
+    case 'attribute': {
+      if (!target) return `There is no ${noun ?? 'such thing'} in the picture.`;
+      const value = p.target ?? '';
+      if (p.attribute === 'color' && (COLOURS as readonly string[]).includes(value)) return withObject({ ...target, colour: value as Colour });
+      if (p.attribute === 'size' && (SIZES as readonly string[]).includes(value)) return withObject({ ...target, size: value as SceneObject['size'] });
+      if (p.attribute === 'texture' && (STYLES as readonly string[]).includes(value)) return withObject({ ...target, style: value as SceneObject['style'] });
+      return `I can't make the ${target.shape} “${value}” with this model. ${WORLD_LIMITS}`;
+    }
+    default:
+      return `I can't do that with this model. ${WORLD_LIMITS}`;
+  }
+}

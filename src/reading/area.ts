@@ -1,0 +1,63 @@
+// The part of a picture an edit needs to redraw, from the reading of the picture and the scene
+// expected after the edit: where a changed or removed object is now (its mask, grown a little), the
+// grid cell a changed, moved or added object will occupy, or, for a new background, everything
+// but the objects. Masked methods redraw only there; the rest is kept to the pixel.
+import { POSITIONS, type Scene } from '../world/index.ts';
+import { pairObjects } from './check.ts';
+import { READING_SIZE, type Reading } from './index.ts';
+
+/** Pixels a changed object's mask is grown by: a blurry edge and a pattern's rim stay inside. */
+const GROW = 3;
+
+export function changeArea(before: Pick<Reading, 'background' | 'objects'>, expected: Pick<Scene, 'background' | 'objects'>, size = READING_SIZE): Uint8Array {
+  const area = new Uint8Array(size * size);
+  if (before.background !== expected.background) {
+    const objects = new Uint8Array(size * size);
+    for (const object of before.objects) add(objects, grown(object.mask, size, 1));
+    for (let p = 0; p < area.length; p++) area[p] = objects[p] ? 0 : 255;
+  }
+  const pairs = pairObjects(before.objects, expected.objects);
+  const paired = new Set(pairs.values());
+  before.objects.forEach((object, b) => {
+    const e = pairs.get(b);
+    const wanted = e === undefined ? undefined : expected.objects[e];
+    const same = wanted && wanted.shape === object.shape && wanted.colour === object.colour && wanted.size === object.size && wanted.position === object.position && wanted.style === object.style;
+    if (same) return;
+    add(area, grown(object.mask, size, GROW));
+    if (wanted) add(area, cell(wanted.position, size));
+  });
+  expected.objects.forEach((object, e) => {
+    if (!paired.has(e)) add(area, cell(object.position, size));
+  });
+  return area;
+}
+
+function add(into: Uint8Array, mask: Uint8Array): void {
+  for (let p = 0; p < into.length; p++) if (mask[p]! > into[p]!) into[p] = mask[p]!;
+}
+
+/** A soft mask made binary (half coverage) and grown by `radius` pixels (square). */
+function grown(mask: Uint8Array, size: number, radius: number): Uint8Array {
+  const out = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      if (mask[y * size + x]! < 128) continue;
+      for (let yy = Math.max(0, y - radius); yy <= Math.min(size - 1, y + radius); yy++) {
+        out.fill(255, yy * size + Math.max(0, x - radius), yy * size + Math.min(size - 1, x + radius) + 1);
+      }
+    }
+  }
+  return out;
+}
+
+/** One cell of the world's 3×3 grid. */
+export function cell(position: (typeof POSITIONS)[number], size: number): Uint8Array {
+  const index = POSITIONS.indexOf(position);
+  const column = index % 3;
+  const row = Math.floor(index / 3);
+  const out = new Uint8Array(size * size);
+  for (let y = Math.floor((row * size) / 3); y < Math.floor(((row + 1) * size) / 3); y++) {
+    out.fill(255, y * size + Math.floor((column * size) / 3), y * size + Math.floor(((column + 1) * size) / 3));
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+// An edit that checks itself. On a model whose pictures can be read back (the shipped model), each
+// plan step's result is read and compared with the scene its target caption describes: the asked
+// change must read back and nothing else may change. A step that fails is tried again, a bounded
+// number of times, by the next way worth trying (Blended Diffusion inside the area the change needs,
+// found from the reading; then with another seed); the best attempt is kept. A step that still fails
+// ends the plan there: later steps were planned on the image it should have made.
+import { getMethod } from '../methods/index.ts';
+import type { EditPlan } from '../plan/index.ts';
+import type { Diffusion } from '../pipeline/diffusion.ts';
+import { changeArea } from '../reading/area.ts';
+import { checkScene, type Change } from '../reading/check.ts';
+import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
+import { sceneOfPrompt } from '../plan/world.ts';
+import type { RgbImage } from '../world/index.ts';
+import { runPlanStep, type PlanRun, type PlanRunOptions, type StepOverride } from './plan-run.ts';
+
+/** Tries per step, the planned one included. */
+export const MAX_TRIES = 3;
+
+export interface TryReport {
+  method: string;
+  seed: number;
+  done: boolean;
+  kept: boolean;
+  problems: string[];
+}
+
+export interface StepReport {
+  /** The changes this step was asked to make; empty when it could not be checked. */
+  asked: Change[];
+  /** The step's result was read back (false: the target is not a scene the read-back knows). */
+  checked: boolean;
+  done: boolean;
+  kept: boolean;
+  /** What the read-back found wrong with the attempt kept. */
+  problems: string[];
+  tries: TryReport[];
+}
+
+export interface CheckReport {
+  steps: StepReport[];
+  /** Plan steps never run because an earlier one failed. */
+  skipped: number;
+  /** The world's caption of the final picture as read. */
+  read: string;
+}
+
+export interface CheckedRun extends PlanRun {
+  report: CheckReport;
+}
+
+interface Attempt {
+  image: RgbImage;
+  reading: Reading;
+  report: TryReport;
+  inversion: 'stored' | 'computed' | 'none';
+  notes: string[];
+}
+
+/** Better: the change made, then nothing else changed, then fewer problems. */
+const score = (t: TryReport) => (t.done ? 4 : 0) + (t.kept ? 2 : 0) - t.problems.length / 100;
+
+/** The ways to try a step, in order: as planned, then Blended Diffusion in the area the change needs (two seeds). */
+function tries(plan: EditPlan, index: number, area: Uint8Array, width: number): StepOverride[] {
+  const seed = plan.output.seed ?? 0;
+  const blended = getMethod('blended');
+  const mask = { data: area, width, height: area.length / width };
+  const planned = plan.steps[index]!.method;
+  const list: StepOverride[] = [{ seed }, { method: blended, mask, seed: planned === 'blended' ? seed + 1 : seed }, { method: blended, mask, seed: seed + (planned === 'blended' ? 2 : 1) }];
+  return list.slice(0, MAX_TRIES);
+}
+
+/**
+ * Runs the plan on a model-sized image, reading back each step's result. `source` must be a picture
+ * the reader understands (the caller checks `readPicture(...).inWorld` before planning).
+ */
+export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, source: RgbImage, options: PlanRunOptions = {}): Promise<CheckedRun> {
+  const inversions: CheckedRun['inversions'] = [];
+  const notes: string[] = [];
+  const steps: StepReport[] = [];
+  let image = source;
+  let reading = await readPicture(source);
+  let caption = plan.source.caption ?? reading.caption;
+  for (let index = 0; index < plan.steps.length; index++) {
+    const step = plan.steps[index]!;
+    const expected = sceneOfPrompt(step.params.prompt ?? '');
+    if (!expected) {
+      // Nothing to compare with: run as planned and say it was not checked.
+      const run = await runPlanStep(diffusion, plan, index, image, caption, options);
+      inversions.push(run.inversion);
+      notes.push(...run.notes);
+      image = run.image;
+      caption = run.targetPrompt;
+      reading = await readPicture(image);
+      steps.push({ asked: [], checked: false, done: false, kept: false, problems: [], tries: [{ method: step.method, seed: plan.output.seed ?? 0, done: false, kept: false, problems: [] }] });
+      continue;
+    }
+    const area = changeArea(reading, expected, image.width);
+    let best: Attempt | undefined;
+    const made: TryReport[] = [];
+    for (const override of tries(plan, index, area, image.width)) {
+      const run = await runPlanStep(diffusion, plan, index, image, caption, options, override);
+      const after = await readPicture(run.image);
+      const check = checkScene(sceneOf(reading), expected, after);
+      const report: TryReport = { method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: check.done, kept: check.kept, problems: check.problems };
+      made.push(report);
+      if (!best || score(report) > score(best.report)) best = { image: run.image, reading: after, report, inversion: run.inversion, notes: run.notes };
+      if (check.done && check.kept) break;
+    }
+    const kept = best!;
+    const asked = checkScene(sceneOf(reading), expected, kept.reading).asked;
+    steps.push({ asked, checked: true, done: kept.report.done, kept: kept.report.kept, problems: kept.report.problems, tries: made });
+    inversions.push(kept.inversion);
+    notes.push(...kept.notes);
+    image = kept.image;
+    reading = kept.reading;
+    caption = step.params.prompt!;
+    if (!kept.report.done) {
+      return { image, inversions, notes, report: { steps, skipped: plan.steps.length - index - 1, read: reading.caption } };
+    }
+  }
+  return { image, inversions, notes, report: { steps, skipped: 0, read: reading.caption } };
+}
