@@ -4,13 +4,14 @@
 import { defineCommand } from '../src/chat/command.ts';
 import { inversionHeading, inversionText } from '../src/chat/inversion-reply.ts';
 import { cancelFromButton, followInReply, NO_QUEUE } from '../src/chat/job-reply.ts';
-import { attachedOrLatestImage, promptOf } from '../src/chat/results/store.ts';
+import { describePicture } from '../src/chat/edit-turn.ts';
+import { attachedOrLatestImage } from '../src/chat/results/store.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
 import { MAX_STEPS } from '../src/pipeline/sampling-checks.ts';
 import type { InvertPayload, InvertResult } from '../src/studio/handlers.ts';
-import { originOf } from '../src/studio/results.ts';
+import { loadRgb, originOf } from '../src/studio/results.ts';
 
 export const DEFAULT_INVERSION: InversionMethod = 'invert.direct';
 
@@ -40,13 +41,15 @@ export const invertCommand = defineCommand({
       return;
     }
     const origin = await originOf(context.prisma, imageId);
-    const caption = args.caption ?? (origin ? promptOf(origin.plan) : undefined);
-    if (caption === undefined) {
-      await context.reply('What does this image show? Say it with `caption:`, e.g. `/invert caption:a cat on a sofa`; edits of the image invert it under that caption, so it must be the one you will edit with.');
+    const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
+    // Under the caption its edits will use: on the shipped model, what the picture reads as.
+    const described = await describePicture({ pixels: async () => (await loadRgb(context.prisma, imageId))?.image, ...(origin ? { madeBy: origin.plan } : {}) }, defaults.model ?? context.models.defaultName, args.caption);
+    if (described.kind !== 'described') {
+      await context.reply(described.kind === 'undescribed' ? 'What does this image show? Say it with `caption:`, e.g. `/invert caption:a cat on a sofa`; edits of the image invert it under that caption, so it must be the one you will edit with.' : described.text);
       return;
     }
+    const caption = described.caption;
     const method = (args.method ?? DEFAULT_INVERSION) as InversionMethod;
-    const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
     const steps = args.steps ?? defaults.steps ?? DEFAULT_OUTPUT.steps;
     const guidance = args.guidance ?? defaults.guidance ?? DEFAULT_OUTPUT.guidance;
     if (steps < 1 || steps > MAX_STEPS) {

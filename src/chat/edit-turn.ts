@@ -48,23 +48,9 @@ export async function planTurn(input: TurnInput): Promise<TurnPlan> {
     onParent = true;
     options = { ...options, instruction: undo.rest };
   }
-  const given = text(options.caption) ?? (picture.madeBy ? promptOf(picture.madeBy) : undefined);
-  let caption = given;
-  let world = false;
-  if (hasReader(input.modelName)) {
-    const pixels = await picture.pixels();
-    if (pixels) {
-      const reading = await readPicture(pixels);
-      if (!reading.inWorld) {
-        return { kind: 'reply', text: `This picture doesn't look like one of my model's: read as its world, it would be “${reading.caption}”, and that explains the picture poorly, so an edit would ruin it. ${WORLD_LIMITS}` };
-      }
-      caption = reading.caption;
-      world = true;
-    }
-  }
-  if (!caption) {
-    return { kind: 'reply', text: 'What does this image show? Say it with `caption:`, e.g. `/edit make the cat a tiger caption:a cat on a sofa`; the edit changes the words of that description.' };
-  }
+  const described = await describePicture(picture, input.modelName, text(options.caption));
+  if (described.kind !== 'described') return { kind: 'reply', text: described.text };
+  const { caption, world } = described;
   const focus = picture.madeBy?.steps.at(-1)?.params.object;
   const planned = planFromSlashOptions('edit', world ? { ...options, caption: undefined } : options, {
     ...input.defaults,
@@ -74,4 +60,27 @@ export async function planTurn(input: TurnInput): Promise<TurnPlan> {
     ...(focus ? { focus } : {}),
   });
   return planned.kind === 'plan' ? { kind: 'plan', plan: planned.plan, onParent } : { ...planned, onParent };
+}
+
+/** What the bot knows of a picture: read back on a model that has a read-back, else its prompt or the caption given. */
+export type PictureDescription = { kind: 'described'; caption: string; world: boolean } | { kind: 'outside' | 'undescribed'; text: string };
+
+/**
+ * On a model whose pictures can be read back (the shipped model), the reading is the caption: it
+ * names everything the picture shows (place, size, colour, pattern, background), which pins the
+ * layout for prompt-driven methods; a picture plainly not of that model's world is turned away.
+ * Elsewhere the caption given, or the prompt that made the picture, is all there is.
+ */
+export async function describePicture(picture: TurnPicture, modelName: string, given: string | undefined): Promise<PictureDescription> {
+  const caption = given ?? (picture.madeBy ? promptOf(picture.madeBy) : undefined);
+  const pixels = hasReader(modelName) ? await picture.pixels() : undefined;
+  if (pixels) {
+    const reading = await readPicture(pixels);
+    if (!reading.inWorld) {
+      return { kind: 'outside', text: `This picture doesn't look like one of my model's: read as its world, it would be “${reading.caption}”, and that explains the picture poorly, so an edit would ruin it. ${WORLD_LIMITS}` };
+    }
+    return { kind: 'described', caption: reading.caption, world: true };
+  }
+  if (!caption) return { kind: 'undescribed', text: 'What does this image show? Say it with `caption:`, e.g. `/edit make the cat a tiger caption:a cat on a sofa`; the edit changes the words of that description.' };
+  return { kind: 'described', caption, world: false };
 }

@@ -1,8 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { evaluateInversions } from '../eval/inversion.ts';
 import { evaluateReconstruction } from '../eval/recon.ts';
 import { evaluateTextToImage, type AttributeAccuracy, type ShortPromptAccuracy } from '../eval/t2i.ts';
-import { resolveModelPath, SHIPPED_CLIP_DIR } from '../models/shipped.ts';
+import { resolveModelPath, SHIPPED_CLIP_DIR, SHIPPED_MODEL_DIR } from '../models/shipped.ts';
+import { conversationTable, evaluateConversations } from '../eval/conversation.ts';
+import { diffusionsOf } from './instruction.ts';
 import { ClipScorer } from '../models/clip/index.ts';
 import { evaluateClip } from '../eval/clip.ts';
 import { evaluateAttention } from '../eval/attention.ts';
@@ -22,11 +24,16 @@ const SUITES = {
   clip: 'the image–text model (models/world-clip, or --model): does the true caption of a held-out scene score above it with one word changed, per kind; caption retrieval (default n 100)',
   edits: 'editing methods on the edit benchmark: success, kept, PSNR outside the edit and to the true edit, seconds (default n 5 cases per edit type)',
   chat: 'the edit benchmark as a user meets it: each case\'s plain-English instruction planned from the source caption and the plan run as the bot runs it; per edit type the methods planned, questions asked, success, kept, PSNR, seconds (default n 5 cases per edit type)',
+  conversation: 'conversations as people have them: /imagine with short prompts or a picture sent without a caption, then plain-English instructions from a phrase bank, run as the chat runs them (read back, checked, retried) and read back against what was meant; per kind success, kept, questions, truthfulness, seconds (default n 10 conversations of --turns 3; --seed, --phrases held|tune|all)',
   attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
 } as const;
 
 interface EvalOptions {
   n?: number;
+  seed?: number;
+  turns: number;
+  phrases: 'held' | 'tune' | 'all';
+  save?: string;
   steps: number;
   guidance: number;
   model?: string;
@@ -81,6 +88,10 @@ export function registerEval(program: Command): void {
     .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, 7.5)
     .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--seed <n>', 'conversation suite: the seed of its scenes, prompts, phrasings and picture seeds', positive('--seed'))
+    .option('--save <folder>', 'conversation suite: write every turn\'s pictures there, to look at')
+    .option('--turns <n>', 'conversation suite: instructions per conversation', positive('--turns'), 3)
+    .addOption(new Option('--phrases <split>', 'conversation suite: the phrasings held out of tuning, those used in tuning, or all').choices(['held', 'tune', 'all']).default('held'))
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)} ${v}`).join('\n')}`)
     .action(async (suite: string, options: EvalOptions) => {
@@ -102,6 +113,22 @@ export function registerEval(program: Command): void {
             ].join('\n'));
           } finally {
             await scorer.release();
+          }
+          return;
+        }
+        if (suite === 'conversation') {
+          const path = resolveModelPath(options.model);
+          if (path !== SHIPPED_MODEL_DIR) throw new UsageError('the conversation suite reads pictures back with the world\'s analysis, so it runs on the shipped model only');
+          const models = diffusionsOf(path);
+          try {
+            const seed = options.seed ?? 1000;
+            const result = await evaluateConversations(models.diffusion, { n: options.n ?? 10, turns: options.turns, seed, phrases: options.phrases, steps: options.steps, guidance: options.guidance, ...(options.save ? { saveTo: options.save } : {}), onTurn: progress });
+            printResult(json, { suite, ...result }, [
+              `${result.conversations} conversations (seed ${seed}, ${options.phrases} phrasings, ${options.turns} instructions each), ${options.steps} steps, guidance ${options.guidance}; success = what was meant reads back, kept = nothing else changed, truthful = the reply claims no more than the read-back found`,
+              conversationTable(result),
+            ].join('\n'));
+          } finally {
+            await models.release();
           }
           return;
         }

@@ -99,12 +99,22 @@ export function isConstraint(rawClause: string): boolean {
   );
 }
 
+/** "make it pop", "make the star stand out", "make it look better": a wish with no change named. */
+function parseVague(c: string): Intent[] | undefined {
+  const match = /^(?:make|let|have|can you make|could you make)?\s*(?:(?:it|this|that|the (?:picture|image|scene))|the ([a-z]+))?\s*(?:pop|pop out|pop more|stand out|stand out more|look (?:better|nicer|prettier|cooler|more interesting|more striking|more vivid)|better|nicer|prettier|cooler|more interesting|more striking|more eye-catching)$/.exec(c)
+    ?? /^(?:improve|enhance|beautify|spice up|jazz up)\s*(?:(?:it|this|that|the (?:picture|image|scene))|the ([a-z]+))?(?:\s+up)?$/.exec(c);
+  if (!match) return undefined;
+  const object = match[1];
+  return [{ kind: 'vague', ...(object ? { object } : {}) }];
+}
+
 export function parseClause(rawClause: string): Intent[] {
   const clause = stripPolite(canonicalClause(stripPolite(rawClause.replace(/\s+/g, ' ').trim())));
   if (!clause) return [];
   const { amount, rest } = takeAmount(clause);
   const c = rest;
   const parsers: Array<(c: string, amount: Amount, full: string) => Intent[] | undefined> = [
+    parseVague,
     parseUnsupported,
     parseVariations,
     parseCanvas,

@@ -51,6 +51,8 @@ export type Intent =
   | { kind: 'scene'; phrase: string; word: string }
   /** something a diffusion edit can't do (rotate, crop, undo) */
   | { kind: 'unsupported'; what: string }
+  /** "make it pop", "make it look better": no change named; we offer some. */
+  | { kind: 'vague'; object?: string }
   /** just a noun ("a tiger"): swap or add? We ask. */
   | { kind: 'bare_noun'; noun: string };
 

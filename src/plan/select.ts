@@ -245,7 +245,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         const resolution = resolve(intent.anchor, context);
         if (resolution.kind === 'missing') return askWhich(resolution, intent, `add a ${quote(intent.object)} to`);
       }
-      if (intent.region) return paintInto(intent.region, intent.object, caption, { where: `into the ${regionName(intent.region)}` });
+      if (intent.region) return paintInto(intent.region, intent.object, caption, { where: `into the ${promptPlace(intent.region)}` });
       return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
         `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, so everything already there keeps its attention and place.`);
     }
@@ -381,6 +381,12 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
     }
     case 'unsupported':
       return { kind: 'ask', question: `I can't do ${intent.what} yet. I can change, add, remove, move or restyle things, or make variations.`, alternatives: [] };
+    case 'vague':
+      return {
+        kind: 'ask',
+        question: 'What would make it better? Say what to change (a colour, a size, a place, a style), or pick one:',
+        alternatives: [{ label: 'Show 4 variations', intent: { kind: 'variations', count: 4, amount: 'normal' } }],
+      };
     case 'bare_noun': {
       const main = caption ? mainObject(caption) : undefined;
       const noun = intent.noun;

@@ -63,6 +63,16 @@ function perObject(caption: Caption | undefined, noun: string | undefined, make:
   return (caption?.objects ?? []).slice(0, 3).flatMap((o) => make(o.noun));
 }
 
+/** "make it pop": what this model can do to make something stand out, as choices. */
+function standOut(caption: Caption | undefined, noun: string | undefined): WorldFit {
+  const forObjects = perObject(caption, noun, (name) => [
+    { label: `the ${name} larger`, intent: { kind: 'resize', object: name, size: 'large', relative: true, amount: 'normal' } },
+    { label: `the ${name} outlined`, intent: { kind: 'attribute', attribute: 'texture', object: name, value: 'outlined' } },
+  ]);
+  const night: Alternative[] = caption?.background !== 'night' ? [{ label: 'a night background', intent: { kind: 'attribute', attribute: 'background', value: 'night' } }] : [];
+  return { kind: 'ask', question: 'What would make it stand out? Here is what this model can do:', alternatives: [...forObjects, ...night].slice(0, 5) };
+}
+
 /** Fits one intent to the world: unchanged, rewritten (an addition's cell), or a question with the world's choices. */
 export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldFit {
   switch (intent.kind) {
@@ -79,6 +89,8 @@ export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldF
       const near = regionOf(anchor);
       const wanted = near ? besideRegion(near, intent.relativeTo?.offset) : undefined;
       const free = freeCells(caption, near);
+      // The cell beside it is free: the planner puts it there and says "next to the star".
+      if (wanted && free.includes(wanted) && intent.relativeTo) return { kind: 'intent', intent };
       const region = wanted && free.includes(wanted) ? wanted : free[0];
       if (!region) return { kind: 'ask', question: `There's no room left: every cell of the 3×3 grid is taken. ${WORLD_LIMITS}`, alternatives: [] };
       const { relativeTo: _r, anchor: _a, ...rest } = intent;
@@ -106,18 +118,11 @@ export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldF
         question: `This model can't draw in a “${intent.style}” style. ${WORLD_LIMITS} Its objects can have a pattern, though: should I use one?`,
         alternatives: perObject(caption, undefined, (noun) => PATTERNS.map((value) => ({ label: `the ${noun} ${value}`, intent: { kind: 'attribute', attribute: 'texture', object: noun, value } as Intent }))).slice(0, 5),
       };
+    case 'vague':
+      return standOut(caption, intent.object);
     case 'pose': {
+      if (/^pop\b|^stand out\b/.test(intent.action)) return standOut(caption, intent.subject);
       const object = objectNamed(caption, intent.subject);
-      if (/^pop\b|^stand out\b/.test(intent.action)) {
-        return {
-          kind: 'ask',
-          question: 'What would make it stand out? Here is what this model can do:',
-          alternatives: perObject(caption, intent.subject, (noun) => [
-            { label: `the ${noun} larger`, intent: { kind: 'resize', object: noun, size: 'large', relative: true, amount: 'normal' } },
-            { label: `the ${noun} outlined`, intent: { kind: 'attribute', attribute: 'texture', object: noun, value: 'outlined' } },
-          ]).concat(caption?.background !== 'night' ? [{ label: 'a night background', intent: { kind: 'attribute', attribute: 'background', value: 'night' } }] : []).slice(0, 5),
-        };
-      }
       return { kind: 'ask', question: `This model can't make ${object ? `the ${object.noun}` : 'things'} ${intent.action}. ${WORLD_LIMITS}`, alternatives: [] };
     }
     case 'canvas':
@@ -217,12 +222,15 @@ export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | stri
       if (!target) return `There is no ${noun ?? 'such thing'} in the picture.`;
       return p.target && (SHAPES as readonly string[]).includes(p.target) ? withObject({ ...target, shape: p.target as Shape }) : `I can't turn the ${target.shape} into “${p.target ?? ''}” with this model. ${WORLD_LIMITS}`;
     case 'attribute': {
-      if (!target) return `There is no ${noun ?? 'such thing'} in the picture.`;
       const value = p.target ?? '';
-      if (p.attribute === 'color' && (COLOURS as readonly string[]).includes(value)) return withObject({ ...target, colour: value as Colour });
-      if (p.attribute === 'size' && (SIZES as readonly string[]).includes(value)) return withObject({ ...target, size: value as SceneObject['size'] });
-      if (p.attribute === 'texture' && (STYLES as readonly string[]).includes(value)) return withObject({ ...target, style: value as SceneObject['style'] });
-      return `I can't make the ${target.shape} “${value}” with this model. ${WORLD_LIMITS}`;
+      const change: Partial<SceneObject> | undefined =
+        p.attribute === 'color' && (COLOURS as readonly string[]).includes(value) ? { colour: value as Colour }
+          : p.attribute === 'size' && (SIZES as readonly string[]).includes(value) ? { size: value as SceneObject['size'] }
+            : p.attribute === 'texture' && (STYLES as readonly string[]).includes(value) ? { style: value as SceneObject['style'] }
+              : undefined;
+      if (!change) return `I can't draw “${value}” with this model. ${WORLD_LIMITS}`;
+      if (!target) return `There is no ${noun ?? 'such thing'} in the picture.`;
+      return withObject({ ...target, ...change });
     }
     default:
       return `I can't do that with this model. ${WORLD_LIMITS}`;

@@ -98,8 +98,10 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
     const area = changeArea(reading, expected, image.width);
     let best: Attempt | undefined;
     const made: TryReport[] = [];
+    const attempts: Attempt['inversion'][] = [];
     for (const override of tries(plan, index, area, image.width)) {
       const run = await runPlanStep(diffusion, plan, index, image, caption, options, override);
+      attempts.push(run.inversion);
       const after = await readPicture(run.image);
       const check = checkScene(sceneOf(reading), expected, after);
       const report: TryReport = { method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: check.done, kept: check.kept, problems: check.problems };
@@ -110,7 +112,8 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
     const kept = best!;
     const asked = checkScene(sceneOf(reading), expected, kept.reading).asked;
     steps.push({ asked, checked: true, done: kept.report.done, kept: kept.report.kept, problems: kept.report.problems, tries: made });
-    inversions.push(kept.inversion);
+    // The stored inversion counts as reused when any try started from it.
+    inversions.push(attempts.some((a) => a === 'stored') ? 'stored' : kept.inversion);
     notes.push(...kept.notes);
     image = kept.image;
     reading = kept.reading;

@@ -49,8 +49,8 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
 
   before(async () => {
     ({ database, studio, dispatcher } = await startChatStudio());
-    await send(message('/imagine a large flat red star in the center on grass seed:5 steps:4'));
-    const result = finalImage(await send(message('/edit make the star blue steps:4')));
+    await send(message('/imagine a large flat red star in the center on grass seed:5 steps:25'));
+    const result = finalImage(await send(message('/edit make the star blue steps:20')));
     const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result.imageId } });
     edited = { ...result, editId: edit.id };
   });
@@ -74,7 +74,7 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     assert.equal(entry.author.displayName, 'Tess');
     assert.equal(entry.workspace.externalId, 'test-workspace');
     assert.equal(EditPlan.parse(entry.plan).steps[0]!.params.target, 'blue');
-    assert.equal(entry.title, 'a large flat blue star in the center on grass');
+    assert.equal(entry.title, 'a large blue star in the center on grass');
     const png = await sharp(Buffer.from(entry.image.blob.data)).metadata();
     assert.deepEqual([png.format, png.width, png.height], ['png', 128, 128]);
 
@@ -89,7 +89,7 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     const shown = channel.sent.find((s) => s.reply.images?.[0]?.imageId === edited.imageId);
     assert.ok(shown, channel.text());
     entryReply = shown;
-    assert.match(shown.reply.text, /a large flat blue star in the center on grass\*\* by Tess · 👍 0/);
+    assert.match(shown.reply.text, /a large blue star in the center on grass\*\* by Tess · 👍 0/);
     assert.match(shown.reply.text, /Prompt-to-Prompt/);
     assert.deepEqual(shown.reply.buttons?.map((b) => [b.id, b.label]), [
       [`gallery:vote:${entryId}`, '👍 0'],
@@ -135,7 +135,7 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
   });
 
   it('Remix refuses an image without the words the edit changes, and an upload, writing nothing', async () => {
-    await send(sam('/imagine a small green circle in the top left on sky seed:3 steps:4'));
+    await send(sam('/imagine a small green circle in the top left on sky seed:3 steps:25'));
     const before = await database.prisma.job.count();
     const refused = await press(`gallery:remix:${entryId}`, OTHER_USER);
     assert.match(refused.text(), /can't remix that onto your latest image: that edit changes “red”, and your image \(“a small green circle in the top left on sky”\) has no “red”/);
@@ -149,7 +149,7 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
   });
 
   it('Remix makes the entry\'s edit on the presser\'s own latest image', async () => {
-    const drawn = finalImage(await send(sam('/imagine a small red circle in the top left on sky seed:4 steps:4')));
+    const drawn = finalImage(await send(sam('/imagine a small red circle in the top left on sky seed:4 steps:25')));
     const channel = await press(`gallery:remix:${entryId}`, OTHER_USER);
     const result = finalImage(channel);
     assert.match(result.reply.text, /Remix/);

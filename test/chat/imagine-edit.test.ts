@@ -42,9 +42,11 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
 
   it('edits the latest image by an instruction, as a child of the edit that made it, and reuses the inversion the second time', async () => {
     const channel = recordingChannel();
-    await dispatcher.handleMessage(message('/edit make the star blue steps:10'), channel);
+    await dispatcher.handleMessage(message('/edit make the star blue steps:20'), channel);
     const first = channel.edits.at(-1)!.reply;
     assert.match(channel.sent[0]!.reply.text, /Prompt-to-Prompt/);
+    // On the shipped model the result is read back, and the reply says what was found.
+    assert.match(first.text, /✅ Done, and checked by reading the picture back: the star is now blue; everything else reads as before/, first.text);
     assert.equal(first.images?.length, 2, first.text);
     const [source, result] = first.images!;
     const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result!.imageId } });
@@ -56,7 +58,7 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     // The same image again (attached this time): its inversion comes from the store.
     const sourceRow = await database.prisma.image.findUniqueOrThrow({ where: { id: source!.imageId }, include: { blob: true } });
     const again = recordingChannel();
-    await dispatcher.handleMessage(withImage(Buffer.from(sourceRow.blob.data), 'star.png', '/edit make the star green steps:10'), again);
+    await dispatcher.handleMessage(withImage(Buffer.from(sourceRow.blob.data), 'star.png', '/edit make the star green steps:20'), again);
     const second = again.edits.at(-1)!.reply;
     assert.match(second.text, /inversion reused/, second.text);
   });
@@ -70,7 +72,8 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
 
     const channel = recordingChannel();
     await dispatcher.handleMessage(message(`/edit move the star to the top left steps:${MOVED.steps}`), channel);
-    assert.match(channel.sent[0]!.reply.text, /MasaCtrl.*“a large flat red star in the top left on grass”/s);
+    // The caption is what the picture reads as (the world's captions leave "flat" unsaid).
+    assert.match(channel.sent[0]!.reply.text, /MasaCtrl.*“a large red star in the top left on grass”/s);
     assert.doesNotMatch(channel.text(), /not available yet, so this plan can't run/);
     const [source, result] = channel.edits.at(-1)!.reply.images!;
     assert.equal(source!.imageId, drawn);
@@ -143,11 +146,14 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     assert.match(text, /1 cancelled/);
   });
 
-  it('asks for a caption for an upload it knows nothing about, and refuses a method that is not available', async () => {
-    const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#223344' } }).png().toBuffer();
+  it('turns away an upload from outside its world at once, saying why and what to use instead', async () => {
+    const noise = Buffer.from(Array.from({ length: 96 * 96 * 3 }, (_, i) => (i * 2654435761) >>> 24));
+    const png = await sharp(noise, { raw: { width: 96, height: 96, channels: 3 } }).png().toBuffer();
     const channel = recordingChannel();
+    const jobs = await database.prisma.job.count();
     await dispatcher.handleMessage(withImage(png, 'mystery.png', '/edit make the cat a tiger'), channel);
-    assert.match(channel.text(), /What does this image show\?/);
+    assert.match(channel.text(), /doesn't look like one of my model's.*point RETOUCH_MODEL_DIR at Stable Diffusion/s);
+    assert.equal(await database.prisma.job.count(), jobs, 'nothing queued');
   });
   it('shows a small preview of the picture so far while a long drawing runs', async () => {
     const channel = recordingChannel();
@@ -161,18 +167,12 @@ describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }
     assert.equal(channel.edits.at(-1)!.reply.preview, undefined, 'the final reply shows the result, not a preview');
   });
 
-  it('draws a wider picture with size:2:1 (MultiDiffusion), stored at twice the width', async () => {
+  it('does not offer wide sizes the shipped model cannot draw: size:2:1 is refused, saying what works', async () => {
     const channel = recordingChannel();
+    const jobs = await database.prisma.job.count();
     await dispatcher.handleMessage(message('/imagine a large red star on grass size:2:1 steps:4 seed:3'), channel);
-    const final = channel.edits.at(-1)!.reply;
-    const imageId = final.images?.[0]?.imageId;
-    assert.ok(imageId, final.text);
-    const image = await database.prisma.image.findUniqueOrThrow({ where: { id: imageId }, include: { blob: true } });
-    const metadata = await sharp(Buffer.from(image.blob.data)).metadata();
-    assert.deepEqual([metadata.width, metadata.height, image.width, image.height], [256, 128, 256, 128]);
-    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: imageId } });
-    assert.deepEqual(edit.methods, ['multidiffusion']);
-    assert.match(channel.sent[0]!.reply.text, /Drawing/);
+    assert.match(channel.text(), /This model draws square pictures only.*Wider sizes \(3:2, 16:9, 2:1, 3:1, 4:1\) work with Stable Diffusion weights \(RETOUCH_MODEL_DIR\)/s);
+    assert.equal(await database.prisma.job.count(), jobs, 'nothing queued');
   });
 
   it('refuses a prompt over the limit with its length and the limit, and queues nothing', async () => {

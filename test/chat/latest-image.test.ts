@@ -103,20 +103,20 @@ describe('typed /edit after Undo on the shipped model', { skip: SKIP_WITHOUT_MOD
   });
 
   it('edits the image Undo brought back, not the undone result; without Undo, the newest result', async () => {
-    const drawing = await resultOf(await send(message('/imagine a large flat red star in the center on grass seed:5 steps:4')));
-    const edited = await resultOf(await send(message('/edit make the star blue steps:4')));
+    const drawing = await resultOf(await send(message('/imagine a large flat red star in the center on grass seed:5 steps:25')));
+    const edited = await resultOf(await send(message('/edit make the star blue steps:20')));
     assert.equal(edited.edit.sourceImageId, drawing.imageId, 'the first edit works on the drawing');
 
     const undo = conversation();
     await dispatcher.handleButton(pressAs(buttonOf(edited.reply, 'undo')), undo);
     assert.deepEqual(undo.sent[0]!.reply.images?.map((i) => i.imageId), [drawing.imageId], undo.text());
 
-    const afterUndo = await resultOf(await send(message('/edit make the star green steps:4')));
+    const afterUndo = await resultOf(await send(message('/edit make the star green steps:20')));
     assert.equal(afterUndo.edit.sourceImageId, drawing.imageId, 'after Undo, /edit goes on from the drawing it showed');
     assert.notEqual(afterUndo.edit.sourceImageId, edited.imageId);
     assert.equal(afterUndo.edit.parentId, drawing.edit.id);
 
-    const next = await resultOf(await send(message('/edit make the star blue steps:4')));
+    const next = await resultOf(await send(message('/edit make the star blue steps:20')));
     assert.equal(next.edit.sourceImageId, afterUndo.imageId, 'with no Undo in between, /edit takes the newest result');
     assert.equal(next.edit.parentId, afterUndo.edit.id);
   });

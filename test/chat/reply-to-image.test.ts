@@ -131,9 +131,9 @@ describe('replies that are not edits, and what they leave behind', () => {
     const other = { externalId: 'someone-new', displayName: 'Nia' };
     const before = await counts();
     const first = await send({ ...replyTo('their-upload-1', 'make the star blue', { attachments: [{ filename: 'theirs.png', contentType: 'image/png', data: png }] }), user: other });
-    // It is an upload, so /edit asks what it shows; the image is kept for the next try.
+    // The shipped model reads the upload itself; this bot has no job queue, so it says so; the image is kept for the next try.
     assert.equal(first.sent.length, 1);
-    assert.match(first.text(), /What does this image show\?/);
+    assert.match(first.text(), /This bot has no job queue right now/);
     const after = await counts();
     assert.deepEqual(after, { ...before, images: before.images + 1, shown: before.shown + 1 });
     const stored = await lastShownImage(database.prisma, 'local', 'their-upload-1');
@@ -169,7 +169,7 @@ describe('a reply to an image edits it, on the shipped model', { skip: SKIP_WITH
 
     // Reply to the user's own upload message (recorded by its id).
     const first = recordingChannel();
-    await editing.handleMessage(replyTo(upload.id, `make the star blue caption:${scene.caption} steps:6 seed:1`), first);
+    await editing.handleMessage(replyTo(upload.id, `make the star blue caption:${scene.caption} steps:20 seed:1`), first);
     assert.match(first.sent[0]!.reply.text, /Queued…/);
     const done = first.edits.at(-1)!.reply;
     assert.match(done.text, /Before and after/, done.text);
@@ -180,7 +180,7 @@ describe('a reply to an image edits it, on the shipped model', { skip: SKIP_WITH
 
     // Reply to the result: its after image is edited, as a child of the first edit.
     const second = recordingChannel();
-    await editing.handleMessage(replyTo(resultReply, 'make the star green steps:6 seed:1'), second);
+    await editing.handleMessage(replyTo(resultReply, 'make the star green steps:20 seed:1'), second);
     const again = second.edits.at(-1)!.reply;
     assert.match(again.text, /Before and after/, again.text);
     assert.equal(again.images![0]!.imageId, afterImage!.imageId);

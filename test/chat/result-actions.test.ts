@@ -54,7 +54,7 @@ describe('result buttons on the shipped model', { skip: SKIP_WITHOUT_MODEL }, ()
   });
 
   it('puts Stronger, Weaker, Variations, Save and Delete under a drawing (no Undo: it has no parent)', async () => {
-    drawing = await resultOf(await run('/imagine a large flat red star in the center on grass seed:5 steps:6'));
+    drawing = await resultOf(await run('/imagine a large flat red star in the center on grass seed:5 steps:25'));
     const ids = drawing.reply.buttons!.map((b) => b.id);
     assert.deepEqual(ids.map((id) => id.split(':')[1]), ['more', 'less', 'vary', 'save', 'del']);
     for (const id of ids) {
@@ -91,7 +91,7 @@ describe('result buttons on the shipped model', { skip: SKIP_WITHOUT_MODEL }, ()
   });
 
   it('edits with every button, and Stronger / Weaker re-run the plan one notch up / down on the same source', async () => {
-    edited = await resultOf(await run('/edit make the star blue steps:6'));
+    edited = await resultOf(await run('/edit make the star blue steps:20'));
     assert.deepEqual(edited.reply.buttons!.map((b) => b.id.split(':')[1]), ['more', 'less', 'alt', 'vary', 'undo', 'save', 'del']);
     assert.equal(edited.reply.buttons!.find((b) => b.id.startsWith('edit:alt:'))?.label, 'Try Prompt-to-Prompt refinement');
     const plan = EditPlan.parse(edited.edit.plan);

@@ -34,7 +34,7 @@ test('a bad flag is a usage error (exit 2) naming the flag', async () => {
   assert.match(stderr, /unknown option '--no-such-flag'/);
   const missing = await runRetouch(['edit', '--image', 'scene.png']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /required option '--method <id>' not specified/);
+  assert.match(missing.stderr, /give --instruction "what to change", or --method ID/);
 });
 
 test('retouch bench lists its suites, refuses an unknown one (exit 2), and runs one with its own options', async () => {
