@@ -34,6 +34,7 @@ interface EvalOptions {
   turns: number;
   phrases: 'held' | 'tune' | 'all';
   save?: string;
+  readBack: boolean;
   steps: number;
   guidance: number;
   model?: string;
@@ -89,6 +90,7 @@ export function registerEval(program: Command): void {
     .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--seed <n>', 'conversation suite: the seed of its scenes, prompts, phrasings and picture seeds', positive('--seed'))
+    .option('--no-read-back', 'conversation suite: the bot as it was before it read its pictures back (no completion, checks or retries), for the before/after table')
     .option('--save <folder>', 'conversation suite: write every turn\'s pictures there, to look at')
     .option('--turns <n>', 'conversation suite: instructions per conversation', positive('--turns'), 3)
     .addOption(new Option('--phrases <split>', 'conversation suite: the phrasings held out of tuning, those used in tuning, or all').choices(['held', 'tune', 'all']).default('held'))
@@ -122,7 +124,7 @@ export function registerEval(program: Command): void {
           const models = diffusionsOf(path);
           try {
             const seed = options.seed ?? 1000;
-            const result = await evaluateConversations(models.diffusion, { n: options.n ?? 10, turns: options.turns, seed, phrases: options.phrases, steps: options.steps, guidance: options.guidance, ...(options.save ? { saveTo: options.save } : {}), onTurn: progress });
+            const result = await evaluateConversations(models.diffusion, { n: options.n ?? 10, turns: options.turns, seed, phrases: options.phrases, steps: options.steps, guidance: options.guidance, ...(options.save ? { saveTo: options.save } : {}), readBack: options.readBack, onTurn: progress });
             printResult(json, { suite, ...result }, [
               `${result.conversations} conversations (seed ${seed}, ${options.phrases} phrasings, ${options.turns} instructions each), ${options.steps} steps, guidance ${options.guidance}; success = what was meant reads back, kept = nothing else changed, truthful = the reply claims no more than the read-back found`,
               conversationTable(result),

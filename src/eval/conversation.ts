@@ -38,6 +38,12 @@ export interface ConversationEvalOptions {
   guidance?: number;
   /** A folder to write each turn's pictures to (c<conversation>-t<turn>-before/after.png), to look at. */
   saveTo?: string;
+  /**
+   * false: the bot as it was before it read its pictures back (issue 24's "before"): captions are the
+   * prompts, nothing is checked or retried, and every reply claims what the old ones did: done, the
+   * rest kept.
+   */
+  readBack?: boolean;
   onTurn?: (done: number, total: number) => void;
 }
 
@@ -97,7 +103,9 @@ type Meaning =
 
 export async function evaluateConversations(diffusion: (options: { hooks: boolean }) => Diffusion, options: ConversationEvalOptions): Promise<ConversationEvalResult> {
   const random = createRandom(options.seed);
-  const modelName = SHIPPED_MODEL_NAME;
+  const readBack = options.readBack ?? true;
+  // A name without a read-back gives the bot as it was before it read its pictures.
+  const modelName = readBack ? SHIPPED_MODEL_NAME : 'world-sd-without-read-back';
   const defaults = { steps: options.steps ?? 50, guidance: options.guidance ?? 7.5 };
   const rows = new Map<RowKind, KindRow>();
   const log: TurnLog[] = [];
@@ -129,7 +137,7 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
       if (planned.kind !== 'plan') throw new Error(`imagine ${prompt}: ${planned.question}`);
       const drawing = await drawPicture(diffusion, planned.plan, modelName);
       const found = checkDrawing(readPrompt(prompt)!, await readPicture(drawing.image));
-      const claims = drawing.check?.done ?? false;
+      const claims = drawing.check?.done ?? !readBack;
       record({ conversation: c, kind: 'imagine', instruction: `/imagine ${prompt}`, reply: drawing.check ? (drawing.check.done ? 'checked: shows what the prompt names' : `not quite: ${drawing.check.problems.join('; ')}`) : 'unchecked', success: found.done, kept: found.done, truthful: !claims || found.done, problems: found.problems, asked: false, seconds: (performance.now() - started) / 1000 });
       picture = { image: drawing.image, madeBy: { ...planned.plan, output: { ...planned.plan.output, seed: drawing.seed } } };
       if (options.saveTo) await save(options.saveTo, `c${c}-t0`, drawing.image);
@@ -188,8 +196,8 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
       if (options.saveTo) await save(options.saveTo, `c${c}-t${t + 1}`, source.image, run.image);
       const after = await readPicture(run.image);
       const verdict = verdictOf(run.report);
-      const claimsDone = verdict === 'done' || verdict === 'partly';
-      const claimsKept = verdict === 'done';
+      const claimsDone = verdict === 'done' || verdict === 'partly' || (!readBack && verdict === 'unchecked');
+      const claimsKept = verdict === 'done' || (!readBack && verdict === 'unchecked');
       let success: boolean;
       let kept: boolean;
       let problems: string[];

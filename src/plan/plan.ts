@@ -149,7 +149,7 @@ export function assemblePlan(steps: PlanStep[], reasons: string[], options: Plan
     inversionNote = options.storedInversion
       ? 'the stored inversion of your photo is reused'
       : needsBranch
-        ? 'your photo is first inverted with Direct Inversion so what you didn\'t ask to change stays exact'
+        ? 'your photo is first inverted with Direct Inversion, which pins the unedited branch to it'
         : 'your photo is first encoded with DDIM inversion';
   }
   const sentence = joinReasons(reasons);

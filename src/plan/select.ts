@@ -145,17 +145,17 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       };
       if (localised && source) {
         return step('swap', 'p2p.local', { ...params, localWords: [source, target.split(' ').at(-1)!] },
-          `Swapping ${quote(source)} for ${quote(target)} with Prompt-to-Prompt: the new word reuses the old word's attention maps so the layout stays, and local blending keeps everything outside the ${source} untouched.`);
+          `Swapping ${quote(source)} for ${quote(target)} with Prompt-to-Prompt: the new word reuses the old word's attention maps, and local blending is meant to leave everything outside the ${source} as it was.`);
       }
       return step('swap', 'p2p.replace', params,
-        `Swapping ${source ? quote(source) : 'the subject'} for ${quote(target)} with Prompt-to-Prompt, which reuses the original attention maps so the composition stays the same.`);
+        `Swapping ${source ? quote(source) : 'the subject'} for ${quote(target)} with Prompt-to-Prompt, which reuses the original attention maps to keep the composition.`);
     }
     case 'attribute': {
       if (intent.attribute === 'background') {
         const current = caption?.background;
         if (current) {
           return step('attribute', 'p2p.replace', { attribute: 'background', source: current, target: intent.value, prompt: substitute(caption, current, intent.value) },
-            `Changing the background from ${quote(current)} to ${quote(intent.value)} by swapping that word with Prompt-to-Prompt, so the objects keep their place.`);
+            `Changing the background from ${quote(current)} to ${quote(intent.value)} by swapping that word with Prompt-to-Prompt, which is designed to keep the objects in place.`);
         }
         // No background word to swap: DiffEdit finds where "… on a sand background" differs from the caption.
         return step('attribute', 'diffedit', { attribute: 'background', target: intent.value, prompt: caption ? `${caption.text} on a ${intent.value} background` : undefined },
@@ -198,21 +198,21 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
             : undefined;
       if (object && localPrompt) {
         return step('attribute', 'diffedit', { object, attribute: intent.attribute, ...(current ? { source: current } : {}), target: intent.value, word: object, prompt: localPrompt },
-          `Making the ${object} ${intent.value} with DiffEdit: it finds the ${object} by where the model's predictions for the old and new description differ, repaints only there, and the rest of the picture stays exactly as it was.`);
+          `Making the ${object} ${intent.value} with DiffEdit: it finds the ${object} by where the model's predictions for the old and new description differ, and repaints only there, leaving the rest of the picture's pixels as they were.`);
       }
       // The world's captions leave "flat" unsaid: becoming flat drops the pattern word.
       if (dropsWord) {
         return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current!, target: intent.value, prompt: rewordObject(caption, object, current!, undefined) },
-          `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
+          `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word, to leave the rest in place.`);
       }
       if (current && current !== intent.value) {
         return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: rewordObject(caption, object, current, intent.value) },
-          `Changing ${quote(current)} to ${quote(intent.value)}${object ? ` on the ${object}` : ''} by swapping that one word with Prompt-to-Prompt, so shape and layout stay.`);
+          `Changing ${quote(current)} to ${quote(intent.value)}${object ? ` on the ${object}` : ''} by swapping that one word with Prompt-to-Prompt, which is designed to keep shape and layout.`);
       }
       const phrase = object ? `${intent.value} ${object}` : intent.value;
       const prompt = !object ? undefined : intent.attribute === 'texture' ? withPatternWord(caption, object, intent.value) : substitute(caption, object, phrase);
       return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, target: intent.value, prompt },
-        `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which keeps the attention of every other word so the rest stays put.`);
+        `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which keeps the attention of every other word, to leave the rest in place.`);
     }
     case 'resize': {
       const resolution = resolve(intent.object, context);
@@ -247,7 +247,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       }
       if (intent.region) return paintInto(intent.region, intent.object, caption, { where: `into the ${promptPlace(intent.region)}` });
       return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
-        `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, so everything already there keeps its attention and place.`);
+        `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, which keeps the attention of everything already there, to leave it in place.`);
     }
     case 'remove': {
       if (!intent.object && intent.region) {
@@ -328,7 +328,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       }
       const weight = intent.more ? MORE_WEIGHT[intent.amount] : LESS_WEIGHT[intent.amount];
       return step('reweight', 'p2p.reweight', { token: word, weight },
-        `${intent.more ? 'Strengthening' : 'Weakening'} ${quote(word)} by scaling its attention ${weight}× with Prompt-to-Prompt reweighting; everything else is kept.`);
+        `${intent.more ? 'Strengthening' : 'Weakening'} ${quote(word)} by scaling its attention ${weight}× with Prompt-to-Prompt reweighting, which leaves the other words' attention as it was.`);
     }
     case 'pose': {
       const resolution = resolve(intent.subject, context);
@@ -369,15 +369,15 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const current = group && caption ? group.find((w) => w !== word && caption.words.has(w)) : undefined;
       if (current) {
         return step('attribute', 'p2p.replace', { attribute: 'adjective', source: current, target: word, prompt: substitute(caption, current, word) },
-          `Changing ${quote(current)} to ${quote(word)} by swapping that word with Prompt-to-Prompt, so the layout stays.`);
+          `Changing ${quote(current)} to ${quote(word)} by swapping that word with Prompt-to-Prompt, which is designed to keep the layout.`);
       }
       const background = caption?.background;
       if (background && /^(?:plain|sky|grass|night|sand)$/.test(background) && /^(?:night|sky|grass|sand|plain)$/.test(intent.word) && background !== intent.word) {
         return step('attribute', 'p2p.replace', { attribute: 'background', source: background, target: intent.word, prompt: substitute(caption, background, intent.word) },
-          `Changing the background from ${quote(background)} to ${quote(intent.word)} by swapping that word with Prompt-to-Prompt, so the objects keep their place.`);
+          `Changing the background from ${quote(background)} to ${quote(intent.word)} by swapping that word with Prompt-to-Prompt, which is designed to keep the objects in place.`);
       }
       return step('attribute', 'p2p.refine', { attribute: 'adjective', target: intent.phrase, prompt: caption ? `${caption.text} ${intent.phrase}` : undefined },
-        `Adding ${quote(intent.phrase)} to the description with Prompt-to-Prompt refinement, which keeps the layout of everything already there.`);
+        `Adding ${quote(intent.phrase)} to the description with Prompt-to-Prompt refinement, which is designed to keep the layout of everything already there.`);
     }
     case 'unsupported':
       return { kind: 'ask', question: `I can't do ${intent.what} yet. I can change, add, remove, move or restyle things, or make variations.`, alternatives: [] };
@@ -434,7 +434,7 @@ function paintInto(region: Region, object: string, caption: Caption | undefined,
   const drawn = completedObject(caption, object);
   const chosen = drawn.colour ? ` (no colour was given, so ${drawn.colour}, which nothing else here is)` : '';
   return step('add', 'blended', { object, target: object, region, anchor: how.anchor, mask: { kind: 'region', region }, prompt: withAddedObject(caption, drawn.phrase, region) },
-    `Painting a ${quote(object)} ${how.where}${chosen} with Blended Diffusion, which changes only that area and keeps the rest.`);
+    `Painting a ${quote(object)} ${how.where}${chosen} with Blended Diffusion, which redraws only that area.`);
 }
 
 /** Asks which of `corners` an addition or move "to the corner" means, one choice each. */
