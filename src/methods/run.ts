@@ -38,6 +38,11 @@ export interface EditRequest {
    * (default true; false shows what the decoder made of the untouched latents).
    */
   pasteOutside?: boolean;
+  /**
+   * Pixels (0–255, at the image's size) where the source is put back over the decoded result, softly:
+   * the objects kept by an edit that redraws everything around them (a new background).
+   */
+  keepSource?: MaskImage;
   onPhase?: (phase: EditPhase) => void | Promise<void>;
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
@@ -123,6 +128,7 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
     image = pasted.image;
     output.metrics = { ...output.metrics, sourcePixelsKept: pasted.keptFraction };
   }
+  if (request.keepSource && source) image = keepPixels(image, source.image, request.keepSource);
   const t4 = performance.now();
   return {
     image,
@@ -131,6 +137,18 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
     inversion: inversionMethod,
     timings: { encodeMs: t1 - t0, inversionMs: t2 - t1, editMs: t3 - t2, decodeMs: t4 - t3 },
   };
+}
+
+/** The source's pixels over `image` where `keep` says, in proportion (soft edges blend). */
+function keepPixels(image: RgbImage, source: RgbImage, keep: MaskImage): RgbImage {
+  if (keep.width !== image.width || keep.height !== image.height) throw new EditRequestError(`the area to keep is ${keep.width}×${keep.height} and the image ${image.width}×${image.height}`);
+  const scale = keep.data instanceof Uint8Array ? 1 / 255 : 1;
+  const rgb = new Uint8Array(image.rgb.length);
+  for (let p = 0; p < keep.width * keep.height; p++) {
+    const a = Math.min(1, Math.max(0, keep.data[p]! * scale));
+    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * source.rgb[p * 3 + c]! + (1 - a) * image.rgb[p * 3 + c]!);
+  }
+  return { ...image, rgb };
 }
 
 function asRgb(tensor: HostTensor): RgbImage {

@@ -52,7 +52,7 @@ export async function frameForModel(image: RgbImage, width: number, height: numb
       }
       const big = await resize(edited, image.width, image.height);
       // The changed area, grown by a model pixel and softened, at the original's size.
-      const { data: alpha } = await sharp(Buffer.from(changed), { raw: { width, height, channels: 1 } })
+      const { data: alpha, info } = await sharp(Buffer.from(changed), { raw: { width, height, channels: 1 } })
         .dilate(1)
         .resize(image.width, image.height, { fit: 'fill' })
         .blur(1.5)
@@ -60,7 +60,7 @@ export async function frameForModel(image: RgbImage, width: number, height: numb
         .toBuffer({ resolveWithObject: true });
       const rgb = new Uint8Array(image.rgb.length);
       for (let p = 0; p < image.width * image.height; p++) {
-        const a = alpha[p]! / 255;
+        const a = alpha[p * info.channels]! / 255;
         for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * big.rgb[p * 3 + c]! + (1 - a) * image.rgb[p * 3 + c]!);
       }
       return { width: image.width, height: image.height, rgb };

@@ -61,3 +61,10 @@ export function cell(position: (typeof POSITIONS)[number], size: number): Uint8A
   }
   return out;
 }
+
+/** The objects of a reading by their soft masks (0–255: an edge pixel is part object, part background): what a new background is drawn around. */
+export function objectsArea(reading: Pick<Reading, 'objects'>, size = READING_SIZE): Uint8Array {
+  const area = new Uint8Array(size * size);
+  for (const object of reading.objects) add(area, object.mask);
+  return area;
+}

@@ -19,7 +19,7 @@ export interface SceneCheck {
   asked: Change[];
   /** Every asked change reads back. */
   done: boolean;
-  /** Nothing else changed: every other object, attribute and the background read back as before, and nothing was added. */
+  /** Nothing else changed: every other object's shape, colour, size and place and the background read back as before, and nothing was added (patterns are checked only where asked for). */
   kept: boolean;
   /** What went wrong, one plain sentence each (empty when done and kept). */
   problems: string[];
@@ -137,7 +137,9 @@ export function checkScene(before: Scenelike, expected: Scenelike, after: Pick<R
     for (const k of ATTRIBUTES) {
       if (now[k] === wanted[k]) continue;
       if (changes.includes(k)) miss(now[k] === was[k] ? `${the(was)} is still ${value(k, was)}` : `${the(was)} came out ${value(k, now)}, not ${value(k, wanted)}`);
-      else spoil(changed(k, was, now));
+      // Patterns are read back unreliably from generated pictures (the decoder draws most flat, and
+      // a blurred rim reads as an outline): checked where asked for, not as something else changing.
+      else if (k !== 'style') spoil(changed(k, was, now));
     }
   });
 

@@ -79,6 +79,12 @@ export interface StepOverride {
   seed?: number;
   /** The area to edit, at the image's size; replaces the step's region. */
   mask?: MaskImage;
+  /** Pixels where the source is put back after decoding (what a redraw around them must keep). */
+  keepSource?: MaskImage;
+  /** The prompt to draw toward instead of the step's (a new background alone, under the objects kept). */
+  targetPrompt?: string;
+  /** Method parameters over the step's (blended's `skip`, for a whole-picture redraw). */
+  params?: Record<string, unknown>;
 }
 
 export interface StepRun {
@@ -108,11 +114,12 @@ export async function runPlanStep(diffusion: (options: { hooks: boolean }) => Di
   const targetPrompt = targetPromptOf(step, caption);
   const run = await runEdit(compiled, {
     method,
-    params: paramsFor(method, step),
+    params: { ...paramsFor(method, step), ...override.params },
     source: { image, prompt: caption },
-    targetPrompt,
+    targetPrompt: override.targetPrompt ?? targetPrompt,
     negativePrompt: step.params.negativePrompt,
     mask,
+    keepSource: override.keepSource,
     inversion: plan.inversion.method !== 'none' && method.needs.inversion?.includes(plan.inversion.method) ? plan.inversion.method : undefined,
     steps: plan.output.steps,
     guidance: plan.output.guidance,
