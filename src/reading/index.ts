@@ -21,6 +21,10 @@ export const IN_WORLD_FIT_DB = 18;
 export interface ReadObject extends SceneObject {
   /** Soft mask (0–255) at READING_SIZE. */
   mask: Uint8Array;
+  /** How well the best shape template fits (cosine, 0–1). */
+  shapeScore: number;
+  /** RGB distance between the measured colour and the colour named. */
+  colourDistance: number;
 }
 
 export interface Reading {
@@ -50,8 +54,8 @@ function readSquare(image: RgbImage): Reading {
 }
 
 function toReadObject(found: DetectedObject): ReadObject {
-  const { shape, colour, size, position, style, mask } = found;
-  return { shape, colour, size, position, style, mask };
+  const { shape, colour, size, position, style, mask, shapeScore, colourDistance } = found;
+  return { shape, colour, size, position, style, mask, shapeScore, colourDistance };
 }
 
 export function plainObject(object: SceneObject): SceneObject {

@@ -51,3 +51,42 @@ describe('retouch edit', { skip: SKIP_WITHOUT_MODEL }, () => {
     assert.ok(!existsSync(refused), 'a refused edit writes no file');
   });
 });
+
+describe('retouch edit --instruction and retouch analyze', { skip: SKIP_WITHOUT_MODEL }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'retouch-instruction-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const scene = { background: 'sky' as const, seed: 3, objects: [{ shape: 'heart' as const, colour: 'red' as const, size: 'large' as const, position: 'center' as const, style: 'flat' as const }] };
+
+  it('analyze prints the reading of a picture of any size, and says when a picture is not of the world', async () => {
+    const image = join(dir, 'wide.png');
+    writeFileSync(image, await sharp(await toPng(renderScene(scene, { size: 256 }))).resize(320, 240, { fit: 'fill' }).png().toBuffer());
+    const { code, stdout, stderr } = await runRetouch(['analyze', '--image', image, '--json']);
+    assert.equal(code, 0, stderr);
+    const reading = JSON.parse(stdout) as { caption: string; inWorld: boolean; objects: { shape: string; shapeScore: number }[] };
+    assert.equal(reading.caption, 'a large red heart in the center on sky');
+    assert.equal(reading.inWorld, true);
+    assert.ok(reading.objects[0]!.shapeScore > 0.8);
+    const noise = join(dir, 'noise.png');
+    writeFileSync(noise, await sharp(Buffer.from(Array.from({ length: 90 * 60 * 3 }, (_, i) => (i * 2654435761) >>> 24)), { raw: { width: 90, height: 60, channels: 3 } }).png().toBuffer());
+    const outside = await runRetouch(['analyze', '--image', noise]);
+    assert.match(outside.stdout, /not a picture of the world/);
+  });
+
+  it('plans and runs an instruction as a chat reply does: the picture read, the result checked, returned at its own size', async () => {
+    const image = join(dir, 'upload.png');
+    writeFileSync(image, await sharp(await toPng(renderScene(scene, { size: 256 }))).resize(320, 240, { fit: 'fill' }).png().toBuffer());
+    const out = join(dir, 'blue.png');
+    const { code, stdout, stderr } = await runRetouch(['edit', '--instruction', 'make the heart blue', '--image', image, '--steps', '30', '--out', out, '--json'], {}, 180_000);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as { kind: string; plan: { source: { caption: string } }; reply: string; check: { steps: { done: boolean; asked: { subject: string; value: string }[] }[] } };
+    assert.equal(result.kind, 'plan');
+    assert.equal(result.plan.source.caption, 'a large red heart in the center on sky', 'the caption is what the picture reads as');
+    assert.deepEqual(result.check.steps[0]!.asked, [{ subject: 'the heart', value: 'blue' }]);
+    assert.equal(result.check.steps[0]!.done, true, result.reply);
+    assert.match(result.reply, /✅ Done, and checked by reading the picture back: the heart is now blue/);
+    assert.deepEqual([(await sharp(out).metadata()).width, (await sharp(out).metadata()).height], [320, 240], 'returned at its own size');
+    const refused = await runRetouch(['edit', '--instruction', 'watercolor', '--image', image, '--json'], {}, 60_000);
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.match((JSON.parse(refused.stdout) as { reply: string }).reply, /can't draw in a “watercolor” style/);
+  });
+});

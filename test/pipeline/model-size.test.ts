@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, test } from 'node:test';
 import sharp from 'sharp';
 import { loadImageForModel } from '../../src/cli/invert.ts';
-import { toModelSize } from '../../src/pipeline/model-size.ts';
+import { frameForModel, toModelSize } from '../../src/pipeline/model-size.ts';
 import { fromImageFile, type RgbImage } from '../../src/world/index.ts';
 
 // One routine brings an image to the model's size: the studio's stored images and the CLI's files
@@ -55,4 +55,23 @@ describe('toModelSize', () => {
     assert.equal(cli.note, studio.note);
     assert.deepEqual(cli.image, studio.image);
   });
+});
+
+test('an edit framed to the model comes back at the picture\'s own size, its own pixels kept wherever the edit changed nothing', async () => {
+  const width = 96;
+  const height = 64;
+  const rgb = new Uint8Array(width * height * 3).map((_, i) => (i * 37) % 251);
+  const picture = { width, height, rgb };
+  const frame = await frameForModel(picture, 32, 32);
+  assert.deepEqual([frame.image.width, frame.image.height], [32, 32]);
+  // An edit that paints the model-sized picture's top-left quarter white.
+  const edited = { ...frame.image, rgb: Uint8Array.from(frame.image.rgb) };
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) edited.rgb.fill(255, (y * 32 + x) * 3, (y * 32 + x) * 3 + 3);
+  const restored = await frame.restore(edited);
+  assert.deepEqual([restored.width, restored.height], [width, height]);
+  const at = (x: number, y: number) => [...restored.rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
+  assert.deepEqual(at(10, 10), [255, 255, 255], 'the edited corner, scaled up');
+  assert.deepEqual(at(80, 50), [...rgb.subarray((50 * width + 80) * 3, (50 * width + 80) * 3 + 3)], 'untouched: the original pixel');
+  const same = await frameForModel(frame.image, 32, 32);
+  assert.equal(await same.restore(edited), edited, 'a model-sized picture is edited as it is');
 });
