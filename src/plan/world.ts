@@ -187,14 +187,13 @@ export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | stri
   const index = scene.objects.findIndex((o) => o.shape === noun);
   const target = scene.objects[index];
   const others = scene.objects.filter((_, i) => i !== index);
-  const withObject = (changed: SceneObject, keep = others): WorldScene | string => {
-    const others = keep;
-    if (others.some((o) => o.position === changed.position)) {
-      const there = others.find((o) => o.position === changed.position)!;
+  const withObject = (changed: SceneObject, rest = others): WorldScene | string => {
+    const there = rest.find((o) => o.position === changed.position);
+    if (there) {
       return `The ${changed.position} is taken by the ${there.shape}, and this model draws one thing per cell of its 3×3 grid. Say another place, e.g. “in the top left”.`;
     }
-    if (others.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
-    return { background: scene.background, objects: sortObjects([...others, changed]) };
+    if (rest.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
+    return { background: scene.background, objects: sortObjects([...rest, changed]) };
   };
   if (p.attribute === 'background') {
     const background = p.target;

@@ -50,14 +50,14 @@ function grown(mask: Uint8Array, size: number, radius: number): Uint8Array {
   return out;
 }
 
-/** One cell of the world's 3×3 grid. */
-export function cell(position: (typeof POSITIONS)[number], size: number): Uint8Array {
-  const index = POSITIONS.indexOf(position);
+/** One cell of the world's 3×3 grid, by its place or its index in reading order, at `width`×`height`. */
+export function cell(position: (typeof POSITIONS)[number] | number, width: number, height = width): Uint8Array {
+  const index = typeof position === 'number' ? position : POSITIONS.indexOf(position);
   const column = index % 3;
   const row = Math.floor(index / 3);
-  const out = new Uint8Array(size * size);
-  for (let y = Math.floor((row * size) / 3); y < Math.floor(((row + 1) * size) / 3); y++) {
-    out.fill(255, y * size + Math.floor((column * size) / 3), y * size + Math.floor(((column + 1) * size) / 3));
+  const out = new Uint8Array(width * height);
+  for (let y = Math.floor((row * height) / 3); y < Math.floor(((row + 1) * height) / 3); y++) {
+    out.fill(255, y * width + Math.floor((column * width) / 3), y * width + Math.floor(((column + 1) * width) / 3));
   }
   return out;
 }

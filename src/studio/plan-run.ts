@@ -12,6 +12,7 @@ import type { InversionStore } from '../store/inversions.ts';
 import type { RgbImage } from '../world/image.ts';
 import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
+import { cell } from '../reading/area.ts';
 
 /** A plan step that names a method we don't have yet. */
 export class MethodNotAvailableError extends Error {
@@ -20,14 +21,7 @@ export class MethodNotAvailableError extends Error {
 
 /** The 3×3 grid cell a region names, as a mask at image size. */
 export function regionMask(region: Region, width: number, height: number): MaskImage {
-  const index = REGIONS.indexOf(region);
-  const column = index % 3;
-  const row = Math.floor(index / 3);
-  const data = new Uint8Array(width * height);
-  for (let y = Math.floor((row * height) / 3); y < Math.floor(((row + 1) * height) / 3); y++) {
-    for (let x = Math.floor((column * width) / 3); x < Math.floor(((column + 1) * width) / 3); x++) data[y * width + x] = 255;
-  }
-  return { data, width, height };
+  return { data: cell(REGIONS.indexOf(region), width, height), width, height };
 }
 
 /** The caption with the step's source words replaced by its target words, when it names them. */
