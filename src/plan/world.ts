@@ -140,6 +140,7 @@ export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldF
 export function fitPlanToWorld(plan: EditPlan): EditPlan | string {
   let scene = plan.source.caption ? sceneOfPrompt(plan.source.caption) : undefined;
   if (!scene) return `I can't tell what this picture shows in this model's words, so I can't plan that. ${WORLD_LIMITS}`;
+  const source = scene;
   const steps: PlanStep[] = [];
   for (const step of plan.steps) {
     if (step.edit === 'variations') {
@@ -152,7 +153,8 @@ export function fitPlanToWorld(plan: EditPlan): EditPlan | string {
     steps.push({ ...step, params: { ...step.params, prompt: promptForScene(after) } });
     scene = after;
   }
-  return { ...plan, steps };
+  // The source's words as the model draws them too ("sand", not "nothing on sand").
+  return { ...plan, source: { ...plan.source, caption: promptForScene(source) }, steps };
 }
 
 

@@ -4,7 +4,7 @@
 // number of times, by the next way worth trying (Blended Diffusion inside the area the change needs,
 // found from the reading; then with another seed); the best attempt is kept. A step that still fails
 // ends the plan there: later steps were planned on the image it should have made.
-import { getMethod } from '../methods/index.ts';
+import { EditRequestError, getMethod } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { changeArea, objectsArea } from '../reading/area.ts';
@@ -111,7 +111,16 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
     const made: TryReport[] = [];
     const attempts: Attempt['inversion'][] = [];
     for (const override of tries(plan, index, reading, expected, image.width)) {
-      const run = await runPlanStep(diffusion, plan, index, image, caption, options, override);
+      let run: Awaited<ReturnType<typeof runPlanStep>>;
+      try {
+        run = await runPlanStep(diffusion, plan, index, image, caption, options, override);
+      } catch (error) {
+        // A method that refuses this request (a word swap between prompts of different lengths) is a
+        // try that failed, not the end of the edit: the next way is tried.
+        if (!(error instanceof EditRequestError)) throw error;
+        made.push({ method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: false, kept: true, problems: [`it could not run: ${error.message}`] });
+        continue;
+      }
       attempts.push(run.inversion);
       const after = await readPicture(run.image);
       const check = checkScene(sceneOf(reading), expected, after);
@@ -120,7 +129,8 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
       if (!best || score(report) > score(best.report)) best = { image: run.image, reading: after, report, inversion: run.inversion, notes: run.notes };
       if (check.done && check.kept) break;
     }
-    const kept = best!;
+    if (!best) throw new EditRequestError(`no way of making this change could run: ${made.map((t) => t.problems.join('; ')).join(' / ')}`);
+    const kept = best;
     const asked = checkScene(sceneOf(reading), expected, kept.reading).asked;
     steps.push({ asked, checked: true, done: kept.report.done, kept: kept.report.kept, problems: kept.report.problems, tries: made });
     // The stored inversion counts as reused when any try started from it.

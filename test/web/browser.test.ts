@@ -120,7 +120,7 @@ test('a reply is updated in place, and its button reaches the command', async ()
 });
 
 test('/imagine draws an image, and /edit shows it before and after', async () => {
-  await page.locator('#text').fill('/imagine a large flat red star in the center on grass steps:10 seed:3');
+  await page.locator('#text').fill('/imagine a large flat red star in the center on grass steps:25 seed:3');
   await page.locator('#text').press('Enter');
   const drawn = page.locator('.message.bot', { hasText: 'seed 3' });
   await drawn.waitFor({ timeout: 60_000 });
@@ -131,7 +131,7 @@ test('/imagine draws an image, and /edit shows it before and after', async () =>
   });
   assert.equal(width, 128);
 
-  await page.locator('#text').fill('/edit make the star blue steps:10');
+  await page.locator('#text').fill('/edit make the star blue steps:20');
   await page.locator('#text').press('Enter');
   const edited = page.locator('.message.bot', { hasText: 'Before and after' });
   await edited.waitFor({ timeout: 60_000 });
@@ -161,7 +161,7 @@ test('replying to an uploaded image edits it with progress, and the result can b
   await stored.getByRole('button', { name: 'Reply' }).click();
   assert.equal(await page.locator('#replying').isVisible(), true);
   assert.match((await page.locator('#replying-label').textContent()) ?? '', /Replying to star\.png/);
-  await page.locator('#text').fill(`make the star blue caption:${scene.caption} steps:6 seed:1`);
+  await page.locator('#text').fill(`make the star blue caption:${scene.caption} steps:20 seed:1`);
   await page.locator('#text').press('Enter');
   assert.equal(await page.locator('#replying').isVisible(), false, 'sending ends the reply');
   assert.match((await page.locator('.message.mine').last().locator('.quote').textContent()) ?? '', /↪ star\.png/);
@@ -184,7 +184,7 @@ test('replying to an uploaded image edits it with progress, and the result can b
 
   // The result's own Reply button: the next edit starts from its after image.
   await first.getByRole('button', { name: 'Reply' }).click();
-  await page.locator('#text').fill('make the star green steps:6 seed:2');
+  await page.locator('#text').fill('make the star green steps:20 seed:2');
   await page.locator('#text').press('Enter');
   const second = results.nth(before + 1);
   await second.waitFor({ timeout: 60_000 });

@@ -79,7 +79,8 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
       options: [
         { name: 'prompt', type: 3, value: 'a large flat red star in the center on grass' },
         { name: 'seed', type: 4, value: 5 },
-        { name: 'steps', type: 4, value: 4 },
+        // Enough steps that the star is there to edit: the bot reads its pictures back.
+        { name: 'steps', type: 4, value: 25 },
       ],
     });
     const mine = ofInteraction(interaction.token);
@@ -92,7 +93,7 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     t.diagnostic(`INTERACTION_CREATE → final image: ${((final.at - interaction.dispatchedAt) / 1000).toFixed(1)} s`);
     const progress = discord.calls.filter((c) => mine(c) && isOriginalEdit(c) && c.index < final.index);
     assert.ok(progress.length >= 1, 'progress edits of the reply before the result');
-    // Steps of 4 are quick: a progress edit may or may not come late enough to carry the preview; if one does, it is a small WebP.
+    // A progress edit may or may not come late enough to carry the preview; if one does, it is a small WebP.
     const preview = progress.flatMap((c) => c.files).find((f) => f.filename === 'preview.webp');
     if (preview) assert.ok(((await sharp(preview.data).metadata()).width ?? 0) <= 96);
     assert.equal(final.files.length, 1, 'the result replaces the preview');
@@ -208,7 +209,7 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
 
   it('edits the result when someone replies to it with an instruction', async (t) => {
     const started = Date.now();
-    const instruction = discord.postMessage({ author: discord.users.alice, content: 'make the star blue steps:8', replyTo: result.id });
+    const instruction = discord.postMessage({ author: discord.users.alice, content: 'make the star blue steps:20', replyTo: result.id });
     const replied = await discord.waitForCall((c) => c.method === 'POST' && c.body?.message_reference?.message_id === instruction.id && c.status === 200);
     const replyId = discord.channelMessages().find((m) => m.message_reference?.message_id === instruction.id)!.id;
     assert.match(replied.body.content, /Prompt-to-Prompt|star/i);
@@ -259,7 +260,7 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     assert.equal(modal.custom_id, `retouch-edit:${discord.channelId}:${result.id}`);
     assert.equal(modal.components[0].component.custom_id, 'instruction');
 
-    const submit = discord.submitModal(modal.custom_id, { instruction: 'make the star green steps:8' });
+    const submit = discord.submitModal(modal.custom_id, { instruction: 'make the star green steps:20' });
     const deferral = await discord.waitForCall((c) => ofInteraction(submit.token)(c) && isCallback(c));
     assert.equal(deferral.body.type, 5);
     const final = await finalOf(submit.token, 2);

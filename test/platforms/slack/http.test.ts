@@ -47,7 +47,7 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
   const finishedIn = (threadTs?: string) => (m: StandInMessage) => m !== undefined && botMessages(h.api, { threadTs }).includes(m) && imageFiles(m).length > 0 && !buttons(m).some((b) => b.includes(':cancel:'));
 
   it('a signed /imagine is acknowledged at once, then posted, updated with progress, and finished with the uploaded image', async (t) => {
-    const acked = await h.workspace.slashCommand(ALICE, CHANNEL, '/imagine', 'a red star on grass steps:4 seed:3');
+    const acked = await h.workspace.slashCommand(ALICE, CHANNEL, '/imagine', 'a red star on grass steps:25 seed:3');
     t.diagnostic(`slash command acknowledged in ${acked.ms.toFixed(0)} ms`);
     assert.equal(acked.status, 200);
     assert.ok(acked.ms < SLACK_ACK_LIMIT_MS / 3, `ack took ${acked.ms} ms`);
@@ -96,7 +96,7 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
   });
 
   it('an @-mention in the result\'s thread edits that image, and answers in the thread', async () => {
-    const { acked } = await h.workspace.mention(ALICE, CHANNEL, `<@${h.api.botUserId}> make the star blue steps:4`, { threadTs: drawing.ts });
+    const { acked } = await h.workspace.mention(ALICE, CHANNEL, `<@${h.api.botUserId}> make the star blue steps:20`, { threadTs: drawing.ts });
     assert.equal(acked.status, 200);
     const result = await h.api.waitFor(() => botMessages(h.api, { threadTs: drawing.ts }).find(finishedIn(drawing.ts)), LONG, 'the edit in the thread');
     assert.ok(h.api.callsTo('conversations.replies').some((c) => c.args.ts === drawing.ts), 'the thread\'s parent was looked up');
@@ -136,7 +136,7 @@ describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, 
     const empty = await h.workspace.submitView(BOB, viewId!, { instruction: { instruction: '  ' } });
     assert.match(empty.body, /"response_action":"errors"/, 'an empty instruction keeps the modal open with an error');
 
-    const submitted = await h.workspace.submitView(BOB, viewId!, { instruction: { instruction: 'make the star blue caption:a red star on grass steps:4' } });
+    const submitted = await h.workspace.submitView(BOB, viewId!, { instruction: { instruction: 'make the star blue caption:a red star on grass steps:20' } });
     assert.equal(submitted.status, 200);
     assert.equal(submitted.body, '');
     const result = await h.api.waitFor(() => botMessages(h.api, { threadTs: shared.ts }).find(finishedIn(shared.ts)), LONG, 'the edit of the shared image');
