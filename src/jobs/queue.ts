@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { admit, lockUser } from './admission.ts';
 import { openBoss } from './boss.ts';
 import { jobsConfig, type JobsConfig } from './config.ts';
+import { watchLeases } from './leases.ts';
 import { assertQuota, limitsFor } from './limits.ts';
 import { jobsHealth, type JobsHealth } from './metrics.ts';
 import { CONTROL_CHANNEL, EVENTS_CHANNEL, Listener, publish } from './notify.ts';
@@ -26,6 +27,8 @@ export type JobEventListener = (event: JobEvent) => void;
 
 export class JobQueue {
   private readonly listeners = new Set<{ listener: JobEventListener; jobId?: string; userId?: string }>();
+  /** Every process that opens a queue also looks for jobs of dead workers (leases.ts). */
+  private readonly stopWatchingLeases: () => Promise<void>;
 
   private constructor(
     readonly config: JobsConfig,
@@ -33,7 +36,9 @@ export class JobQueue {
     private readonly boss: PgBoss,
     private readonly listener: Listener | undefined,
     private readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.stopWatchingLeases = watchLeases(pool, boss, config, logger);
+  }
 
   static async open(options: JobQueueOptions): Promise<JobQueue> {
     const config = jobsConfig(options.config);
@@ -151,6 +156,7 @@ export class JobQueue {
   }
 
   async close(): Promise<void> {
+    await this.stopWatchingLeases();
     await this.listener?.close();
     await this.boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await this.pool.end();
