@@ -77,6 +77,8 @@ export interface ReplyImage {
   /** An Image row; adapters fetch its bytes (or link to them) themselves. */
   imageId: string;
   alt: string;
+  /** A caption to show with it ("Before", "After"), where the platform can. */
+  label?: string;
 }
 
 export interface ReplyButton {
@@ -126,8 +128,8 @@ export interface ReplyChannel {
   edit(replyId: string, reply: Reply): Promise<void>;
   /**
    * Where a reply can be found again by another process after a restart (the platform's ids of its
-   * conversation and message), for delivering a result that finished while the bot was down;
-   * undefined where a reply can't outlive the connection (the web chat's tabs).
+   * conversation and message, `messageId` being the reply's id), for delivering a result that
+   * finished while the bot was down; undefined where a reply can't be found again (ephemeral ones).
    */
   addressOf?(replyId: string): ReplyAddress | undefined;
 }

@@ -10,7 +10,7 @@ import { assertQuota, limitsFor } from './limits.ts';
 import { jobsHealth, type JobsHealth } from './metrics.ts';
 import { CONTROL_CHANNEL, EVENTS_CHANNEL, Listener, publish } from './notify.ts';
 import { queuePosition, type QueuePosition } from './position.ts';
-import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, type NewJob } from './records.ts';
+import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, unfinishedJobs, type NewJob } from './records.ts';
 import type { JobEvent, JobRecord } from './types.ts';
 
 export interface JobQueueOptions {
@@ -27,6 +27,7 @@ export type JobEventListener = (event: JobEvent) => void;
 
 export class JobQueue {
   private readonly listeners = new Set<{ listener: JobEventListener; jobId?: string; userId?: string }>();
+  private readonly connectListeners = new Set<() => void>();
   /** Every process that opens a queue also looks for jobs of dead workers (leases.ts). */
   private readonly stopWatchingLeases: () => Promise<void>;
 
@@ -55,7 +56,10 @@ export class JobQueue {
           ? undefined
           : new Listener(options.url, [EVENTS_CHANNEL], (_channel, event) => queue.dispatch(event as JobEvent), {
               logger: options.logger,
-              onConnect: options.onEventsConnected,
+              onConnect: () => {
+                options.onEventsConnected?.();
+                for (const listener of queue.connectListeners) listener();
+              },
             }),
         options.logger,
       );
@@ -131,6 +135,17 @@ export class JobQueue {
     const entry = { listener, ...filter };
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
+  }
+
+  /** Calls `listener` after every reconnect of the event connection (events sent meanwhile were missed); returns the unsubscribe function. */
+  onEventsReconnected(listener: () => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  /** Every job not finished yet, oldest first. */
+  unfinished(limit = 500): Promise<JobRecord[]> {
+    return unfinishedJobs(this.pool, limit);
   }
 
   /** Claims a finished job's outcome for delivery to its user: returns the job once, then null. */

@@ -203,3 +203,12 @@ export async function activeJobs(db: Queryable, userId: string): Promise<JobReco
   );
   return rows.map(toRecord);
 }
+
+/** Every job not finished (held, waiting or running), oldest first (for a bot taking over replies after a restart). */
+export async function unfinishedJobs(db: Queryable, limit: number): Promise<JobRecord[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toRecord);
+}

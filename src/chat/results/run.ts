@@ -59,8 +59,8 @@ export function editReply(plan: EditPlan, sourceImageId: string, result: ImageRe
       ...notes(result),
     ].join('\n'),
     images: [
-      { imageId: sourceImageId, alt: 'before' },
-      { imageId: result.imageId, alt: 'after' },
+      { imageId: sourceImageId, alt: 'before', label: 'Before' },
+      { imageId: result.imageId, alt: 'after', label: 'After' },
     ],
     buttons: resultButtons(result.editId, plan),
   };
