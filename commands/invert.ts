@@ -5,7 +5,8 @@ import { defineCommand } from '../src/chat/command.ts';
 import { inversionHeading, inversionText } from '../src/chat/inversion-reply.ts';
 import { cancelFromButton, followInReply, NO_QUEUE } from '../src/chat/job-reply.ts';
 import { attachedOrLatestImage, promptOf } from '../src/chat/results/store.ts';
-import { defaultsFor } from '../src/chat/settings.ts';
+import { defaultsFor, SETTING_LIMITS } from '../src/chat/settings.ts';
+import { exampleCaption } from '../src/chat/wording.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
 import { MAX_STEPS } from '../src/pipeline/sampling-checks.ts';
@@ -20,8 +21,8 @@ export const invertCommand = defineCommand({
   options: {
     method: { type: 'string', description: `Inversion method (default ${DEFAULT_INVERSION})`, choices: INVERSION_METHODS },
     caption: { type: 'string', description: 'What the image shows, for images you uploaded' },
-    steps: { type: 'integer', description: 'Inversion steps (default: your setting, else 50)' },
-    guidance: { type: 'number', description: 'Guidance the edits will use (default: your setting, else 7.5)' },
+    steps: { type: 'integer', description: 'Inversion steps (default: your setting, else 50)', ...SETTING_LIMITS.steps },
+    guidance: { type: 'number', description: 'Guidance the edits will use (default: your setting, else 7.5)', ...SETTING_LIMITS.guidance },
   },
   image: { description: 'The image to invert (default: your latest)' },
   examples: [
@@ -42,7 +43,7 @@ export const invertCommand = defineCommand({
     const origin = await originOf(context.prisma, imageId);
     const caption = args.caption ?? (origin ? promptOf(origin.plan) : undefined);
     if (caption === undefined) {
-      await context.reply('What does this image show? Say it with `caption:`, e.g. `/invert caption:a cat on a sofa`; edits of the image invert it under that caption, so it must be the one you will edit with.');
+      await context.reply(`What does this image show? Say it with \`caption:\`, e.g. \`/invert caption:${exampleCaption(context.models).caption}\`; edits of the image invert it under that caption, so it must be the one you will edit with.`);
       return;
     }
     const method = (args.method ?? DEFAULT_INVERSION) as InversionMethod;

@@ -105,6 +105,11 @@ export interface Reply {
    */
   preview?: ReplyPreview;
   /**
+   * Its images are shown for browsing (a gallery listing), not to work on: a reply to the message
+   * still finds them, but they don't become the viewer's latest image (what /edit and Remix change).
+   */
+  browse?: boolean;
+  /**
    * Only the person who asked should see it (errors, refusals, confirmations). Discord sends it
    * ephemeral, Slack as chat.postEphemeral; the web chat has one person and shows it normally.
    * Only meaningful on send: an ephemeral reply can't later become public or the reverse.

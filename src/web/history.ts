@@ -13,9 +13,10 @@ export interface StoredReply {
   preview?: string;
 }
 
-/** What the person sent: their text, and the message they replied to. */
+/** What the person sent: their text, the names of the files they attached, and the message they replied to. */
 export interface PersonMessage {
   text: string;
+  files?: string[];
   replyTo?: { id: string; label: string };
 }
 

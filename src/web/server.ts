@@ -162,7 +162,11 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
       // The page only offers replying to messages it shows; it can't know of deleted ones.
       ...(replyTo !== '' ? { replyTo: { messageId: replyTo, attachments: [] } } : {}),
     };
-    await history.addPersonMessage(conversationId, message.id, { text, ...(replyTo !== '' ? { replyTo: { id: replyTo, label: replyLabel.slice(0, 200) || 'an image' } } : {}) });
+    await history.addPersonMessage(conversationId, message.id, {
+      text,
+      ...(attachments.length > 0 ? { files: attachments.map((file) => file.filename.slice(0, 200)) } : {}),
+      ...(replyTo !== '' ? { replyTo: { id: replyTo, label: replyLabel.slice(0, 200) || 'an image' } } : {}),
+    });
     // Answer the request now; the replies (and any later progress) arrive over the tab's socket.
     track(dispatcher.handleMessage(message, live.channelFor(conversationId, message.id)));
     return reply.code(202).send({ messageId: message.id });
@@ -227,7 +231,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
 /** A stored message as the page renders it. */
 function forPage(item: HistoryItem) {
   if (item.author === 'bot') return { id: item.id, author: item.author, inReplyTo: item.inReplyTo, reply: toWebReply(item.reply) };
-  return { id: item.id, author: item.author, text: item.message.text, replyTo: item.message.replyTo ?? null, images: item.imageIds.map((id) => ({ url: `/images/${id}` })) };
+  const { text, files = [], replyTo = null } = item.message;
+  return { id: item.id, author: item.author, text, replyTo, files, images: item.imageIds.map((id) => ({ url: `/images/${id}` })) };
 }
 
 function localUrl(address: AddressInfo | string | null, host: string): string {

@@ -102,6 +102,16 @@ test('an attached image is uploaded, stored and shown back', async () => {
   assert.equal(await page.locator('#attachments li').count(), 0, 'the attachment list is cleared');
 });
 
+test('a refused upload is named with the reason and offers no Reply', async () => {
+  const replies = await page.locator('.actions button', { hasText: 'Reply' }).count();
+  await page.locator('#file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await page.locator('#send').click();
+  const refused = page.locator('.message.bot', { hasText: 'I could not store' });
+  await refused.waitFor();
+  assert.equal((await refused.textContent())?.trim(), 'I could not store notes.txt: it is not an image (send a PNG, JPEG, WebP or GIF).');
+  assert.equal(await page.locator('.actions button', { hasText: 'Reply' }).count(), replies, 'neither the refusal nor the message offers Reply');
+});
+
 test('a reply is updated in place, and its button reaches the command', async () => {
   const before = await page.locator('.message.bot').count();
   await page.locator('#text').fill('/countdown');

@@ -287,9 +287,12 @@ function mineItem(text, repliedTo) {
   return item;
 }
 
-/** One of the person's messages as stored: the images are those the server stored (none for a refused upload). */
+/** One of the person's messages as stored: the images the server stored; the files' names when it stored none (a refused upload). */
 function showStoredMine(message) {
   const item = mineItem(message.text, message.replyTo);
+  if (message.images.length === 0) {
+    for (const name of message.files) item.append(Object.assign(document.createElement('span'), { className: 'file-name', textContent: name }));
+  }
   for (const image of message.images) {
     const img = document.createElement('img');
     img.src = image.url;
