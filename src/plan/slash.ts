@@ -100,7 +100,7 @@ function problem(error: z.ZodError, raw: SlashOptions): PlanResult {
       : issue.code === 'too_small' ? (typeof given === 'string' ? 'some words (emoji, code and formatting are left out)' : `at least ${String(issue.minimum)}`)
       : issue.code === 'invalid_format' ? 'like 2:1 (width:height)'
       : 'a valid value';
-    described.set(field, `\`${field}\` must be ${allowed}, not ${shown}`);
+    described.set(field, `${field} must be ${allowed}, not ${shown}`);
   }
   return { kind: 'clarify', question: `${[...described.values()].join('; ')}.`, choices: [] };
 }
@@ -117,8 +117,8 @@ function imagine(raw: SlashOptions, context: PlanOptions): PlanResult {
     params: StepParams.parse({ prompt: o.prompt, ...(o.negative ? { negativePrompt: o.negative } : {}), ...(wide ? { ratio } : {}) }),
   };
   const reason = wide
-    ? `Generating a ${ratio.width}:${ratio.height} image with MultiDiffusion, which fuses overlapping windows so any shape works.`
-    : 'Generating a new image from your prompt with DDIM sampling and classifier-free guidance.';
+    ? `Drawing a ${ratio.width}:${ratio.height} picture with MultiDiffusion, which draws overlapping squares and blends them, so any width works.`
+    : 'Drawing a new picture from your prompt.';
   const plan = assemblePlan([step], [reason], {
     ...context,
     source: 'none',
@@ -142,7 +142,7 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     guidance: o.guidance ?? context.guidance,
   };
   if (o.method !== undefined && !isMethodId(o.method)) {
-    return { kind: 'clarify', question: `\`method\` must be an editing method (\`/help edit\` lists them), not "${safeWords(o.method, 40)}".`, choices: [] };
+    return { kind: 'clarify', question: `method must be an editing method (/help edit lists them), not "${safeWords(o.method, 40)}".`, choices: [] };
   }
   const method = o.method as MethodId | undefined;
   if (!method) {
