@@ -124,8 +124,16 @@ export async function cancelFromButton(context: ButtonContext, payload: string):
     await context.reply(NO_QUEUE);
     return true;
   }
-  const cancelled = await context.jobs.cancel(jobId, { userId: context.user.id });
-  await context.reply(cancelled ? 'Cancelling…' : 'That job is not yours, or it has already finished.');
+  if (await context.jobs.cancel(jobId, { userId: context.user.id })) {
+    await context.reply('Cancelling…');
+    return true;
+  }
+  const job = await context.jobs.get(jobId);
+  const why =
+    !job || job.userId !== context.user.id
+      ? 'Only the person who asked for that job can cancel it.'
+      : `That job has already ${{ succeeded: 'finished', failed: 'failed', cancelled: 'been cancelled' }[job.state as 'succeeded' | 'failed' | 'cancelled'] ?? 'finished'}, so there is nothing to cancel.`;
+  await context.reply({ text: why, ephemeral: true });
   return true;
 }
 

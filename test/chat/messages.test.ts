@@ -8,9 +8,10 @@ import sharp from 'sharp';
 import { createDefaultRegistry } from '../../commands/index.ts';
 import { EDIT_METHODS } from '../../commands/edit.ts';
 import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts';
+import { JobQueue } from '../../src/jobs/index.ts';
 import type { IncomingMessage } from '../../src/chat/messages.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
-import { capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+import { buttonPress, capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
 
 const NO_WORDS_INSTRUCTION =
   'There are no words in that for me to read: emoji, code and formatting are left out. Say in words what to change, e.g. `make the star blue` or `move the circle to the top left`.';
@@ -93,6 +94,28 @@ describe('messages that help', () => {
     const sd = await reply('/help', withStableDiffusion);
     assert.match(sd, /`\/imagine a watercolor of a lighthouse at dusk`: anything, with Stable Diffusion weights/);
     assert.match(sd, /With `sd15` \(Stable Diffusion, the default here\) you can ask for anything; choose with `\/settings model:<name>`\./);
+  });
+
+  it('Cancel on a job that already ended says what became of it; on someone else\'s, whose it is', async () => {
+    const queue = await JobQueue.open({ url: database.url });
+    try {
+      const withQueue = createDispatcher({ prisma: database.prisma, logger: capturingLogger().logger, commands: createDefaultRegistry(), jobs: queue });
+      await say(message('/help'));
+      const owner = await database.prisma.user.findFirstOrThrow({ where: { externalId: 'test-user' } });
+      const { job } = await queue.submit({ kind: 'generate', userId: owner.id, idempotencyKey: 'cancel-late', payload: {} });
+      const press = async (user?: { externalId: string; displayName: string }) => {
+        const channel = recordingChannel();
+        await withQueue.handleButton({ ...buttonPress(`imagine:cancel:${job.id}`), ...(user ? { user } : {}) }, channel);
+        return channel.sent[0]!.reply;
+      };
+      assert.equal((await press({ externalId: 'someone-else', displayName: 'Sam' })).text, 'Only the person who asked for that job can cancel it.');
+      assert.equal((await press()).text, 'Cancelling…');
+      const late = await press();
+      assert.equal(late.text, 'That job has already been cancelled, so there is nothing to cancel.');
+      assert.equal(late.ephemeral, true);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('an animated GIF is stored with a note that only its first frame is kept', async () => {

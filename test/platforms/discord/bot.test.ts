@@ -301,7 +301,7 @@ describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
 
     const stranger = discord.pressButton(message.id, cancel.custom_id, discord.users.bob);
     const refused = await discord.waitForCall((c) => ofInteraction(stranger.token)(c) && isFollowUp(c));
-    assert.match(refused.body.content, /not yours/);
+    assert.equal(refused.body.content, 'Only the person who asked for that job can cancel it.');
     const owner = discord.pressButton(message.id, cancel.custom_id, discord.users.alice);
     const accepted = await discord.waitForCall((c) => ofInteraction(owner.token)(c) && isFollowUp(c));
     assert.match(accepted.body.content, /Cancelling/);
