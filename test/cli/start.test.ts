@@ -135,9 +135,9 @@ test('killed mid-job, the next start retries the job and completes the reply wai
 
     await page.locator('#text').fill('/status');
     await page.locator('#text').press('Enter');
-    const status = page.locator('.message.bot', { hasText: 'workers running now' });
+    const status = page.locator('.message.bot', { hasText: 'alive now' });
     await status.waitFor();
-    assert.match((await status.textContent()) ?? '', /running: 0.*workers running now: 1;/s);
+    assert.match((await status.textContent()) ?? '', /running: 0.*workers: 1 alive now;/s);
 
     second.child.kill('SIGINT');
     const [code] = await once(second.child, 'exit');
