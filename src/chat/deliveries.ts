@@ -5,7 +5,9 @@
 // and when a job ends that nobody here follows, it waits a moment for another process's follower and
 // then delivers it itself. Each outcome is claimed once (claimDelivery), whichever process gets there
 // first, and the images a delivered reply shows are recorded, so replying to it works like replying
-// to any result.
+// to any result. With several bot processes on one platform, a process that starts takes over the
+// replies of every unfinished job there, so a job another live process follows gets its progress
+// edits twice until it ends; its outcome is still delivered once.
 import type { JobQueue, JobRecord } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import { parsePlan } from '../plan/schema.ts';
