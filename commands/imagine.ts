@@ -5,9 +5,10 @@ import { cancelFromButton } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import { handleResultButton, UNKNOWN_BUTTON } from '../src/chat/results/actions.ts';
 import { draw } from '../src/chat/results/run.ts';
-import { defaultsFor } from '../src/chat/settings.ts';
+import { defaultsFor, SEED_LIMITS, SETTING_LIMITS } from '../src/chat/settings.ts';
 import { planFromSlashOptions } from '../src/plan/index.ts';
 import { hasReader } from '../src/reading/index.ts';
+import { unreadable } from '../src/chat/wording.ts';
 
 /** Longest prompt accepted; the plan's options keep no more (src/plan/slash.ts). */
 const MAX_PROMPT_CHARS = 500;
@@ -21,15 +22,16 @@ export const imagine = defineCommand({
   options: {
     prompt: { type: 'string', description: 'What to draw', required: true },
     negative: { type: 'string', description: 'What to steer away from' },
-    seed: { type: 'integer', description: 'Random seed: the same seed and prompt give the same image' },
-    steps: { type: 'integer', description: 'Sampling steps (default: your saved default, else 50)' },
-    guidance: { type: 'number', description: 'How closely to follow the prompt (default: your saved default, else 7.5)' },
+    seed: { type: 'integer', description: 'Random seed: the same seed and prompt give the same image', ...SEED_LIMITS },
+    steps: { type: 'integer', description: 'Sampling steps (default: your saved default, else 50)', ...SETTING_LIMITS.steps },
+    guidance: { type: 'number', description: 'How closely to follow the prompt (default: your saved default, else 7.5)', ...SETTING_LIMITS.guidance },
     size: { type: 'string', description: 'Shape: square (default) or wider, width:height', choices: SIZES },
   },
   examples: [
     { usage: '/imagine a large red star in the top left on grass', description: 'draw a scene of the shipped model\'s world' },
     { usage: '/imagine a small blue circle in the center on sky seed:7', description: 'the same seed gives the same picture' },
-    { usage: '/imagine a red star and a blue heart on grass', description: 'two things at once (wider sizes, e.g. size:2:1, need Stable Diffusion weights)' },
+    { usage: '/imagine a red star and a blue heart on grass', description: 'two things at once' },
+    { usage: '/imagine a watercolor of a lighthouse at dusk size:2:1', description: 'anything, and wider pictures (MultiDiffusion), with Stable Diffusion weights', model: 'sd' },
   ],
   async run(context, args) {
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);
@@ -38,6 +40,11 @@ export const imagine = defineCommand({
         await context.reply({ text: `That ${name === 'prompt' ? 'prompt' : 'negative prompt'} is ${text.length} characters long; the limit is ${MAX_PROMPT_CHARS} (and the model reads only its first 77 tokens, about 300 characters). Please shorten it.`, ephemeral: true });
         return;
       }
+    }
+    const wordless = unreadable('prompt', args.prompt);
+    if (wordless) {
+      await context.reply({ text: wordless, ephemeral: true });
+      return;
     }
     const { size, ...rest } = args;
     const model = defaults.model ?? context.models.defaultName;

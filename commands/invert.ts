@@ -6,7 +6,8 @@ import { inversionHeading, inversionText } from '../src/chat/inversion-reply.ts'
 import { cancelFromButton, followInReply, NO_QUEUE } from '../src/chat/job-reply.ts';
 import { describePicture } from '../src/chat/edit-turn.ts';
 import { attachedOrLatestImage } from '../src/chat/results/store.ts';
-import { defaultsFor } from '../src/chat/settings.ts';
+import { defaultsFor, SETTING_LIMITS } from '../src/chat/settings.ts';
+import { exampleCaption } from '../src/chat/wording.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
 import { MAX_STEPS } from '../src/pipeline/sampling-checks.ts';
@@ -21,8 +22,8 @@ export const invertCommand = defineCommand({
   options: {
     method: { type: 'string', description: `Inversion method (default ${DEFAULT_INVERSION})`, choices: INVERSION_METHODS },
     caption: { type: 'string', description: 'What the image shows, for images you uploaded' },
-    steps: { type: 'integer', description: 'Inversion steps (default: your setting, else 50)' },
-    guidance: { type: 'number', description: 'Guidance the edits will use (default: your setting, else 7.5)' },
+    steps: { type: 'integer', description: 'Inversion steps (default: your setting, else 50)', ...SETTING_LIMITS.steps },
+    guidance: { type: 'number', description: 'Guidance the edits will use (default: your setting, else 7.5)', ...SETTING_LIMITS.guidance },
   },
   image: { description: 'The image to invert (default: your latest)' },
   examples: [
@@ -45,7 +46,7 @@ export const invertCommand = defineCommand({
     // Under the caption its edits will use: on the shipped model, what the picture reads as.
     const described = await describePicture({ pixels: async () => (await loadRgb(context.prisma, imageId))?.image, ...(origin ? { madeBy: origin.plan } : {}) }, defaults.model ?? context.models.defaultName, args.caption);
     if (described.kind !== 'described') {
-      await context.reply(described.kind === 'undescribed' ? 'What does this image show? Say it with `caption:`, e.g. `/invert caption:a cat on a sofa`; edits of the image invert it under that caption, so it must be the one you will edit with.' : described.text);
+      await context.reply(described.kind === 'undescribed' ? `What does this image show? Say it with \`caption:\`, e.g. \`/invert caption:${exampleCaption(context.models).caption}\`; edits of the image invert it under that caption, so it must be the one you will edit with.` : described.text);
       return;
     }
     const caption = described.caption;

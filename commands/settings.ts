@@ -4,6 +4,7 @@ import { defineCommand, type CommandContext } from '../src/chat/command.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import {
   BUILT_IN_DEFAULTS,
+  SETTING_LIMITS,
   normaliseChannel,
   readUserSettings,
   readWorkspaceSettings,
@@ -93,8 +94,8 @@ export const settings = defineCommand({
   name: 'settings',
   description: 'Shows or changes your defaults (steps, guidance, model) and, for admins, the workspace\'s.',
   options: {
-    steps: { type: 'integer', description: 'Default sampling steps for /imagine and /edit (1 to 500)' },
-    guidance: { type: 'number', description: 'Default guidance: how closely to follow the prompt (0 to 30)' },
+    steps: { type: 'integer', description: 'Default sampling steps for /imagine and /edit', ...SETTING_LIMITS.steps },
+    guidance: { type: 'number', description: 'Default guidance: how closely to follow the prompt', ...SETTING_LIMITS.guidance },
     scope: { type: 'string', description: 'Whose settings: yours (user, default) or the workspace\'s (admins)', choices: ['user', 'workspace'] },
     channels: { type: 'string', description: 'Workspace only: the channels the bot listens in, e.g. #art,#bots, or all' },
     model: { type: 'string', description: 'Default model for /imagine, /edit and /invert (/settings lists them)' },

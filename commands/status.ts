@@ -25,7 +25,7 @@ export const status = defineCommand({
         `- last hour: ${finished.succeeded} done, ${finished.failed} failed, ${finished.cancelled} cancelled`,
         `- time in queue: ${spread(h.latencyMs.wait)}`,
         `- time running: ${spread(h.latencyMs.run)}`,
-        `- workers active: ${workers.active}${workers.utilisation !== null ? `, busy ${Math.round(100 * workers.utilisation)}% of the time` : ''}`,
+        `- workers: ${workers.alive} alive now; ${workers.active} ran jobs in the last hour${workers.utilisation !== null ? `, busy ${Math.round(100 * workers.utilisation)}% of the time` : ''}`,
       ].join('\n'),
     );
   },

@@ -92,24 +92,43 @@ function unquote(value: string): string {
   return quoted?.[1] ?? value;
 }
 
+/** What an option accepts, in words: "a whole number from 1 to 500", "one of `top`, `recent`, `mine`". */
+export function accepted(option: OptionDefinition): string {
+  if (option.choices) return `one of ${option.choices.map((c) => `\`${c}\``).join(', ')}`;
+  const kind = { string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false' }[option.type];
+  const { min, max } = option;
+  if (min !== undefined && max !== undefined) return `${kind} from ${min} to ${max}`;
+  if (min !== undefined) return `${kind} of at least ${min}`;
+  if (max !== undefined) return `${kind} of at most ${max}`;
+  return kind;
+}
+
+/** "`steps` must be a whole number from 1 to 500, not 100000": the option, what it accepts, and what was given. */
+export function refusal(name: string, option: OptionDefinition, given: string): string {
+  const shown = given.length > 40 ? `${given.slice(0, 40)}…` : given;
+  return `\`${name}\` must be ${accepted(option)}, not "${shown.replace(/[`"]/g, "'")}"`;
+}
+
 function convert(name: string, option: OptionDefinition, text: string): ArgumentValue | { problem: string } {
+  const inRange = (value: number) =>
+    (option.min === undefined || value >= option.min) && (option.max === undefined || value <= option.max) ? value : { problem: refusal(name, option, text) };
   switch (option.type) {
     case 'string': {
       if (!option.choices) return text;
       const choice = option.choices.find((c) => c.toLowerCase() === text.toLowerCase());
-      return choice ?? { problem: `\`${name}\` must be one of ${option.choices.map((c) => `\`${c}\``).join(', ')}` };
+      return choice ?? { problem: refusal(name, option, text) };
     }
     case 'integer':
-      return /^[-+]?\d+$/.test(text) ? Number(text) : { problem: `\`${name}\` must be a whole number, not "${text}"` };
+      return /^[-+]?\d+$/.test(text) ? inRange(Number(text)) : { problem: refusal(name, option, text) };
     case 'number': {
       const value = Number(text);
-      return Number.isFinite(value) ? value : { problem: `\`${name}\` must be a number, not "${text}"` };
+      return Number.isFinite(value) && text.trim() !== '' ? inRange(value) : { problem: refusal(name, option, text) };
     }
     case 'boolean': {
       const lowered = text.toLowerCase();
       if (['true', 'yes', 'on', '1'].includes(lowered)) return true;
       if (['false', 'no', 'off', '0'].includes(lowered)) return false;
-      return { problem: `\`${name}\` must be true or false, not "${text}"` };
+      return { problem: refusal(name, option, text) };
     }
   }
 }

@@ -16,6 +16,9 @@ export interface OptionDefinition {
   required?: boolean;
   /** The only values accepted, when the option is a fixed choice. */
   choices?: readonly string[];
+  /** Inclusive bounds of a number or integer option. */
+  min?: number;
+  max?: number;
 }
 
 export type OptionDefinitions = Record<string, OptionDefinition>;
@@ -35,6 +38,8 @@ export interface UsageExample {
   /** What to type, e.g. `/help help`. */
   usage: string;
   description: string;
+  /** `sd`: only makes sense with Stable Diffusion weights (the shipped model can't draw it); /help shows it only when some are configured. */
+  model?: 'sd';
 }
 
 /** A reply already sent, which the handler may keep updating (progress, then the result). */

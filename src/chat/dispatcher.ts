@@ -65,19 +65,23 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
   async function rememberImages(platform: Platform, replyId: string, reply: Reply, userId: string | undefined, log: Logger): Promise<void> {
     if (!reply.images?.length) return;
     try {
-      await recordShownImages(prisma, platform, replyId, reply.images.map((image) => image.imageId), userId);
+      await recordShownImages(prisma, platform, replyId, reply.images.map((image) => image.imageId), reply.browse ? undefined : userId);
     } catch (error) {
       // The reply is out; only a later reply to it, or /edit's "latest image", will not find its image.
       log.warn({ err: error, replyId }, 'could not record the images a reply shows');
     }
   }
 
-  /** False (after one ephemeral reply) when the sender is over the rate limit; nothing else is done for them. */
+  /**
+   * False when the sender is over the rate limit; nothing else is done for them. The first refused
+   * event of a window gets one ephemeral reply saying when to try again; later ones get none.
+   */
   async function withinRate(source: IncomingMessage | ButtonPress, reply: Replier, log: Logger): Promise<boolean> {
     if (!rateLimit) return true;
     const decision = await rateLimit.take(rateKey(source));
     if (decision.allowed) return true;
-    log.info({ user: source.user.externalId, retryAfterMs: decision.retryAfterMs }, 'rate limited');
+    log.info({ user: source.user.externalId, retryAfterMs: decision.retryAfterMs, answered: decision.firstRefusal }, 'rate limited');
+    if (!decision.firstRefusal) return false;
     await reply({
       text: `You are sending messages faster than I can take them (at most ${decision.limitPerMinute} a minute). Please try again ${retryIn(decision.retryAfterMs)}.`,
       ephemeral: true,
@@ -247,5 +251,6 @@ export function createDispatcher({ prisma, logger, commands, jobs, rateLimit, mo
 function acknowledgement(filename: string, image: StoredImage): string {
   const what = `**${escapeMarkdown(filename)}** (${image.sourceFormat}, ${image.width}×${image.height}, ${formatBytes(image.size)} as PNG)`;
   const stored = image.alreadyStored ? `You had already stored ${what}; I kept that copy.` : `Stored ${what}.`;
-  return `${stored}\nTo edit it, type \`/edit\` and what to change, e.g. \`/edit make the star blue\`, or reply to it with what to change.`;
+  const animated = (image.frames ?? 1) > 1 ? `\nIt is animated (${image.frames} frames): only its first frame is kept, and that is what edits change.` : '';
+  return `${stored}${animated}\nTo edit it, type \`/edit\` and what to change, e.g. \`/edit make the star blue\`, or reply to it with what to change.`;
 }

@@ -15,6 +15,8 @@ export interface NormalisedImage {
   height: number;
   /** What the upload was, e.g. "JPEG". */
   sourceFormat: string;
+  /** Frames of an animation (a GIF or WebP); only the first is kept. 1 (or absent) for a still image. */
+  frames?: number;
 }
 
 export type NormaliseResult = { ok: true; image: NormalisedImage } | { ok: false; reason: string };
@@ -27,6 +29,8 @@ export interface StoredImage {
   /** Bytes of the stored PNG. */
   size: number;
   sourceFormat: string;
+  /** Frames the upload had; only the first was kept. */
+  frames?: number;
   /** True when this user had already stored the same picture; the earlier row is reused. */
   alreadyStored: boolean;
 }
@@ -54,7 +58,7 @@ export async function normaliseUpload(attachment: Attachment): Promise<Normalise
   }
   try {
     const { data: png, info } = await sharp(data, { pages: 1 }).autoOrient().png().toBuffer({ resolveWithObject: true });
-    return { ok: true, image: { png, width: info.width, height: info.height, sourceFormat } };
+    return { ok: true, image: { png, width: info.width, height: info.height, sourceFormat, frames: metadata.pages ?? 1 } };
   } catch {
     return { ok: false, reason: `the ${sourceFormat} file is damaged and cannot be decoded` };
   }
@@ -71,7 +75,7 @@ export async function storeImage(
     data: [{ hash: blobHash, mediaType: 'image/png', size: image.png.length, data: new Uint8Array(image.png) }],
     skipDuplicates: true,
   });
-  const described = { blobHash, width: image.width, height: image.height, size: image.png.length, sourceFormat: image.sourceFormat };
+  const described = { blobHash, width: image.width, height: image.height, size: image.png.length, sourceFormat: image.sourceFormat, frames: image.frames };
   const existing = await prisma.image.findFirst({
     where: { blobHash, ownerId: owner.userId },
     select: { id: true },

@@ -1,7 +1,7 @@
 // What /imagine, /edit and /invert share: a reply that follows a queued job (queue position,
 // progress bar with a preview, a cancel button while it runs) and ends with the result or the
 // reason there is none.
-import { QuotaExceededError, type JsonValue, type NewJob } from '../jobs/index.ts';
+import { DEAD_WORKER, QuotaExceededError, type JsonValue, type NewJob } from '../jobs/index.ts';
 import type { StudioResult } from '../studio/handlers.ts';
 import type { ButtonContext, CommandContext } from './command.ts';
 import { submitAndFollow } from './follow-job.ts';
@@ -10,6 +10,20 @@ import type { Reply, ReplyButton, ReplyImage, ReplyPreview } from './messages.ts
 import { progressBar, progressReporter } from './progress.ts';
 
 export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
+
+/** While a job waits for another attempt: why, and that nothing needs doing. */
+export function retryingText(error: string): string {
+  return error.startsWith(DEAD_WORKER)
+    ? 'The worker doing this stopped, so it is back in the queue and will start again in a few seconds; nothing to do on your side.'
+    : 'That attempt failed; trying again.';
+}
+
+/** A job that failed for good: what happened and what to do. */
+export function failureText(error: string | null): string {
+  return error?.startsWith(DEAD_WORKER)
+    ? 'That failed: the worker doing it stopped each time it was tried. Please try again in a minute; if it happens again, an admin can check `/status` and the workers\' logs.'
+    : 'That failed because of an error on my side; it has been logged. Please try again.';
+}
 
 /** Who a job is for and where its reply goes: a command's context or a button's. */
 export type JobConversation = Pick<CommandContext, 'jobs' | 'user' | 'workspace' | 'logger' | 'reply'>;
@@ -72,6 +86,7 @@ export async function followInReply<R extends { kind: string } = StudioResult>(
           preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
           progress.report({ ...status(progressBar(fraction)), buttons: cancel, preview });
         },
+        onRetrying: (error) => progress.report({ ...status(retryingText(error)), buttons: cancel }, { now: true }),
       },
     );
   } catch (error) {
@@ -94,7 +109,7 @@ export async function followInReply<R extends { kind: string } = StudioResult>(
       return undefined;
     case 'failed':
       context.logger.error({ jobId: outcome.job.id, error: outcome.error }, 'job failed');
-      await progress.finish(status('That failed because of an error on my side; it has been logged. Please try again.'));
+      await progress.finish(status(failureText(outcome.error)));
       return undefined;
     case 'delivered-elsewhere':
       return undefined;
@@ -109,8 +124,16 @@ export async function cancelFromButton(context: ButtonContext, payload: string):
     await context.reply(NO_QUEUE);
     return true;
   }
-  const cancelled = await context.jobs.cancel(jobId, { userId: context.user.id });
-  await context.reply(cancelled ? 'Cancelling…' : 'That job is not yours, or it has already finished.');
+  if (await context.jobs.cancel(jobId, { userId: context.user.id })) {
+    await context.reply('Cancelling…');
+    return true;
+  }
+  const job = await context.jobs.get(jobId);
+  const why =
+    !job || job.userId !== context.user.id
+      ? 'Only the person who asked for that job can cancel it.'
+      : `That job has already ${{ succeeded: 'finished', failed: 'failed', cancelled: 'been cancelled' }[job.state as 'succeeded' | 'failed' | 'cancelled'] ?? 'finished'}, so there is nothing to cancel.`;
+  await context.reply({ text: why, ephemeral: true });
   return true;
 }
 

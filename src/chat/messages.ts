@@ -77,6 +77,8 @@ export interface ReplyImage {
   /** An Image row; adapters fetch its bytes (or link to them) themselves. */
   imageId: string;
   alt: string;
+  /** A caption to show with it ("Before", "After"), where the platform can. */
+  label?: string;
 }
 
 export interface ReplyButton {
@@ -103,6 +105,11 @@ export interface Reply {
    */
   preview?: ReplyPreview;
   /**
+   * Its images are shown for browsing (a gallery listing), not to work on: a reply to the message
+   * still finds them, but they don't become the viewer's latest image (what /edit and Remix change).
+   */
+  browse?: boolean;
+  /**
    * Only the person who asked should see it (errors, refusals, confirmations). Discord sends it
    * ephemeral, Slack as chat.postEphemeral; the web chat has one person and shows it normally.
    * Only meaningful on send: an ephemeral reply can't later become public or the reverse.
@@ -126,8 +133,8 @@ export interface ReplyChannel {
   edit(replyId: string, reply: Reply): Promise<void>;
   /**
    * Where a reply can be found again by another process after a restart (the platform's ids of its
-   * conversation and message), for delivering a result that finished while the bot was down;
-   * undefined where a reply can't outlive the connection (the web chat's tabs).
+   * conversation and message, `messageId` being the reply's id), for delivering a result that
+   * finished while the bot was down; undefined where a reply can't be found again (ephemeral ones).
    */
   addressOf?(replyId: string): ReplyAddress | undefined;
 }

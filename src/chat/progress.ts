@@ -6,8 +6,8 @@ import type { Reply } from './messages.ts';
 export const PROGRESS_INTERVAL_MS = 1000;
 
 export interface ProgressReporter {
-  /** Shows this progress unless one was shown less than the interval ago. */
-  report(reply: Reply): void;
+  /** Shows this progress unless one was shown less than the interval ago (`now`: shows it anyway, e.g. news that must not be dropped). */
+  report(reply: Reply, options?: { now?: boolean }): void;
   /** The final content, after every progress edit already under way (so none lands after it). */
   finish(reply: Reply): Promise<void>;
 }
@@ -16,9 +16,9 @@ export function progressReporter(sent: SentReply, intervalMs = PROGRESS_INTERVAL
   let last = 0;
   let pending: Promise<void> = Promise.resolve();
   return {
-    report(reply) {
+    report(reply, options) {
       const now = Date.now();
-      if (now - last < intervalMs) return;
+      if (now - last < intervalMs && !options?.now) return;
       last = now;
       // One edit at a time, in order; a failed progress edit is not worth failing the work for.
       pending = pending.then(() => sent.update(reply)).catch(() => undefined);

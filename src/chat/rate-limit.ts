@@ -5,7 +5,8 @@ import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../log.ts';
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number; limitPerMinute: number };
+/** `firstRefusal`: this is the first event over the limit in the current window (the one to answer; the rest are dropped quietly). */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number; limitPerMinute: number; firstRefusal: boolean };
 
 export interface RateLimit {
   readonly perMinute: number;
@@ -27,7 +28,8 @@ function limiterRateLimit(limiter: RateLimiterAbstract, perMinute: number, logge
         await limiter.consume(key);
         return { allowed: true };
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterMs: rejection.msBeforeNext, limitPerMinute: perMinute };
+        // Refused events count too, so the window's first refusal is the one that went one past the limit.
+        if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterMs: rejection.msBeforeNext, limitPerMinute: perMinute, firstRefusal: rejection.consumedPoints === perMinute + 1 };
         // The store failed and so did the in-memory insurance: let the message through rather than go silent.
         logger?.error({ err: rejection }, 'rate limiter failed; letting the event through');
         return { allowed: true };

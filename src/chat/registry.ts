@@ -43,6 +43,7 @@ function problemsWith(command: Command): string[] {
     if (option.required && sawOptional) problems.push(`required option "${name}" comes after an optional one`);
     if (!option.required) sawOptional = true;
     if (option.choices && option.type !== 'string') problems.push(`option "${name}" has choices but is not a string`);
+    if ((option.min !== undefined || option.max !== undefined) && option.type !== 'integer' && option.type !== 'number') problems.push(`option "${name}" has bounds but is not a number`);
   }
   if (command.examples.length === 0) problems.push('needs at least one usage example');
   for (const example of command.examples) {

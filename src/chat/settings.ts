@@ -9,6 +9,8 @@ import type { PrismaClient } from '../store/database.ts';
 import type { Platform } from './messages.ts';
 
 export const SETTING_LIMITS = { steps: { min: 1, max: MAX_STEPS }, guidance: { min: 0, max: 30 } } as const;
+/** The seeds a command accepts (the sampler's generator takes 32 bits). */
+export const SEED_LIMITS = { min: 0, max: 2 ** 32 - 1 } as const;
 export const MAX_CHANNELS = 50;
 
 const steps = z

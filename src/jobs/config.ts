@@ -24,6 +24,12 @@ export interface JobsConfig {
   usageQuantumMs: number;
   /** How often pg-boss checks for expired jobs (its maintenance); minimum 1 s. */
   bossMaintenanceSeconds: number;
+  /** How often a worker records that it is alive (from a thread of its own, so a busy job can't delay it). */
+  heartbeatIntervalMs: number;
+  /** A worker not heard from for this long is dead: its running job is retried (or failed after its retries). */
+  workerLeaseMs: number;
+  /** How often every bot and worker process looks for jobs of dead workers. */
+  leaseCheckIntervalMs: number;
   /** node-cron expression of our maintenance (reconcile stuck jobs, admit held ones, hooks). */
   maintenanceSchedule: string;
 }
@@ -42,6 +48,9 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   usageWindowMs: 60 * MINUTE,
   usageQuantumMs: MINUTE,
   bossMaintenanceSeconds: 30,
+  heartbeatIntervalMs: 2_000,
+  workerLeaseMs: 10_000,
+  leaseCheckIntervalMs: 2_000,
   maintenanceSchedule: '* * * * *',
 };
 

@@ -1,7 +1,7 @@
 // Scheduled maintenance (node-cron): reconcile jobs whose pg-boss job ended without them (a worker
 // died for the last time, a job was cancelled in pg-boss directly), admit held jobs whose admission
 // was missed, and run the hooks other parts plug in (inversion sweep, gallery digests).
-// pg-boss itself expires jobs whose worker stopped answering and retries them (boss.ts).
+// Jobs of dead workers are taken back within seconds by leases.ts; pg-boss's own expiry is the backstop.
 import cron from 'node-cron';
 import type { Logger } from '../log.ts';
 import { usersWithHeldJobs } from './admission.ts';
@@ -44,6 +44,8 @@ export async function reap(queue: JobQueue, logger?: Logger): Promise<ReapReport
     }
   }
   for (const userId of await usersWithHeldJobs(db, queue.config)) report.admitted += await queue.admit(userId);
+  // Rows of workers killed long ago (a stopped worker deletes its own); their jobs were taken back within the lease.
+  await db.query(`DELETE FROM job_workers WHERE heartbeat_at < now() - interval '1 hour'`);
   if (report.failed + report.cancelled + report.admitted > 0) logger?.info(report, 'job maintenance');
   return report;
 }

@@ -18,8 +18,11 @@ export interface JobsHealth {
   latencyMs: { wait: Percentiles; run: Percentiles; total: Percentiles };
   windowMs: number;
   finished: { succeeded: number; failed: number; cancelled: number };
-  /** Workers that ran something within the window, and the share of their time spent running jobs. */
-  workers: { active: number; utilisation: number | null };
+  /**
+   * `alive`: workers whose heartbeat is within the lease now. `active`: workers that ran something
+   * within the window, and the share of their time spent running jobs.
+   */
+  workers: { alive: number; active: number; utilisation: number | null };
 }
 
 const percentiles = (expr: string) =>
@@ -54,6 +57,10 @@ export async function jobsHealth(db: Queryable, config: JobsConfig, windowMs = 3
        AND (state = 'running' OR finished_at > now() - $1 * interval '1 millisecond')`,
     [windowMs],
   );
+  const alive = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM job_workers WHERE heartbeat_at > now() - $1 * interval '1 millisecond'`,
+    [config.workerLeaseMs],
+  );
   const result: JobsHealth['depth'] = { held: 0, waiting: 0, running: 0, byKind: {} };
   let oldest: Date | null = null;
   for (const row of depth.rows) {
@@ -71,6 +78,6 @@ export async function jobsHealth(db: Queryable, config: JobsConfig, windowMs = 3
     latencyMs: { wait: toPercentiles(l.wait), run: toPercentiles(l.run), total: toPercentiles(l.total) },
     windowMs,
     finished: { succeeded: l.succeeded, failed: l.failed, cancelled: l.cancelled },
-    workers: { active: b.workers, utilisation: b.workers > 0 ? Math.min(1, b.busy_ms / (b.workers * windowMs)) : null },
+    workers: { alive: alive.rows[0]?.n ?? 0, active: b.workers, utilisation: b.workers > 0 ? Math.min(1, b.busy_ms / (b.workers * windowMs)) : null },
   };
 }

@@ -5,11 +5,12 @@ import type { Logger } from '../log.ts';
 import { admit, lockUser } from './admission.ts';
 import { openBoss } from './boss.ts';
 import { jobsConfig, type JobsConfig } from './config.ts';
+import { watchLeases } from './leases.ts';
 import { assertQuota, limitsFor } from './limits.ts';
 import { jobsHealth, type JobsHealth } from './metrics.ts';
 import { CONTROL_CHANNEL, EVENTS_CHANNEL, Listener, publish } from './notify.ts';
 import { queuePosition, type QueuePosition } from './position.ts';
-import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, type NewJob } from './records.ts';
+import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, unfinishedJobs, type NewJob } from './records.ts';
 import type { JobEvent, JobRecord } from './types.ts';
 
 export interface JobQueueOptions {
@@ -26,6 +27,9 @@ export type JobEventListener = (event: JobEvent) => void;
 
 export class JobQueue {
   private readonly listeners = new Set<{ listener: JobEventListener; jobId?: string; userId?: string }>();
+  private readonly connectListeners = new Set<() => void>();
+  /** Every process that opens a queue also looks for jobs of dead workers (leases.ts). */
+  private readonly stopWatchingLeases: () => Promise<void>;
 
   private constructor(
     readonly config: JobsConfig,
@@ -33,7 +37,9 @@ export class JobQueue {
     private readonly boss: PgBoss,
     private readonly listener: Listener | undefined,
     private readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.stopWatchingLeases = watchLeases(pool, boss, config, logger);
+  }
 
   static async open(options: JobQueueOptions): Promise<JobQueue> {
     const config = jobsConfig(options.config);
@@ -50,7 +56,10 @@ export class JobQueue {
           ? undefined
           : new Listener(options.url, [EVENTS_CHANNEL], (_channel, event) => queue.dispatch(event as JobEvent), {
               logger: options.logger,
-              onConnect: options.onEventsConnected,
+              onConnect: () => {
+                options.onEventsConnected?.();
+                for (const listener of queue.connectListeners) listener();
+              },
             }),
         options.logger,
       );
@@ -128,6 +137,17 @@ export class JobQueue {
     return () => this.listeners.delete(entry);
   }
 
+  /** Calls `listener` after every reconnect of the event connection (events sent meanwhile were missed); returns the unsubscribe function. */
+  onEventsReconnected(listener: () => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  /** Every job not finished yet, oldest first. */
+  unfinished(limit = 500): Promise<JobRecord[]> {
+    return unfinishedJobs(this.pool, limit);
+  }
+
   /** Claims a finished job's outcome for delivery to its user: returns the job once, then null. */
   claimDelivery(jobId: string): Promise<JobRecord | null> {
     return claimDelivery(this.pool, jobId);
@@ -151,6 +171,7 @@ export class JobQueue {
   }
 
   async close(): Promise<void> {
+    await this.stopWatchingLeases();
     await this.listener?.close();
     await this.boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await this.pool.end();

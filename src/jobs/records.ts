@@ -145,6 +145,18 @@ export async function requeueAttempt(db: Queryable, id: string, attempt: number,
   return rows.length === 1;
 }
 
+/** Puts a job back to queued whatever its attempt: its worker is dead (leases.ts) and pg-boss retries it. */
+export async function requeueJob(db: Queryable, id: string, error: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `WITH done AS (
+       UPDATE jobs SET state = 'queued', error = $2, worker_id = NULL
+       WHERE id = $1 AND state IN ('queued', 'running') RETURNING id, user_id)
+     ${announce(eventOf('retrying', ", 'error', $2::text"))}`,
+    [id, error],
+  );
+  return rows.length === 1;
+}
+
 /** Ends a job that is not finished, whatever its attempt (cancellation, reconciliation). */
 export async function closeJob(db: Queryable, id: string, state: 'cancelled' | 'failed', error: string | null = null): Promise<JobRecord | null> {
   const { rows } = await db.query<JobRow>(
@@ -188,6 +200,15 @@ export async function activeJobs(db: Queryable, userId: string): Promise<JobReco
   const { rows } = await db.query<JobRow>(
     `SELECT * FROM jobs WHERE user_id = $1 AND state IN ('queued', 'running') ORDER BY created_at, id`,
     [userId],
+  );
+  return rows.map(toRecord);
+}
+
+/** Every job not finished (held, waiting or running), oldest first (for a bot taking over replies after a restart). */
+export async function unfinishedJobs(db: Queryable, limit: number): Promise<JobRecord[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id LIMIT $1`,
+    [limit],
   );
   return rows.map(toRecord);
 }

@@ -6,8 +6,10 @@ import pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../log.ts';
 import { admit } from './admission.ts';
-import { openBoss, type DispatchData } from './boss.ts';
+import { inTransaction, openBoss, type DispatchData } from './boss.ts';
 import { jobsConfig, type JobsConfig } from './config.ts';
+import { startHeartbeat, type Heartbeat } from './heartbeat.ts';
+import { watchLeases } from './leases.ts';
 import { CONTROL_CHANNEL, Listener, type ControlMessage } from './notify.ts';
 import { finishAttempt, recordProgress, requeueAttempt, startAttempt } from './records.ts';
 import { Throttle } from './throttle.ts';
@@ -63,20 +65,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     logger,
     onConnect: () => loop.wake(),
   });
+  let heartbeat: Heartbeat | undefined;
   try {
+    // Alive before it takes a job, so its first job is never taken for one of a dead worker.
+    heartbeat = await startHeartbeat({ url: options.url, workerId, intervalMs: config.heartbeatIntervalMs, logger });
     await listener.start();
   } catch (error) {
+    await heartbeat?.stop();
+    await listener.close();
     await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await pool.end();
     throw error;
   }
+  const stopWatching = watchLeases(pool, boss, config, logger);
   const running = loop.run();
+  const alive = heartbeat;
   return {
     workerId,
     stats: () => loop.stats(),
     async stop() {
       loop.stop();
       await running;
+      await stopWatching();
+      await alive.stop();
       await listener.close();
       await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
       await pool.end();
@@ -222,14 +233,17 @@ class WorkerLoop {
 
   // pg-boss is told only when our write to the row took: otherwise the attempt is no longer ours
   // (cancelled, or retried elsewhere after we were presumed dead) and its pg-boss job isn't either.
+  // Both in one transaction, so the row and pg-boss never disagree for another process to see.
   private async settle(job: PgBoss.JobWithMetadata<DispatchData>, record: JobRecord, outcome: Outcome, signal: AbortSignal): Promise<void> {
     const queue = this.config.queueName;
     const reason: unknown = signal.aborted ? signal.reason : undefined;
     if (reason instanceof JobCancelledError) return;
     if (outcome.ok) {
-      if (await finishAttempt(this.pool, record.id, record.attempts, { state: 'succeeded', value: outcome.value })) {
-        await this.boss.complete(queue, job.id);
-      }
+      await this.transaction(async (client) => {
+        if (await finishAttempt(client, record.id, record.attempts, { state: 'succeeded', value: outcome.value })) {
+          await this.boss.complete(queue, job.id, {}, { db: inTransaction(client) });
+        }
+      });
       return;
     }
     const error = reason instanceof Error ? reason : outcome.error;
@@ -237,10 +251,26 @@ class WorkerLoop {
     // A timeout would most likely time out again; other failures (a stopped worker too) are retried.
     const retry = !(reason instanceof JobTimeoutError) && job.retryCount < job.retryLimit;
     this.logger?.warn({ jobId: record.id, attempt: record.attempts, err: error, retry }, 'job attempt failed');
-    if (retry) {
-      if (await requeueAttempt(this.pool, record.id, record.attempts, message)) await this.boss.fail(queue, job.id, { message });
-    } else if (await finishAttempt(this.pool, record.id, record.attempts, { state: 'failed', error: message })) {
-      await this.boss.complete(queue, job.id, { failed: message });
+    await this.transaction(async (client) => {
+      if (retry) {
+        if (await requeueAttempt(client, record.id, record.attempts, message)) await this.boss.fail(queue, job.id, { message }, { db: inTransaction(client) });
+      } else if (await finishAttempt(client, record.id, record.attempts, { state: 'failed', error: message })) {
+        await this.boss.complete(queue, job.id, { failed: message }, { db: inTransaction(client) });
+      }
+    });
+  }
+
+  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 }

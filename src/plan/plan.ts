@@ -38,7 +38,8 @@ export type PlanResult =
 
 const MAX_CHOICES = 5;
 
-const EXAMPLES = '“make the cat a tiger”, “move the star to the top left”, “watercolor”, “less snow”, “make it wider”';
+// Drawable by the shipped model, whose world is all a new user's first images come from.
+const EXAMPLES = '“make the star blue”, “move the star to the top left”, “make it striped”, “put it on sand”, “make it wider”';
 
 /** Reads a plain-English instruction into a plan, or a question when it is unclear. Never throws. */
 export function planFromInstruction(text: unknown, options: PlanOptions = {}): PlanResult {

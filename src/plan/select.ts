@@ -145,10 +145,10 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       };
       if (localised && source) {
         return step('swap', 'p2p.local', { ...params, localWords: [source, target.split(' ').at(-1)!] },
-          `Swapping ${quote(source)} for ${quote(target)} with Prompt-to-Prompt: the new word reuses the old word's attention maps, and local blending is meant to leave everything outside the ${source} as it was.`);
+          `Swapping ${quote(source)} for ${quote(target)} with Prompt-to-Prompt: the new word is drawn where the old one was, and everything outside the ${source} is meant to stay as it was.`);
       }
       return step('swap', 'p2p.replace', params,
-        `Swapping ${source ? quote(source) : 'the subject'} for ${quote(target)} with Prompt-to-Prompt, which reuses the original attention maps to keep the composition.`);
+        `Swapping ${source ? quote(source) : 'the subject'} for ${quote(target)} with Prompt-to-Prompt, which draws the new word where the old one was, to keep the composition.`);
     }
     case 'attribute': {
       if (intent.attribute === 'background') {
@@ -203,7 +203,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       // The world's captions leave "flat" unsaid: becoming flat drops the pattern word.
       if (dropsWord) {
         return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, source: current!, target: intent.value, prompt: rewordObject(caption, object, current!, undefined) },
-          `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which keeps the attention of every other word, to leave the rest in place.`);
+          `Making the ${object ?? 'subject'} plain instead of ${quote(current)} by dropping that word with Prompt-to-Prompt refinement, which is designed to keep everything the other words describe where it was.`);
       }
       if (current && current !== intent.value) {
         return step('attribute', 'p2p.replace', { object, attribute: intent.attribute, source: current, target: intent.value, prompt: rewordObject(caption, object, current, intent.value) },
@@ -212,7 +212,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const phrase = object ? `${intent.value} ${object}` : intent.value;
       const prompt = !object ? undefined : intent.attribute === 'texture' ? withPatternWord(caption, object, intent.value) : substitute(caption, object, phrase);
       return step('attribute', 'p2p.refine', { object, attribute: intent.attribute, target: intent.value, prompt },
-        `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which keeps the attention of every other word, to leave the rest in place.`);
+        `Adding ${quote(intent.value)} to the description${object ? ` of the ${object}` : ''} with Prompt-to-Prompt refinement, which is designed to keep everything the other words describe where it was.`);
     }
     case 'resize': {
       const resolution = resolve(intent.object, context);
@@ -247,12 +247,12 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       }
       if (intent.region) return paintInto(intent.region, intent.object, caption, { where: `into the ${promptPlace(intent.region)}` });
       return step('add', 'p2p.refine', { object: intent.anchor, target: intent.object, prompt: caption && intent.anchor ? substitute(caption, intent.anchor, `${intent.anchor} with a ${intent.object}`) : caption ? `${caption.text} with a ${intent.object}` : undefined },
-        `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, which keeps the attention of everything already there, to leave it in place.`);
+        `Adding ${quote(intent.object)}${intent.anchor ? ` to the ${intent.anchor}` : ''} to the description with Prompt-to-Prompt refinement, which is designed to keep everything already there in its place.`);
     }
     case 'remove': {
       if (!intent.object && intent.region) {
         return step('remove', 'repaint', { region: intent.region, mask: { kind: 'region', region: intent.region } },
-          `Filling in the ${regionName(intent.region)} from its surroundings with RePaint, which regenerates only the masked area and blends it in.`);
+          `Filling in the ${regionName(intent.region)} from its surroundings with RePaint, which redraws only that area and blends it in.`);
       }
       const resolution = resolve(intent.object, context);
       if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, 'remove');
@@ -296,19 +296,19 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       const prompt = object && region ? movedPrompt(caption, object, region) : undefined;
       if (!isAvailable('sae.move') && prompt) {
         return step('move', 'masactrl', { ...params, prompt },
-          `Moving the ${object} ${where} with MasaCtrl: the picture is redrawn toward ${quote(prompt)} while the ${object} reads its look from the original (SAE spatial steering, sae.move, which would move it without redrawing, is not available yet).`);
+          `Moving the ${object} ${where} with MasaCtrl: the picture is redrawn as ${quote(prompt)} while the ${object} copies its look from the original (a method that moves it without redrawing, sae.move, is not available yet).`);
       }
       return step('move', 'sae.move', params,
-        `Moving the ${object ?? 'subject'} ${where} needs SAE spatial steering (sae.move), which steers the object's concept features toward the new place.`);
+        `Moving the ${object ?? 'subject'} ${where} without redrawing the picture needs a method that isn't available yet (sae.move).`);
     }
     case 'style': {
       const strength = STRENGTH[intent.amount];
       if (context.source === 'uploaded') {
         return step('style', 'pnp', { style: intent.style, strength, prompt: `a ${intent.style} image` },
-          `Restyling the photo as ${quote(intent.style)} with Plug-and-Play, which injects the original's features and self-attention so the layout survives the new look.`);
+          `Restyling the photo as ${quote(intent.style)} with Plug-and-Play, which carries the original's shapes and layout over into the new look.`);
       }
       return step('style', 'fpe', { style: intent.style, strength, prompt: caption ? `${caption.text}, ${intent.style} style` : `${intent.style} style` },
-        `Restyling as ${quote(intent.style)} with Free-Prompt-Editing, which keeps the original's self-attention maps (the layout) while the new prompt sets the look.`);
+        `Restyling as ${quote(intent.style)} with Free-Prompt-Editing, which keeps the original's layout while the new description sets the look.`);
     }
     case 'reweight': {
       let word = intent.word;
@@ -328,26 +328,26 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
       }
       const weight = intent.more ? MORE_WEIGHT[intent.amount] : LESS_WEIGHT[intent.amount];
       return step('reweight', 'p2p.reweight', { token: word, weight },
-        `${intent.more ? 'Strengthening' : 'Weakening'} ${quote(word)} by scaling its attention ${weight}× with Prompt-to-Prompt reweighting, which leaves the other words' attention as it was.`);
+        `${intent.more ? 'Strengthening' : 'Weakening'} ${quote(word)} (${weight}×) with Prompt-to-Prompt reweighting, which gives that word ${intent.more ? 'more' : 'less'} say in the picture and leaves the other words as they were.`);
     }
     case 'pose': {
       const resolution = resolve(intent.subject, context);
       if (resolution.kind === 'missing' || resolution.kind === 'ambiguous') return askWhich(resolution, intent, `make ${intent.action}`);
       const subject = resolution.kind === 'found' ? resolution.word : intent.subject;
       return step('pose', 'masactrl', { object: subject, action: intent.action, prompt: subject ? `a ${subject} ${gerund(intent.action)}` : undefined },
-        `Changing the pose with MasaCtrl: the ${subject ?? 'subject'} is redrawn ${gerund(intent.action)} while attending to the original's keys and values, so it keeps its identity.`);
+        `Changing the pose with MasaCtrl: the ${subject ?? 'subject'} is redrawn ${gerund(intent.action)} while copying its look from the original, so it stays recognisably the same.`);
     }
     case 'canvas': {
       const { width, height } = intent.ratio;
       return step('canvas', 'multidiffusion', { ratio: intent.ratio, extend: intent.extend },
-        `Extending the canvas to ${width}:${height} with MultiDiffusion, which denoises overlapping windows and fuses them so the new area continues the scene.`);
+        `Extending the canvas to ${width}:${height} with MultiDiffusion, which draws overlapping squares and blends them, so the new area continues the scene.`);
     }
     case 'regions': {
       const allKnown = caption !== undefined && intent.regions.every((r) => mentions(caption, r.prompt.split(' ').at(-1)!));
       const list = intent.regions.map((r) => `${r.prompt} in the ${regionName(r.region)}`).join(', ');
       if (allKnown && context.source === 'generated') {
         return step('regions', 'paint_with_words', { regions: intent.regions },
-          `Placing ${list} with paint-with-words, which pushes each word's attention into its region.`);
+          `Placing ${list} with paint-with-words, which steers each word to its part of the picture.`);
       }
       return step('regions', 'multidiffusion', { regions: intent.regions },
         `Composing ${list} with MultiDiffusion: each region gets its own prompt and the results are fused step by step.`);
@@ -361,7 +361,7 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
     case 'variations': {
       const strength = STRENGTH[intent.amount];
       return step('variations', 'sdedit', { count: intent.count, strength },
-        `Making ${intent.count} variation${intent.count === 1 ? '' : 's'} with SDEdit: the image is noised ${Math.round(strength * 100)}% of the way and redrawn with different seeds, so they stay close to it.`);
+        `Making ${intent.count} variation${intent.count === 1 ? '' : 's'} with SDEdit: the image is ${Math.round(strength * 100)}% dissolved into noise and redrawn with different seeds, so they stay close to it.`);
     }
     case 'scene': {
       const word = intent.word.replace(/\s*time$/, '');
@@ -425,7 +425,9 @@ function gerund(action: string): string {
   const [verb, ...rest] = action.split(' ');
   const v = verb!;
   const irregular: Record<string, string> = { lie: 'lying', sit: 'sitting', run: 'running', swim: 'swimming', hop: 'hopping', skip: 'skipping', be: 'being', die: 'dying', get: 'getting', clap: 'clapping', jog: 'jogging', beg: 'begging', stop: 'stopping', hug: 'hugging', spin: 'spinning' };
-  const ing = irregular[v] ?? (v.endsWith('ie') ? `${v.slice(0, -2)}ying` : v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : `${v}ing`);
+  // A short verb ending vowel–consonant doubles the consonant (pop → popping); not w, x or y (row → rowing).
+  const doubles = /^[^aeiou]*[aeiou][b-df-hj-np-tvz]$/.test(v);
+  const ing = irregular[v] ?? (v.endsWith('ie') ? `${v.slice(0, -2)}ying` : v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : doubles ? `${v}${v.at(-1)}ing` : `${v}ing`);
   return [ing, ...rest].join(' ');
 }
 

@@ -87,14 +87,27 @@ export function planFromSlashOptions(command: SlashCommand, options: SlashOption
   }
 }
 
-function problem(error: z.ZodError): PlanResult {
-  const fields = [...new Set(error.issues.map((issue) => safeWords(String(issue.path[0] ?? 'option'), 30)))].join(', ');
-  return { kind: 'clarify', question: `Some options aren't valid (${fields}). Please check them and try again.`, choices: [] };
+/** Each bad option by name, with the value given and what it may be. */
+function problem(error: z.ZodError, raw: SlashOptions): PlanResult {
+  const described = new Map<string, string>();
+  for (const issue of error.issues) {
+    const field = safeWords(String(issue.path[0] ?? 'option'), 30);
+    if (described.has(field)) continue;
+    const given = raw[String(issue.path[0])];
+    const shown = typeof given === 'string' ? `"${safeWords(given, 40)}"` : String(given);
+    const allowed =
+      issue.code === 'too_big' ? `at most ${String(issue.maximum)}`
+      : issue.code === 'too_small' ? (typeof given === 'string' ? 'some words (emoji, code and formatting are left out)' : `at least ${String(issue.minimum)}`)
+      : issue.code === 'invalid_format' ? 'like 2:1 (width:height)'
+      : 'a valid value';
+    described.set(field, `${field} must be ${allowed}, not ${shown}`);
+  }
+  return { kind: 'clarify', question: `${[...described.values()].join('; ')}.`, choices: [] };
 }
 
 function imagine(raw: SlashOptions, context: PlanOptions): PlanResult {
   const parsed = ImagineOptions.safeParse(raw);
-  if (!parsed.success) return problem(parsed.error);
+  if (!parsed.success) return problem(parsed.error, raw);
   const o = parsed.data;
   const ratio = ratioOf(o.ratio);
   const wide = ratio && ratio.width !== ratio.height;
@@ -104,8 +117,8 @@ function imagine(raw: SlashOptions, context: PlanOptions): PlanResult {
     params: StepParams.parse({ prompt: o.prompt, ...(o.negative ? { negativePrompt: o.negative } : {}), ...(wide ? { ratio } : {}) }),
   };
   const reason = wide
-    ? `Generating a ${ratio.width}:${ratio.height} image with MultiDiffusion, which fuses overlapping windows so any shape works.`
-    : 'Generating a new image from your prompt with DDIM sampling and classifier-free guidance.';
+    ? `Drawing a ${ratio.width}:${ratio.height} picture with MultiDiffusion, which draws overlapping squares and blends them, so any width works.`
+    : 'Drawing a new picture from your prompt.';
   const plan = assemblePlan([step], [reason], {
     ...context,
     source: 'none',
@@ -119,7 +132,7 @@ function imagine(raw: SlashOptions, context: PlanOptions): PlanResult {
 
 function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
   const parsed = EditOptions.safeParse(raw);
-  if (!parsed.success) return problem(parsed.error);
+  if (!parsed.success) return problem(parsed.error, raw);
   const o = parsed.data;
   const options: PlanOptions = {
     ...context,
@@ -129,7 +142,7 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     guidance: o.guidance ?? context.guidance,
   };
   if (o.method !== undefined && !isMethodId(o.method)) {
-    return { kind: 'clarify', question: `${safeWords(o.method, 40) || 'That'} isn't a method I know. Try /help edit for the list.`, choices: [] };
+    return { kind: 'clarify', question: `method must be an editing method (/help edit lists them), not "${safeWords(o.method, 40)}".`, choices: [] };
   }
   const method = o.method as MethodId | undefined;
   if (!method) {

@@ -9,10 +9,12 @@ import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { createDefaultRegistry } from '../../commands/index.ts';
+import { keepDelivering, type Deliveries } from '../chat/deliveries.ts';
 import { createDispatcher, type ChatFrontEndOptions } from '../chat/dispatcher.ts';
 import { formatBytes, loadImage, MAX_UPLOAD_BYTES } from '../chat/images.ts';
 import type { Attachment, IncomingMessage } from '../chat/messages.ts';
-import { LiveReplies, type EventSocket } from './live-replies.ts';
+import { ChatHistory, type HistoryItem } from './history.ts';
+import { LiveReplies, toWebReply, type EventSocket } from './live-replies.ts';
 import { localOnly } from './local-only.ts';
 
 export interface WebChatOptions extends ChatFrontEndOptions {
@@ -36,7 +38,12 @@ const MESSAGE_ID = /^(local-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 /** The transport's cap; the chat layer refuses anything over its own, lower limit with a clear reply. */
 const MAX_REQUEST_FILE_BYTES = MAX_UPLOAD_BYTES + 12 * 1024 * 1024;
 const MAX_FILES_PER_MESSAGE = 4;
-const MAX_TEXT_CHARS = 4000;
+export const MAX_TEXT_CHARS = 4000;
+
+/** The refusal of an over-long message; the page keeps the text in the box. */
+export function tooLongText(length: number): string {
+  return `Your message is ${length.toLocaleString('en')} characters long; a message may have at most ${MAX_TEXT_CHARS.toLocaleString('en')}. It is still in the box: shorten it and send it again.`;
+}
 
 const STATIC_FILES: Record<string, string> = {
   '/': 'index.html',
@@ -48,6 +55,8 @@ const CONTENT_TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
+
+const conversationParams = z.object({ id: z.uuid() });
 
 const buttonPressSchema = z.object({
   connectionId: z.string().min(1),
@@ -66,7 +75,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     rateLimit: options.rateLimit,
     models: options.models,
   });
-  const live = new LiveReplies(log);
+  const history = new ChatHistory(prisma);
+  const live = new LiveReplies(history, log);
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
     inFlight.add(work);
@@ -88,14 +98,30 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     app.get(path, (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
   }
 
-  app.get('/api/events', { websocket: true }, (socket: EventSocket) => {
-    live.connect(socket);
+  app.get('/api/events', { websocket: true }, (socket: EventSocket, request) => {
+    const { conversation } = request.query as { conversation?: string };
+    live.connect(socket, conversation);
+  });
+
+  // A conversation as stored, for a page that (re)connects: what it should show.
+  app.get('/api/conversations/:id', async (request, reply) => {
+    const params = conversationParams.safeParse(request.params);
+    if (!params.success) return reply.code(404).send({ error: 'No such conversation.' });
+    return reply.header('cache-control', 'no-store').send({ messages: (await history.list(params.data.id)).map(forPage) });
+  });
+
+  // "New conversation": the old one is forgotten (its images stay in the library).
+  app.delete('/api/conversations/:id', async (request, reply) => {
+    const params = conversationParams.safeParse(request.params);
+    if (!params.success) return reply.code(404).send({ error: 'No such conversation.' });
+    return reply.send({ deleted: await history.clear(params.data.id) });
   });
 
   app.post('/api/messages', async (request, reply) => {
     let connectionId = '';
     let text = '';
     let replyTo = '';
+    let replyLabel = '';
     const attachments: Attachment[] = [];
     try {
       for await (const part of request.parts()) {
@@ -107,6 +133,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
           text = String(part.value);
         } else if (part.fieldname === 'replyTo') {
           replyTo = String(part.value);
+        } else if (part.fieldname === 'replyLabel') {
+          replyLabel = String(part.value);
         }
       }
     } catch (error) {
@@ -118,8 +146,9 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
       }
       throw error;
     }
-    if (!live.isConnected(connectionId)) return reply.code(409).send({ error: 'Not connected to the chat; reload the page.' });
-    if (text.length > MAX_TEXT_CHARS) return reply.code(413).send({ error: `Messages may be at most ${MAX_TEXT_CHARS} characters.` });
+    const conversationId = live.conversationOf(connectionId);
+    if (conversationId === undefined) return reply.code(409).send({ error: 'Not connected to the chat; reload the page.' });
+    if (text.length > MAX_TEXT_CHARS) return reply.code(413).send({ error: tooLongText(text.length) });
     if (text.trim() === '' && attachments.length === 0) return reply.code(400).send({ error: 'The message is empty.' });
     if (replyTo !== '' && !MESSAGE_ID.test(replyTo)) return reply.code(400).send({ error: 'That is not a message of this chat to reply to.' });
 
@@ -133,8 +162,13 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
       // The page only offers replying to messages it shows; it can't know of deleted ones.
       ...(replyTo !== '' ? { replyTo: { messageId: replyTo, attachments: [] } } : {}),
     };
+    await history.addPersonMessage(conversationId, message.id, {
+      text,
+      ...(attachments.length > 0 ? { files: attachments.map((file) => file.filename.slice(0, 200)) } : {}),
+      ...(replyTo !== '' ? { replyTo: { id: replyTo, label: replyLabel.slice(0, 200) || 'an image' } } : {}),
+    });
     // Answer the request now; the replies (and any later progress) arrive over the tab's socket.
-    track(dispatcher.handleMessage(message, live.channelFor(connectionId, message.id)));
+    track(dispatcher.handleMessage(message, live.channelFor(conversationId, message.id)));
     return reply.code(202).send({ messageId: message.id });
   });
 
@@ -142,10 +176,12 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
     const parsed = buttonPressSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: 'Malformed button press.' });
     const { connectionId, replyId, buttonId } = parsed.data;
-    if (!live.isConnected(connectionId)) return reply.code(409).send({ error: 'Not connected to the chat; reload the page.' });
+    const conversationId = live.conversationOf(connectionId);
+    if (conversationId === undefined) return reply.code(409).send({ error: 'Not connected to the chat; reload the page.' });
     const id = `local-${randomUUID()}`;
     const press = { id, platform: 'local' as const, workspace: LOCAL_WORKSPACE, user: LOCAL_USER, buttonId, replyId };
-    track(dispatcher.handleButton(press, live.channelFor(connectionId, id)));
+    // The press's replies answer the message whose button it was.
+    track(dispatcher.handleButton(press, live.channelFor(conversationId, replyId)));
     return reply.code(202).send({ pressId: id });
   });
 
@@ -177,14 +213,26 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
   }
   const url = localUrl(app.server.address(), options.host);
   log.info({ url }, 'local web chat listening');
+  // Replies whose follower is gone (the bot restarted mid-job) are taken over and completed.
+  const deliveries: Deliveries | undefined = options.jobs
+    ? keepDelivering({ jobs: options.jobs, prisma, platform: 'local', logger: log, deliver: (address, reply) => live.deliver(address, reply) })
+    : undefined;
 
   return {
     url,
     async close() {
+      await deliveries?.stop();
       await app.close();
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** A stored message as the page renders it. */
+function forPage(item: HistoryItem) {
+  if (item.author === 'bot') return { id: item.id, author: item.author, inReplyTo: item.inReplyTo, reply: toWebReply(item.reply) };
+  const { text, files = [], replyTo = null } = item.message;
+  return { id: item.id, author: item.author, text, replyTo, files, images: item.imageIds.map((id) => ({ url: `/images/${id}` })) };
 }
 
 function localUrl(address: AddressInfo | string | null, host: string): string {

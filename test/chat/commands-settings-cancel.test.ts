@@ -49,7 +49,7 @@ describe('/settings', () => {
     assert.match(saved.text(), /Saved\. Your defaults are now:\n- steps: \*\*30\*\*/);
     assert.deepEqual(await settingsOf('member'), { steps: 30 });
     const tooHigh = await say('/settings guidance:99 steps:40', member);
-    assert.match(tooHigh.text(), /I changed nothing: guidance must be from 0 to 30/);
+    assert.equal(tooHigh.text(), '`/settings`: `guidance` must be a number from 0 to 30, not "99". Type `/help settings` for how to use it.');
     assert.deepEqual(await settingsOf('member'), { steps: 30 }, 'steps:40 was not written either');
     const notYours = await say('/settings channels:#art', member);
     assert.match(notYours.text(), /I changed nothing: `channels` is a workspace setting/);

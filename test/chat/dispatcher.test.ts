@@ -83,7 +83,7 @@ test('/help <command> explains one command, its options and examples', async () 
     const text = (await say(ask)).text();
     assert.match(text, /\*\*\/echo\*\*: Says the text back/, ask);
     assert.match(text, /`text` \(text, required\): what to say/, ask);
-    assert.match(text, /`times` \(whole number, optional\): how many times/, ask);
+    assert.match(text, /`times` \(a whole number, optional\): how many times/, ask);
     assert.match(text, /`\/echo text:hi times:3`: say hi three times/, ask);
     assert.doesNotMatch(text, /\/broken/, ask);
   }

@@ -164,6 +164,18 @@ describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () =>
     assert.equal(plan.source.caption, 'a small red circle in the top left on sky');
   });
 
+  it('Remix straight after /gallery changes the presser\'s own latest picture, not the entry the gallery just showed', async () => {
+    // Tess's entry is her blue star. She draws a red circle, browses the gallery (which shows her
+    // entry, an image of hers), then presses Remix: the circle is what it changes.
+    const drawn = finalImage(await send(message('/imagine a small red circle in the top left on sky seed:6 steps:4')));
+    const listing = await send(message('/gallery recent'));
+    assert.ok(listing.sent.some((s) => s.reply.images?.[0]?.imageId === edited.imageId), 'the gallery showed her entry');
+    const result = finalImage(await press(`gallery:remix:${entryId}`));
+    const edit = await database.prisma.edit.findFirstOrThrow({ where: { resultImageId: result.imageId } });
+    assert.equal(edit.sourceImageId, drawn.imageId);
+    assert.equal(EditPlan.parse(edit.plan).steps[0]!.params.prompt, 'a small blue circle in the top left on sky');
+  });
+
   it('a vote for a deleted entry, or a malformed gallery button, gets a clear reply and writes nothing', async () => {
     // Deleting the image takes its gallery entry and votes with it.
     const deleted = await press(buttonOf(edited.reply, 'del'), undefined, 'result-reply');

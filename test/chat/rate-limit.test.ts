@@ -52,7 +52,7 @@ async function counts() {
   return { users, images, jobs, shown };
 }
 
-test('over the limit, a message gets one ephemeral reply saying when to try again, and nothing is written', async () => {
+test('over the limit, the first message gets one ephemeral reply saying when to try again, later ones none; nothing is written', async () => {
   const dispatcher = dispatcherWith(memoryRateLimit(3));
   for (let i = 0; i < 3; i++) {
     const channel = recordingChannel();
@@ -69,6 +69,12 @@ test('over the limit, a message gets one ephemeral reply saying when to try agai
   const seconds = Number(/in (\d+) second/.exec(over.text())?.[1]);
   assert.ok(seconds >= 1 && seconds <= 60, over.text());
   assert.deepEqual(await counts(), before, 'no image, no job, no user row for a refused message');
+  // One notice per window: the next messages over the limit are dropped without another.
+  for (let i = 0; i < 3; i++) {
+    const again = recordingChannel();
+    await dispatcher.handleMessage(message('/help', as('busy')), again);
+    assert.equal(again.sent.length, 0, `extra message ${i + 1} over the limit gets no second notice`);
+  }
 
   // Someone else is not held back.
   const other = recordingChannel();
@@ -101,9 +107,10 @@ test('with Postgres, the limit holds across bot processes sharing the database',
   for (const dispatcher of [first, second, first, second, first]) {
     const channel = recordingChannel();
     await dispatcher.handleMessage(message('/help', as('shared')), channel);
-    outcomes.push(channel.sent[0]?.reply.ephemeral ? 'limited' : 'answered');
+    outcomes.push(channel.sent.length === 0 ? 'silent' : channel.sent[0]!.reply.ephemeral ? 'limited' : 'answered');
   }
-  assert.deepEqual(outcomes, ['answered', 'answered', 'answered', 'limited', 'limited']);
+  // One notice per window across the processes too: the count that decides it is the shared one.
+  assert.deepEqual(outcomes, ['answered', 'answered', 'answered', 'limited', 'silent']);
   const rows = await queryOnce<{ key: string; points: number }>(database.url, 'SELECT key, points FROM retouch_rate_limit.rate_limits');
   assert.deepEqual(rows.map((r) => [r.key, r.points]), [['retouch:local:shared', 5]]);
   // The table lives in its own schema, out of Prisma's way.

@@ -123,7 +123,7 @@ describe('replies that are not edits, and what they leave behind', () => {
     assert.match(empty.text(), /What should I change in that image\?/);
     const wrong = await send(replyTo('never-seen-2', 'make it blue steps:lots', { attachments: [{ filename: 'a.png', contentType: 'image/png', data: png }] }));
     assert.equal(wrong.sent.length, 1);
-    assert.match(wrong.text(), /I read your reply as an `\/edit` instruction, but `steps` must be a whole number, not "lots"/);
+    assert.match(wrong.text(), /I read your reply as an `\/edit` instruction, but `steps` must be a whole number from 1 to 500, not "lots"/);
     assert.deepEqual(await counts(), before);
   });
 

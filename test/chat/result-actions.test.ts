@@ -139,7 +139,8 @@ describe('result buttons on the shipped model', { skip: SKIP_WITHOUT_MODEL }, ()
     const parent = await database.prisma.edit.findUniqueOrThrow({ where: { id: edited.edit.parentId! } });
     assert.equal(parent.resultImageId, edited.edit.sourceImageId);
     assert.deepEqual(reply.images?.map((i) => i.imageId), [edited.edit.sourceImageId]);
-    assert.match(reply.text, /Back to the image this was made from: \*\*a large flat red star/);
+    assert.match(reply.text, /^\*\*Undo\*\*: back to the image this was made from: \*\*a large flat red star[^*]*\*\*\. Nothing was redrawn\.\n\nReply to this message with what to change next, or use its buttons\.$/);
+    assert.doesNotMatch(reply.text, /Generating|DDIM/, 'not labelled as a new drawing');
     assert.deepEqual(reply.buttons?.map((b) => b.id), ['more', 'less', 'vary', 'save', 'del'].map((action) => `imagine:${action}:${parent.id}`));
   });
 

@@ -28,7 +28,7 @@ export function record(queue: JobQueue): JobEvent[] {
   return events;
 }
 
-/** The test configuration: short timeouts so a killed worker's job is retried within seconds. */
+/** The test configuration: short timeouts, and a short worker lease so a killed worker's job is retried within seconds. */
 export const FAST = {
   timeoutMs: { generate: 5_000, edit: 5_000, invert: 5_000, train: 5_000 },
   expiryGraceMs: 1_000,
@@ -36,4 +36,7 @@ export const FAST = {
   progressIntervalMs: 100,
   pollIntervalMs: 500,
   bossMaintenanceSeconds: 1,
+  heartbeatIntervalMs: 200,
+  workerLeaseMs: 1_500,
+  leaseCheckIntervalMs: 250,
 };

@@ -1,5 +1,7 @@
 // Two worker processes on one Postgres, several users, one worker SIGKILLed mid-job: every job
-// succeeds exactly once, and a light user's job is not held up by a heavy user's backlog.
+// succeeds exactly once, and a light user's job is not held up by a heavy user's backlog. The jobs'
+// timeouts are ten minutes, so only the worker lease (not pg-boss's expiry) can bring the killed
+// job back within the test.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,13 +11,15 @@ import { queryOnce, startTestDatabase, type TestDatabase } from '../support/data
 import { FAST, newUser, record, waitFor } from './support.ts';
 
 const QUEUE = 'two-workers';
+const TEN_MINUTES = 600_000;
+const CONFIG = { ...FAST, queueName: QUEUE, timeoutMs: { generate: TEN_MINUTES, edit: TEN_MINUTES, invert: TEN_MINUTES, train: TEN_MINUTES } };
 let db: TestDatabase;
 let queue: JobQueue;
 const children: ChildProcess[] = [];
 
 before(async () => {
   db = await startTestDatabase();
-  queue = await JobQueue.open({ url: db.url, config: { ...FAST, queueName: QUEUE } });
+  queue = await JobQueue.open({ url: db.url, config: CONFIG });
 });
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -61,8 +65,17 @@ test('two worker processes, one killed mid-job: every job succeeds exactly once,
     const running = (await db.prisma.job.findFirst({ where: { state: 'running', workerId: 'worker-a', progress: { gte: 0.2, lte: 0.7 } } }));
     return running ?? undefined;
   });
+  const liveBefore = (await queue.health()).workers.alive;
   workerA.kill('SIGKILL');
+  const killedAt = Date.now();
   await once(workerA, 'exit');
+  // Taken back within the lease: queued again (not a phantom "running" on a dead worker), then run by B.
+  const requeued = await waitFor('the killed job to be taken back', () => events.find((e) => e.type === 'retrying' && e.jobId === victim.id), 30_000);
+  const takenBackMs = Date.now() - killedAt;
+  assert.match((requeued as { error: string }).error, /worker running it stopped responding/);
+  assert.equal((await queue.health()).workers.alive, liveBefore - 1, 'the dead worker no longer counts as running');
+  await waitFor('the retry to start', () => events.some((e) => e.type === 'started' && e.jobId === victim.id && e.attempt >= 2), 30_000);
+  console.log(`# two-workers: kill → taken back ${takenBackMs} ms, → retry started ${Date.now() - killedAt} ms (lease ${FAST.workerLeaseMs} ms)`);
 
   const all = await waitFor('every job to finish', async () => {
     const rows = await db.prisma.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } } });

@@ -7,7 +7,7 @@ import { renderScene, toPng } from '../../src/world/index.ts';
 import { allCommands } from '../../commands/index.ts';
 import { defineCommand } from '../../src/chat/command.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
-import { startWebChat, type WebChat } from '../../src/web/server.ts';
+import { MAX_TEXT_CHARS, startWebChat, tooLongText, type WebChat } from '../../src/web/server.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -38,6 +38,9 @@ interface LoadedImage {
 
 let database: TestDatabase;
 let chat: WebChat;
+const commands = createCommandRegistry([...allCommands, countdown]);
+const startChat = (port: number) =>
+  startWebChat({ jobs: studio.jobs, prisma: database.prisma, logger: capturingLogger().logger, host: '127.0.0.1', port, commands });
 let browser: Browser;
 let page: Page;
 let studio: TestStudio;
@@ -45,14 +48,7 @@ let studio: TestStudio;
 before(async () => {
   database = await startTestDatabase();
   studio = await startTestStudio(database, capturingLogger().logger);
-  chat = await startWebChat({
-    jobs: studio.jobs,
-    prisma: database.prisma,
-    logger: capturingLogger().logger,
-    host: '127.0.0.1',
-    port: 0,
-    commands: createCommandRegistry([...allCommands, countdown]),
-  });
+  chat = await startChat(0);
   browser = await launchChromium();
   page = await browser.newPage();
   page.setDefaultTimeout(10_000);
@@ -104,6 +100,16 @@ test('an attached image is uploaded, stored and shown back', async () => {
   assert.equal(images[0]!.owner.platform, 'local');
   assert.equal(images[0]!.workspace?.name, 'Local web chat');
   assert.equal(await page.locator('#attachments li').count(), 0, 'the attachment list is cleared');
+});
+
+test('a refused upload is named with the reason and offers no Reply', async () => {
+  const replies = await page.locator('.actions button', { hasText: 'Reply' }).count();
+  await page.locator('#file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await page.locator('#send').click();
+  const refused = page.locator('.message.bot', { hasText: 'I could not store' });
+  await refused.waitFor();
+  assert.equal((await refused.textContent())?.trim(), 'I could not store notes.txt: it is not an image (send a PNG, JPEG, WebP or GIF).');
+  assert.equal(await page.locator('.actions button', { hasText: 'Reply' }).count(), replies, 'neither the refusal nor the message offers Reply');
 });
 
 test('a reply is updated in place, and its button reaches the command', async () => {
@@ -168,6 +174,7 @@ test('replying to an uploaded image edits it with progress, and the result can b
 
   const first = results.nth(before);
   await first.waitFor({ timeout: 60_000 });
+  await first.getByRole('button', { name: 'Delete' }).waitFor();
   const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
   assert.ok(seen.some((text) => /Queued…|Position \d+ in the queue|Starting…|\d+%/.test(text) && !/Before and after/.test(text)), 'progress showed before the result');
   const images = first.locator('img');
@@ -189,6 +196,76 @@ test('replying to an uploaded image edits it with progress, and the result can b
   const second = results.nth(before + 1);
   await second.waitFor({ timeout: 60_000 });
   assert.equal(await second.locator('img').first().getAttribute('src'), afterSrc);
+});
+
+test('a result shows before and after side by side, labelled, enlarged with sharp pixels, its buttons in view', async () => {
+  const result = page.locator('.message.bot', { hasText: 'Before and after' }).last();
+  const figures = result.locator('.pictures figure');
+  assert.deepEqual(await figures.locator('figcaption').allTextContents(), ['Before', 'After']);
+  const boxes = await Promise.all([figures.nth(0).locator('img'), figures.nth(1).locator('img')].map((img) => img.boundingBox()));
+  const [before, after] = boxes.map((box) => box!);
+  assert.equal(before!.width, 256, '128 px shown at 256 px');
+  assert.equal(after!.width, 256);
+  assert.ok(Math.abs(before!.y - after!.y) < 1 && after!.x > before!.x + before!.width, `side by side: ${JSON.stringify(boxes)}`);
+  assert.equal(await figures.nth(1).locator('img').evaluate((img) => (globalThis as unknown as { getComputedStyle(e: unknown): { imageRendering: string } }).getComputedStyle(img).imageRendering), 'pixelated');
+  // The newest result's buttons are on screen, inside the scrolled message list.
+  const list = (await page.locator('#messages').boundingBox())!;
+  const button = (await result.getByRole('button', { name: 'Delete' }).boundingBox())!;
+  assert.ok(button.y >= list.y && button.y + button.height <= list.y + list.height, `Delete at ${button.y}..${button.y + button.height}, list ${list.y}..${list.y + list.height}`);
+});
+
+test('a message over the limit is refused with its length and the limit, and stays in the box', async () => {
+  const typed = `/imagine ${'a red star '.repeat(400)}`.slice(0, MAX_TEXT_CHARS + 1);
+  const mine = await page.locator('.message.mine').count();
+  await page.locator('#text').fill(typed);
+  await page.locator('#text').press('Enter');
+  await page.locator('.message.error', { hasText: tooLongText(MAX_TEXT_CHARS + 1) }).waitFor();
+  assert.equal(tooLongText(MAX_TEXT_CHARS + 1), 'Your message is 4,001 characters long; a message may have at most 4,000. It is still in the box: shorten it and send it again.');
+  assert.equal(await page.locator('#text').inputValue(), typed.trim(), 'the typed text is back in the box');
+  assert.equal(await page.locator('.message.mine').count(), mine, 'the refused message is not shown as sent');
+  await page.locator('#text').fill('');
+});
+
+test('a reload brings the conversation back, and an old picture can be replied to and its buttons pressed', async () => {
+  const texts = async (selector: string) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
+  const bots = await texts('.message.bot');
+  const mine = await texts('.message.mine');
+  const results = page.locator('.message.bot', { hasText: 'Before and after' });
+  const oldAfter = await results.first().locator('img').last().getAttribute('src');
+
+  await page.reload();
+  await page.locator('#status[data-state="open"]').waitFor();
+  assert.deepEqual(await texts('.message.bot'), bots, 'every reply as it was last shown');
+  assert.deepEqual(await texts('.message.mine'), mine, 'and every message of the person');
+  assert.equal(await results.first().locator('img').last().getAttribute('src'), oldAfter);
+
+  const count = await results.count();
+  await results.first().getByRole('button', { name: 'Reply' }).click();
+  await page.locator('#text').fill('make the star yellow steps:6 seed:4');
+  await page.locator('#text').press('Enter');
+  const next = results.nth(count);
+  await next.waitFor({ timeout: 60_000 });
+  assert.equal(await next.locator('img').first().getAttribute('src'), oldAfter, 'the old picture is the one edited');
+
+  await results.first().getByRole('button', { name: 'Save to gallery' }).click();
+  await page.locator('.message.bot', { hasText: 'Saved to the gallery' }).waitFor();
+});
+
+test('the conversation survives a restart of the chat, and New conversation starts an empty one', async () => {
+  const bots = await page.locator('.message.bot').count();
+  const port = Number(new URL(chat.url).port);
+  await chat.close();
+  await page.locator('#status[data-state="closed"]').waitFor();
+  chat = await startChat(port);
+  await page.locator('#status[data-state="open"]').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('.message.bot').count(), bots);
+
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.locator('#status[data-state="open"]').waitFor();
+  assert.equal(await page.locator('.message.bot, .message.mine').count(), 0);
+  await page.reload();
+  await page.locator('#status[data-state="open"]').waitFor();
+  assert.equal(await page.locator('.message.bot, .message.mine').count(), 0, 'the new conversation is the one kept');
 });
 
 test('/metrics serves the queue health as JSON', async () => {

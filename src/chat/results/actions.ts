@@ -3,7 +3,7 @@
 // through the queue like a command's; each new result is a child in the Edit tree of the image it
 // was made from, with its own plan.
 import { randomInt } from 'node:crypto';
-import { describePlan, EditPlan } from '../../plan/index.ts';
+import { EditPlan } from '../../plan/index.ts';
 import { methodName } from '../../plan/methods.ts';
 import type { ButtonContext } from '../command.ts';
 import { escapeMarkdown } from '../markdown.ts';
@@ -129,18 +129,19 @@ async function undo(context: ButtonContext, result: StoredResult): Promise<void>
   }
   const parent = result.parentEditId ? await findResult(context.prisma, result.parentEditId) : undefined;
   const continueHint = 'Reply to this message with what to change next, or use its buttons.';
+  // Labelled as what it is: the earlier image brought back, nothing drawn or run again.
   if (parent?.kind === 'found' && parent.result.image.id === result.sourceImageId) {
     const plan = parent.result.plan;
     const what = promptOf(plan);
     await context.reply({
-      text: `Back to the image this was made from${what ? `: **${escapeMarkdown(what)}**` : ''}.\n${describePlan(plan)}\n\n${continueHint}`,
+      text: `**Undo**: back to the image this was made from${what ? `: **${escapeMarkdown(what)}**` : ''}. Nothing was redrawn.\n\n${continueHint}`,
       images: [{ imageId: result.sourceImageId, alt: what ?? 'the earlier image' }],
       buttons: resultButtons(parent.result.editId, plan),
     });
     return;
   }
   await context.reply({
-    text: `Back to the image this was made from (your upload).\n\n${continueHint.replace(', or use its buttons', '')}`,
+    text: `**Undo**: back to the image this was made from (your upload).\n\n${continueHint.replace(', or use its buttons', '')}`,
     images: [{ imageId: result.sourceImageId, alt: 'the earlier image' }],
   });
 }

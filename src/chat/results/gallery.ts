@@ -98,6 +98,8 @@ export function entryReply(entry: GalleryEntryView): Reply {
   return {
     text: lines.join('\n'),
     images: [{ imageId: entry.imageId, alt: entry.title || 'gallery entry' }],
+    // Browsing the gallery doesn't change what your /edit or Remix works on.
+    browse: true,
     buttons: [
       { id: `gallery:vote:${entry.id}`, label: `👍 ${entry.score}` },
       { id: `gallery:remix:${entry.id}`, label: 'Remix' },

@@ -62,8 +62,8 @@ export function editReply(plan: EditPlan, sourceImageId: string, result: ImageRe
       ...notes(result),
     ].join('\n'),
     images: [
-      { imageId: sourceImageId, alt: 'before' },
-      { imageId: result.imageId, alt: afterLabel(result.check) },
+      { imageId: sourceImageId, alt: 'before', label: 'Before' },
+      { imageId: result.imageId, alt: afterLabel(result.check), label: afterLabel(result.check) === 'after' ? 'After' : 'Failed attempt' },
     ],
     buttons: resultButtons(result.editId, plan),
   };

@@ -10,7 +10,7 @@ import { createDispatcher, type ChatFrontEndOptions } from '../../chat/dispatche
 import { handleButton, handleEditMenu, handleEditModal, handleSlashCommand, isEditModal, type InteractionContext } from './interactions.ts';
 import { handleChannelMessage } from './messages.ts';
 import { createRenderer, forEdit } from './outgoing.ts';
-import { redeliver } from '../../chat/redeliver.ts';
+import { keepDelivering, type Deliveries } from '../../chat/deliveries.ts';
 import { handleReaction, type ReactionAction } from './reactions.ts';
 import { EDIT_MENU_COMMAND } from './registration.ts';
 
@@ -99,28 +99,27 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
   const readyClient = client as Client<true>;
   logger.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, shards: readyClient.ws.shards.map((shard) => shard.id) }, 'Discord bot connected');
-  const jobs = options.jobs;
-  if (jobs) {
-    // Results that finished while no bot was following them go into their replies now (the
+  let deliveries: Deliveries | undefined;
+  if (options.jobs) {
+    // Replies whose follower is gone (a restart mid-job): taken over, and results put into them (the
     // interaction tokens of their commands may have expired: the bot's own token edits the message).
-    track('redelivery', async () => {
-      await redeliver({
-        jobs,
-        platform: 'discord',
-        logger,
-        deliver: async (address, reply) => {
-          const channel = await readyClient.channels.fetch(address.channelId ?? '');
-          if (!channel?.isTextBased() || !('send' in channel)) throw new Error(`channel ${address.channelId} is not one the bot can write in`);
-          const body = await render(reply);
-          try {
-            await channel.messages.edit(address.messageId ?? '', forEdit(body));
-          } catch (error) {
-            // The waiting reply is gone or not editable: the result goes in a new message.
-            logger.warn({ err: error, address }, 'could not edit the waiting reply; posting the result anew');
-            await channel.send(body);
-          }
-        },
-      });
+    deliveries = keepDelivering({
+      jobs: options.jobs,
+      prisma: options.prisma,
+      platform: 'discord',
+      logger,
+      deliver: async (address, reply) => {
+        const channel = await readyClient.channels.fetch(address.channelId ?? '');
+        if (!channel?.isTextBased() || !('send' in channel)) throw new Error(`channel ${address.channelId} is not one the bot can write in`);
+        const body = await render(reply);
+        try {
+          await channel.messages.edit(address.messageId ?? '', forEdit(body));
+        } catch (error) {
+          // The waiting reply is gone or not editable: the result goes in a new message.
+          logger.warn({ err: error, address }, 'could not edit the waiting reply; posting the result anew');
+          return (await channel.send(body)).id;
+        }
+      },
     });
   }
 
@@ -128,6 +127,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     client: readyClient,
     async close({ graceMs = 15_000 } = {}) {
       closing = true;
+      await deliveries?.stop();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       if (inFlight.size > 0) logger.warn({ unfinished: inFlight.size }, 'closing Discord with events still being handled');

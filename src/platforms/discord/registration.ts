@@ -40,6 +40,7 @@ export function commandRegistrationJson(commands: CommandRegistry): RESTPostAPIA
         throw new CommandRegistrationError(`/${command.name} option ${name} has more than ${MAX_CHOICES} choices, Discord's limit`);
       }
       const base = { name, description: option.description, required: option.required ?? false };
+      const bounds = { ...(option.min !== undefined ? { min_value: option.min } : {}), ...(option.max !== undefined ? { max_value: option.max } : {}) };
       switch (option.type) {
         case 'string':
           return {
@@ -48,9 +49,9 @@ export function commandRegistrationJson(commands: CommandRegistry): RESTPostAPIA
             ...(option.choices ? { choices: option.choices.map((choice) => ({ name: choice, value: choice })) } : {}),
           };
         case 'integer':
-          return { ...base, type: ApplicationCommandOptionType.Integer };
+          return { ...base, type: ApplicationCommandOptionType.Integer, ...bounds };
         case 'number':
-          return { ...base, type: ApplicationCommandOptionType.Number };
+          return { ...base, type: ApplicationCommandOptionType.Number, ...bounds };
         case 'boolean':
           return { ...base, type: ApplicationCommandOptionType.Boolean };
       }

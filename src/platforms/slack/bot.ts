@@ -19,7 +19,7 @@ import { handleReaction, type ReactionAction, type ReactionEvent } from './react
 import { referencedMessage } from './referenced.ts';
 import { splitSlashOptions } from './slash.ts';
 import { parseSlackMessageId, slackErrorCode, slackMessageId, slackReplies, type ReplyTarget } from './replies.ts';
-import { redeliver } from '../../chat/redeliver.ts';
+import { keepDelivering, type Deliveries } from '../../chat/deliveries.ts';
 import { fromSlackText } from './text.ts';
 
 export interface SlackBotOptions extends ChatFrontEndOptions {
@@ -282,11 +282,12 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     log.info({ url, team: identity.team, botUserId }, 'Slack bot listening (HTTP)');
   }
 
+  let deliveries: Deliveries | undefined;
   if (options.jobs) {
-    // Results that finished while no bot was following them go into their replies now.
-    const jobs = options.jobs;
-    const delivering = redeliver({
-      jobs,
+    // Replies whose follower is gone (a restart mid-job): taken over, and results put into them.
+    deliveries = keepDelivering({
+      jobs: options.jobs,
+      prisma: options.prisma,
       platform: 'slack',
       logger: log,
       deliver: async (address, reply) => {
@@ -294,14 +295,16 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
         if (!id) throw new Error(`not a Slack message address: ${JSON.stringify(address)}`);
         await replies.channelFor({ channel: id.channel, user: '' }).edit(address.messageId as string, reply);
       },
-    }).then(() => undefined, (error: unknown) => log.error({ err: error }, 'redelivering finished results failed'));
-    inFlight.add(delivering);
-    void delivering.finally(() => inFlight.delete(delivering));
+    });
+    const caughtUp = deliveries.caughtUp;
+    inFlight.add(caughtUp);
+    void caughtUp.finally(() => inFlight.delete(caughtUp));
   }
 
   return {
     url,
     async close() {
+      await deliveries?.stop();
       if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
       else await app.stop();
       await Promise.allSettled([...inFlight]);

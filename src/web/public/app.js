@@ -1,6 +1,8 @@
 // The local chat page: sends messages (text and images) to /api/messages and shows the replies
 // that arrive on the WebSocket, including later edits of a reply (progress, then the result). A
 // message that shows images can be replied to: the reply's text is an edit instruction for its image.
+// The conversation is kept by the server, one per browser (its id in localStorage): on every
+// (re)connect the page shows it as stored, so a reload or a restart loses nothing.
 
 const messages = document.getElementById('messages');
 const form = document.getElementById('composer');
@@ -12,17 +14,32 @@ const status = document.getElementById('status');
 const replyingBanner = document.getElementById('replying');
 const replyingLabel = document.getElementById('replying-label');
 const replyingCancel = document.getElementById('replying-cancel');
+const newConversationButton = document.getElementById('new-conversation');
+const hint = messages.querySelector('.hint');
 
+const CONVERSATION_KEY = 'retouch.conversation';
+/** Pictures smaller than this are shown enlarged by a whole factor, pixels kept sharp (the shipped model draws 128 px). */
+const PICTURE_SIZE = 256;
+
+let socket = null;
 let connectionId = null;
 let pendingFiles = [];
 /** The message being replied to: { id, label }, or null. */
 let replyingTo = null;
+/** Events that arrive while the stored conversation loads; applied after it. */
+let buffered = null;
+/** Whether the view stays at the newest message (false once the person scrolls up). */
+let following = true;
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const socket = new WebSocket(`${scheme}://${location.host}/api/events`);
-  socket.addEventListener('message', (event) => handleEvent(JSON.parse(event.data)));
-  socket.addEventListener('close', () => {
+  const conversation = localStorage.getItem(CONVERSATION_KEY);
+  const query = conversation ? `?conversation=${encodeURIComponent(conversation)}` : '';
+  const opened = new WebSocket(`${scheme}://${location.host}/api/events${query}`);
+  socket = opened;
+  opened.addEventListener('message', (event) => handleEvent(JSON.parse(event.data)));
+  opened.addEventListener('close', () => {
+    if (socket !== opened) return;
     connectionId = null;
     setStatus('closed', 'disconnected, retrying…');
     setTimeout(connect, 1000);
@@ -31,18 +48,72 @@ function connect() {
 
 function handleEvent(event) {
   if (event.type === 'ready') {
-    connectionId = event.connectionId;
-    setStatus('open', 'connected');
+    localStorage.setItem(CONVERSATION_KEY, event.conversationId);
+    void loadConversation(event.conversationId, event.connectionId);
+  } else if (buffered !== null) {
+    buffered.push(event);
   } else if (event.type === 'reply') {
-    const item = document.createElement('li');
-    item.className = 'message bot';
-    item.dataset.replyId = event.replyId;
-    renderReply(item, event.reply);
-    append(item);
+    showReply(event.replyId, event.reply);
   } else if (event.type === 'edit') {
-    const item = messages.querySelector(`[data-reply-id="${CSS.escape(event.replyId)}"]`);
+    const item = replyItem(event.replyId);
     if (item) renderReply(item, event.reply);
   }
+}
+
+/** Shows the conversation as stored, then the events that came meanwhile. */
+async function loadConversation(conversationId, connection) {
+  buffered = [];
+  setStatus('connecting', 'loading the conversation…');
+  try {
+    const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`);
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    const { messages: stored } = await response.json();
+    messages.replaceChildren(hint);
+    for (const message of stored) {
+      if (message.author === 'bot') showReply(message.id, message.reply);
+      else showStoredMine(message);
+    }
+  } catch {
+    showError('Could not load the earlier messages of this conversation; new ones still arrive.');
+  }
+  const events = buffered;
+  buffered = null;
+  for (const event of events) handleEvent(event);
+  following = true;
+  keepInView();
+  connectionId = connection;
+  setStatus('open', 'connected');
+}
+
+function replyItem(replyId) {
+  return messages.querySelector(`.message.bot[data-reply-id="${CSS.escape(replyId)}"]`);
+}
+
+function showReply(replyId, reply) {
+  const existing = replyItem(replyId);
+  if (existing) {
+    renderReply(existing, reply);
+    return;
+  }
+  const item = document.createElement('li');
+  item.className = 'message bot';
+  item.dataset.replyId = replyId;
+  renderReply(item, reply);
+  append(item);
+}
+
+async function newConversation() {
+  const conversation = localStorage.getItem(CONVERSATION_KEY);
+  if (conversation) await fetch(`/api/conversations/${encodeURIComponent(conversation)}`, { method: 'DELETE' }).catch(() => undefined);
+  localStorage.removeItem(CONVERSATION_KEY);
+  stopReply();
+  messages.replaceChildren(hint);
+  connectionId = null;
+  setStatus('connecting', 'starting a new conversation…');
+  const old = socket;
+  socket = null;
+  old?.close();
+  connect();
 }
 
 function setStatus(state, label) {
@@ -57,17 +128,40 @@ function updateSendButton() {
 
 function append(item) {
   messages.append(item);
-  item.scrollIntoView({ block: 'end' });
+  keepInView();
+}
+
+/** Keeps the newest message, its buttons included, in view unless the person scrolled up to read. */
+function keepInView() {
+  if (following) messages.scrollTop = messages.scrollHeight;
+}
+
+/** A stored picture, enlarged with sharp pixels when it is small; labelled ("Before", "After") when it has a label. */
+function picture(image) {
+  const img = document.createElement('img');
+  img.alt = image.alt ?? '';
+  img.addEventListener('load', () => {
+    const factor = Math.floor(PICTURE_SIZE / Math.max(img.naturalWidth, img.naturalHeight));
+    if (factor >= 2) {
+      img.classList.add('enlarged');
+      img.style.width = `${img.naturalWidth * factor}px`;
+    }
+    keepInView();
+  }, { once: true });
+  img.src = image.url;
+  if (!image.label) return img;
+  const figure = document.createElement('figure');
+  figure.append(img, Object.assign(document.createElement('figcaption'), { textContent: image.label }));
+  return figure;
 }
 
 function renderReply(item, reply) {
   item.replaceChildren(renderMarkdown(reply.text));
-  for (const image of reply.images) {
-    const img = document.createElement('img');
-    img.src = image.url;
-    img.alt = image.alt;
-    img.addEventListener('load', () => img.scrollIntoView({ block: 'end' }), { once: true });
-    item.append(img);
+  if (reply.images.length > 0) {
+    const pictures = document.createElement('div');
+    pictures.className = 'pictures';
+    for (const image of reply.images) pictures.append(picture(image));
+    item.append(pictures);
   }
   if (reply.preview) {
     const img = document.createElement('img');
@@ -89,6 +183,7 @@ function renderReply(item, reply) {
     item.append(row);
   }
   if (reply.images.length > 0) addReplyAction(item, item.dataset.replyId, reply.images.at(-1).alt);
+  keepInView();
 }
 
 /** A "Reply" action under a message that shows images: the next message is about its (last) image. */
@@ -184,11 +279,32 @@ function unescapeMarkdown(text) {
   return text.replace(/\\([\\`*_~|])/g, '$1');
 }
 
-function showMine(text, files, repliedTo) {
+function mineItem(text, repliedTo) {
   const item = document.createElement('li');
   item.className = 'message mine';
   if (repliedTo) item.append(Object.assign(document.createElement('span'), { className: 'quote', textContent: `↪ ${repliedTo.label}` }));
   if (text !== '') item.append(document.createTextNode(text));
+  return item;
+}
+
+/** One of the person's messages as stored: the images the server stored; the files' names when it stored none (a refused upload). */
+function showStoredMine(message) {
+  const item = mineItem(message.text, message.replyTo);
+  if (message.images.length === 0) {
+    for (const name of message.files) item.append(Object.assign(document.createElement('span'), { className: 'file-name', textContent: name }));
+  }
+  for (const image of message.images) {
+    const img = document.createElement('img');
+    img.src = image.url;
+    img.alt = '';
+    img.addEventListener('load', keepInView, { once: true });
+    item.append(img);
+  }
+  append(item);
+}
+
+function showMine(text, files, repliedTo) {
+  const item = mineItem(text, repliedTo);
   for (const file of files) {
     const name = Object.assign(document.createElement('span'), { className: 'file-name', textContent: file.name });
     if (!file.type.startsWith('image/')) {
@@ -214,24 +330,35 @@ function showError(text) {
 }
 
 async function send() {
-  const text = textBox.value.trim();
+  const typed = textBox.value;
+  const text = typed.trim();
   const files = pendingFiles;
   const repliedTo = replyingTo;
   if (connectionId === null || (text === '' && files.length === 0)) return;
   const body = new FormData();
   body.append('connectionId', connectionId);
   body.append('text', text);
-  if (repliedTo) body.append('replyTo', repliedTo.id);
+  if (repliedTo) {
+    body.append('replyTo', repliedTo.id);
+    body.append('replyLabel', repliedTo.label);
+  }
   for (const file of files) body.append('image', file, file.name);
+  following = true;
   const item = showMine(text, files, repliedTo);
   textBox.value = '';
   setPendingFiles([]);
   stopReply();
   autoSize();
   const answer = await post('/api/messages', { method: 'POST', body });
-  // Our own images can be replied to as well: the server recorded them under the message's id.
-  const imageFiles = files.filter((file) => file.type.startsWith('image/'));
-  if (answer?.messageId && imageFiles.length > 0) addReplyAction(item, answer.messageId, imageFiles.at(-1).name);
+  if (answer === undefined) {
+    // Refused or not sent: nothing typed is lost. The text, files and reply go back as they were.
+    item.remove();
+    if (textBox.value === '') textBox.value = typed;
+    if (pendingFiles.length === 0) setPendingFiles(files);
+    if (repliedTo && replyingTo === null) startReply(repliedTo.id, repliedTo.label);
+    autoSize();
+    updateSendButton();
+  }
 }
 
 async function pressButton(replyId, buttonId) {
@@ -295,6 +422,10 @@ textBox.addEventListener('keydown', (event) => {
   }
 });
 replyingCancel.addEventListener('click', () => stopReply());
+newConversationButton.addEventListener('click', () => void newConversation());
+messages.addEventListener('scroll', () => {
+  following = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+});
 textBox.addEventListener('input', () => {
   autoSize();
   updateSendButton();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import type { Reply, ReplyAddress } from '../../src/chat/messages.ts';
-import { redeliver } from '../../src/chat/redeliver.ts';
+import { redeliver } from '../../src/chat/deliveries.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
@@ -36,7 +36,7 @@ describe('redelivering an inversion', { skip: SKIP_WITHOUT_MODEL }, () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const delivered: Array<{ address: ReplyAddress; reply: Reply }> = [];
-    const count = await redeliver({ jobs: studio.jobs, platform: 'slack', logger: capturingLogger().logger, deliver: async (a, reply) => void delivered.push({ address: a, reply }) });
+    const count = await redeliver({ jobs: studio.jobs, prisma: database.prisma, platform: 'slack', logger: capturingLogger().logger, deliver: async (a, reply) => void delivered.push({ address: a, reply }) });
     assert.equal(count, 1);
     assert.deepEqual(delivered[0]!.address, address);
     assert.match(delivered[0]!.reply.text, /^This finished while I was restarting:\nInverting with `invert.ddim`: 4 steps/);
