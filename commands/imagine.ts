@@ -31,7 +31,7 @@ export const imagine = defineCommand({
     { usage: '/imagine a large red star in the top left on grass', description: 'draw a scene of the shipped model\'s world' },
     { usage: '/imagine a small blue circle in the center on sky seed:7', description: 'the same seed gives the same picture' },
     { usage: '/imagine a red star and a blue heart on grass', description: 'two things at once' },
-    { usage: '/imagine a watercolor of a lighthouse at dusk size:2:1', description: 'anything, and wider pictures (MultiDiffusion), with Stable Diffusion weights', model: 'sd' },
+    { usage: '/imagine a watercolor of a lighthouse at dusk', description: 'anything, with Stable Diffusion weights', model: 'sd' },
   ],
   async run(context, args) {
     const defaults = await defaultsFor(context.prisma, context.user.id, context.workspace.id);

@@ -17,7 +17,9 @@ import { drawPicture } from '../../src/studio/generate.ts';
 import { POSITIONS, type RgbImage, type Scene, type SceneObject } from '../../src/world/index.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 
-const SEEDS = [101, 202, 303];
+// Seeds whose drawing shows what was asked (a red star on grass), so there is a star to edit; the
+// model draws short prompts' colours less reliably (seed 303 drew a pink star three times: issue 25).
+const SEEDS = [101, 202, 606];
 
 type Expect = (star: SceneObject, scene: Scene) => Pick<Scene, 'background' | 'objects'>;
 const withStar = (scene: Scene, change: Partial<SceneObject>) => ({ ...scene, objects: scene.objects.map((o) => (o.shape === 'star' ? { ...o, ...change } : o)) });
