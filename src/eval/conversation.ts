@@ -17,7 +17,8 @@ import { verdictOf } from '../chat/results/verdict.ts';
 import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { planFromSlashOptions, type Choice, type EditPlan } from '../plan/index.ts';
-import { checkDrawing, checkScene } from '../reading/check.ts';
+import { checkDrawing, checkScene, type Change } from '../reading/check.ts';
+import type { CheckReport } from '../studio/checked.ts';
 import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { runOnPicture } from '../studio/edit.ts';
 import { drawPicture } from '../studio/generate.ts';
@@ -196,8 +197,6 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
       if (options.saveTo) await save(options.saveTo, `c${c}-t${t + 1}`, source.image, run.image);
       const after = await readPicture(run.image);
       const verdict = verdictOf(run.report);
-      const claimsDone = verdict === 'done' || verdict === 'partly' || (!readBack && verdict === 'unchecked');
-      const claimsKept = verdict === 'done' || (!readBack && verdict === 'unchecked');
       let success: boolean;
       let kept: boolean;
       let problems: string[];
@@ -212,7 +211,8 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
         kept = checkScene(sceneOf(sourceReading), sceneOf(sourceReading), after).kept;
         problems = [`changed the picture for “${chosen.instruction}”`];
       }
-      record({ conversation: c, kind, instruction: chosen.instruction, reply: `${verdict}: ${run.report?.steps.flatMap((s) => s.problems).join('; ') ?? ''}`, success, kept, truthful: (!claimsDone || success) && (!claimsKept || kept), problems, asked, seconds: (performance.now() - started) / 1000 });
+      const truthful = readBack ? claimsHold(sceneOf(sourceReading), run.report, after) : (!claimsOfOld(verdict).done || success) && (!claimsOfOld(verdict).kept || kept);
+      record({ conversation: c, kind, instruction: chosen.instruction, reply: `${verdict}: ${run.report?.steps.flatMap((s) => s.problems).join('; ') ?? ''}`, success, kept, truthful, problems, asked, seconds: (performance.now() - started) / 1000 });
       tick();
       const focus = turn.plan.steps.at(-1)?.params.object;
       picture = { image: run.image, madeBy: turn.plan, parent: source, ...(focus ? { focus } : {}) };
@@ -230,6 +230,46 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
 async function save(folder: string, name: string, ...images: RgbImage[]): Promise<void> {
   await mkdir(folder, { recursive: true });
   for (const [i, image] of images.entries()) await writeFile(join(folder, `${name}-${images.length === 1 ? 'drawn' : i === 0 ? 'before' : 'after'}.png`), await toPng(image));
+}
+
+/** What the replies of the bot before the read-back claimed: "Done", and that what wasn't asked stays. */
+const claimsOfOld = (verdict: string) => ({ done: verdict === 'unchecked', kept: verdict === 'unchecked' });
+
+/**
+ * Whether the eval's own reading of the delivered picture supports what the reply claims: for
+ * "done", each change it names ("the star is now blue") and that everything else reads as before;
+ * for "partly", each change it names; "not done" claims nothing.
+ */
+function claimsHold(source: Scene, report: CheckReport | undefined, after: Reading): boolean {
+  const verdict = verdictOf(report);
+  if (!report || verdict === 'failed' || verdict === 'unchecked') return true;
+  const claimed = report.steps.flatMap((step) => step.asked).reduce<Pick<Scene, 'background' | 'objects'> | undefined>((scene, change) => (scene ? withClaim(scene, change) : undefined), source);
+  if (!claimed) return false;
+  const check = checkScene(source, claimed, after);
+  return check.done && (verdict !== 'done' || check.kept);
+}
+
+/** A scene with one claimed change made ("the star" → "blue", "a small yellow circle" → "in the center"). */
+function withClaim(scene: Pick<Scene, 'background' | 'objects'>, change: Change): Pick<Scene, 'background' | 'objects'> | undefined {
+  if (change.subject === 'the background') return { ...scene, background: change.value as Scene['background'] };
+  const place = /^in the (.+)$/.exec(change.value)?.[1] as SceneObject['position'] | undefined;
+  const added = /^an? (\w+) (?:(striped|dotted|outlined) )?(\w+) (\w+)$/.exec(change.subject);
+  if (added && place) {
+    const [, size, style, colour, shape] = added;
+    return { ...scene, objects: sortObjects([...scene.objects, { size, style: style ?? 'flat', colour, shape, position: place } as SceneObject]) };
+  }
+  const shape = /^the (\w+)$/.exec(change.subject)?.[1];
+  const object = scene.objects.find((o) => o.shape === shape);
+  if (!object) return undefined;
+  const others = scene.objects.filter((o) => o !== object);
+  if (change.value === 'gone') return { ...scene, objects: others };
+  const value = change.value;
+  const changed: SceneObject = place ? { ...object, position: place }
+    : /^an? (\w+)$/.test(value) ? { ...object, shape: value.split(' ')[1] as SceneObject['shape'] }
+      : (COLOURS as readonly string[]).includes(value) ? { ...object, colour: value as SceneObject['colour'] }
+        : (SIZES as readonly string[]).includes(value) ? { ...object, size: value as SceneObject['size'] }
+          : { ...object, style: (value === 'plain' ? 'flat' : value) as SceneObject['style'] };
+  return { ...scene, objects: sortObjects([...others, changed]) };
 }
 
 const order = (kind: RowKind) => ['imagine', 'upload', 'outside', ...EDIT_KINDS].indexOf(kind);

@@ -51,9 +51,10 @@ export async function frameForModel(image: RgbImage, width: number, height: numb
         if (distance > CHANGED) changed[p] = 255;
       }
       const big = await resize(edited, image.width, image.height);
-      // The changed area, grown by a model pixel and softened, at the original's size.
+      // The changed area, grown by two model pixels and softened, at the original's size: an
+      // object's anti-aliased rim in the original must not survive where the edit removed it.
       const { data: alpha, info } = await sharp(Buffer.from(changed), { raw: { width, height, channels: 1 } })
-        .dilate(1)
+        .dilate(2)
         .resize(image.width, image.height, { fit: 'fill' })
         .blur(1.5)
         .raw()

@@ -98,7 +98,12 @@ export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldF
     }
     case 'reweight': {
       if (!(COLOURS as readonly string[]).includes(intent.word)) return { kind: 'intent', intent };
-      const object = objectNamed(caption, intent.object) ?? caption?.objects.find((o) => o.color === intent.word);
+      const coloured = caption?.objects.filter((o) => o.color === intent.word) ?? [];
+      // "make it less red" with several red things: which one?
+      if (!intent.object && coloured.length > 1 && !intent.more) {
+        return { kind: 'ask', question: `Several things are ${intent.word}. Which one should be less ${intent.word}?`, alternatives: coloured.slice(0, 5).map((o) => ({ label: `the ${o.noun}`, intent: { ...intent, object: o.noun } })) };
+      }
+      const object = objectNamed(caption, intent.object) ?? coloured[0];
       const colour = object?.color;
       if (intent.more) {
         if (colour === intent.word) return { kind: 'ask', question: `The ${object!.noun} is already as ${intent.word} as this model draws: it has one shade of each colour.`, alternatives: [] };
@@ -194,7 +199,8 @@ export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | stri
     if (there) {
       return `The ${changed.position} is taken by the ${there.shape}, and this model draws one thing per cell of its 3×3 grid. Say another place, e.g. “in the top left”.`;
     }
-    if (rest.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
+    // A new shape must not be one there already is (a picture the model drew with two of a shape keeps them).
+    if (changed.shape !== target?.shape && rest.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
     return { background: scene.background, objects: sortObjects([...rest, changed]) };
   };
   if (p.attribute === 'background') {

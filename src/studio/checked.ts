@@ -83,10 +83,11 @@ function tries(plan: EditPlan, index: number, reading: Reading, expected: Pick<S
 }
 
 /**
- * Runs the plan on a model-sized image, reading back each step's result. `source` must be a picture
- * the reader understands (the caller checks `readPicture(...).inWorld` before planning).
+ * Runs the plan on a model-sized image, reading back each step's result as it will be shown
+ * (`present`: an upload's edit put back into the picture at its own size). `source` must be a
+ * picture the reader understands (the caller checks `readPicture(...).inWorld` before planning).
  */
-export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, source: RgbImage, options: PlanRunOptions = {}): Promise<CheckedRun> {
+export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, source: RgbImage, options: PlanRunOptions = {}, present: (image: RgbImage) => Promise<RgbImage> = async (image) => image): Promise<CheckedRun> {
   const inversions: CheckedRun['inversions'] = [];
   const notes: string[] = [];
   const steps: StepReport[] = [];
@@ -122,7 +123,7 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
         continue;
       }
       attempts.push(run.inversion);
-      const after = await readPicture(run.image);
+      const after = await readPicture(await present(run.image));
       const check = checkScene(sceneOf(reading), expected, after);
       const report: TryReport = { method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: check.done, kept: check.kept, problems: check.problems };
       made.push(report);

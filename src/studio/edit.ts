@@ -45,7 +45,7 @@ export interface PictureRun extends PlanRun {
 export async function runOnPicture(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, picture: RgbImage, modelName: string, options: PlanRunOptions = {}): Promise<PictureRun> {
   const { width, height } = diffusion({ hooks: false });
   const frame = await frameForModel(picture, width, height);
-  const run: PictureRun = hasReader(modelName) ? await applyPlanChecked(diffusion, plan, frame.image, options) : await applyPlan(diffusion, plan, frame.image, options);
+  const run: PictureRun = hasReader(modelName) ? await applyPlanChecked(diffusion, plan, frame.image, options, frame.restore) : await applyPlan(diffusion, plan, frame.image, options);
   if (frame.image === picture) return run;
   return { ...run, image: await frame.restore(run.image), notes: [...run.notes, `edited at the model's ${width}×${height} and put back into your ${picture.width}×${picture.height} picture`] };
 }

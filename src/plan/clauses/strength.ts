@@ -15,6 +15,8 @@ export function parseReweight(c: string, amount: Amount): Intent[] | undefined {
   let match = lead.exec(c);
   let isMore: boolean | undefined;
   let phrase: string | undefined;
+  /** "make the star less red": whose quality it is. */
+  let owner: string | undefined;
   if (match) {
     isMore = !!match[1];
     phrase = match[3];
@@ -31,7 +33,10 @@ export function parseReweight(c: string, amount: Amount): Intent[] | undefined {
         isMore = !!match[2];
         if (['intense', 'visible', 'prominent', 'noticeable', 'pronounced', 'obvious', 'vivid', 'strong', 'dominant'].includes(quality)) {
           phrase = subject.noun ?? quality;
-        } else phrase = quality;
+        } else {
+          phrase = quality;
+          owner = subject.noun;
+        }
       }
     }
   }
@@ -73,7 +78,7 @@ export function parseReweight(c: string, amount: Amount): Intent[] | undefined {
   const single = !word.includes(' ');
   const tags = single ? tagWords(`it looks ${word}`)[2]?.tags : undefined;
   const adjective = !!tags?.has('Adjective') && !COMMON_NOUNS.has(word) && !BACKGROUNDS.has(word);
-  return [{ kind: 'reweight', word, more: isMore, amount, ...(adjective ? { adjective } : {}) }];
+  return [{ kind: 'reweight', word, more: isMore, amount, ...(adjective ? { adjective } : {}), ...(owner ? { object: owner } : {}) }];
 }
 
 export const INTENSITY: Record<string, boolean> = {

@@ -29,6 +29,8 @@ let replyingTo = null;
 /** Events that arrive while the stored conversation loads; applied after it. */
 let buffered = null;
 /** Whether the view stays at the newest message (false once the person scrolls up). */
+/** Where keepInView last put the view. */
+let followedTo = 0;
 let following = true;
 
 function connect() {
@@ -126,14 +128,20 @@ function updateSendButton() {
   sendButton.disabled = connectionId === null || (textBox.value.trim() === '' && pendingFiles.length === 0);
 }
 
+/** Messages grow after they are shown (pictures load and are enlarged, a reply is filled in): the view follows. */
+const growth = new ResizeObserver(() => keepInView());
+
 function append(item) {
   messages.append(item);
+  growth.observe(item);
   keepInView();
 }
 
 /** Keeps the newest message, its buttons included, in view unless the person scrolled up to read. */
 function keepInView() {
-  if (following) messages.scrollTop = messages.scrollHeight;
+  if (!following) return;
+  messages.scrollTop = messages.scrollHeight;
+  followedTo = messages.scrollTop;
 }
 
 /** A stored picture, enlarged with sharp pixels when it is small; labelled ("Before", "After") when it has a label. */
@@ -335,6 +343,8 @@ async function send() {
   const files = pendingFiles;
   const repliedTo = replyingTo;
   if (connectionId === null || (text === '' && files.length === 0)) return;
+  // Whoever sends a message wants to see the answer, even if they had scrolled up to reply to an old picture.
+  following = true;
   const body = new FormData();
   body.append('connectionId', connectionId);
   body.append('text', text);
@@ -424,7 +434,10 @@ textBox.addEventListener('keydown', (event) => {
 replyingCancel.addEventListener('click', () => stopReply());
 newConversationButton.addEventListener('click', () => void newConversation());
 messages.addEventListener('scroll', () => {
-  following = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  // Content that grew below the view (a picture enlarged) is no scroll of the person's: only moving
+  // up from where the view was kept leaves the newest message.
+  const nearBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  following = nearBottom || messages.scrollTop >= followedTo;
 });
 textBox.addEventListener('input', () => {
   autoSize();
