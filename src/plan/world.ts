@@ -194,13 +194,14 @@ export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | stri
   const index = scene.objects.findIndex((o) => o.shape === noun);
   const target = scene.objects[index];
   const others = scene.objects.filter((_, i) => i !== index);
-  const withObject = (changed: SceneObject, rest = others): WorldScene | string => {
+  const withObject = (changed: SceneObject, isNew = false): WorldScene | string => {
+    const rest = isNew ? scene.objects : others;
     const there = rest.find((o) => o.position === changed.position);
     if (there) {
       return `The ${changed.position} is taken by the ${there.shape}, and this model draws one thing per cell of its 3×3 grid. Say another place, e.g. “in the top left”.`;
     }
     // A new shape must not be one there already is (a picture the model drew with two of a shape keeps them).
-    if (changed.shape !== target?.shape && rest.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
+    if ((isNew || changed.shape !== target?.shape) && rest.some((o) => o.shape === changed.shape)) return `There already is a ${changed.shape}, and this model draws at most one of each shape.`;
     return { background: scene.background, objects: sortObjects([...rest, changed]) };
   };
   if (p.attribute === 'background') {
@@ -219,7 +220,7 @@ export function sceneAfter(step: PlanStep, scene: WorldScene): WorldScene | stri
         else if ((COLOURS as readonly string[]).includes(word)) added.colour = word as Colour;
         else return `I can't draw “${words.join(' ')} ${shape}” with this model. ${WORLD_LIMITS}`;
       }
-      return withObject(added, scene.objects);
+      return withObject(added, true);
     }
     case 'remove':
       return target ? { background: scene.background, objects: others } : `There is no ${noun ?? 'such thing'} in the picture.`;
