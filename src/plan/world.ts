@@ -105,6 +105,10 @@ export function fitToWorld(intent: Intent, caption: Caption | undefined): WorldF
       }
       const object = objectNamed(caption, intent.object) ?? coloured[0];
       const colour = object?.color;
+      if (!intent.more && colour !== intent.word) {
+        const what = object && intent.object && colour ? `The ${object.noun} is ${colour}, not ${intent.word}` : `Nothing in the picture is ${intent.word}`;
+        return { kind: 'ask', question: `${what}, so there is no ${intent.word} to take away. Say which colour something should become, e.g. “make the ${caption?.objects[0]?.noun ?? 'star'} orange”.`, alternatives: [] };
+      }
       if (intent.more) {
         if (colour === intent.word) return { kind: 'ask', question: `The ${object!.noun} is already as ${intent.word} as this model draws: it has one shade of each colour.`, alternatives: [] };
         return { kind: 'intent', intent: { kind: 'attribute', attribute: 'color', ...(object ? { object: object.noun } : {}), value: intent.word } };

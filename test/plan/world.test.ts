@@ -48,6 +48,7 @@ test('what the model cannot draw is said plainly, with what it can do as choices
   assert.match(less.question, /one shade of each colour/);
   assert.deepEqual(less.labels, ['pink', 'orange', 'brown', 'purple']);
   assert.match(question(plan('more red')).question, /already as red/);
+  assert.match(question(plan('make it less blue')).question, /^Nothing in the picture is blue, so there is no blue to take away/);
   const watercolor = question(plan('watercolor'));
   assert.match(watercolor.question, /can't draw in a “watercolor” style/);
   assert.deepEqual(watercolor.labels, ['the star striped', 'the star dotted', 'the star outlined']);
