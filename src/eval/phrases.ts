@@ -47,7 +47,9 @@ export const PHRASES: readonly Phrase[] = [
   tune('move', 'move {it} to the {place}'),
   tune('move', 'put {it} in the {place}'),
   held('move', 'shift {it} to the {place}'),
-  held('move', "I'd like {the} in the {place}"),
+  // Held out until the table of 2026-12-07 (seed 5001) failed on it; the planner was fixed after, so tuning.
+  tune('move', "I'd like {the} in the {place}"),
+  held('move', 'could you put {the} in the {place}?'),
   held('move', 'place {the} in the {place}'),
 
   tune('resize', 'make {it} bigger', { direction: 'larger' }),
@@ -56,7 +58,10 @@ export const PHRASES: readonly Phrase[] = [
   held('resize', 'enlarge {it}', { direction: 'larger' }),
   held('resize', 'shrink {it}', { direction: 'smaller' }),
   held('resize', 'make {the} a bit larger', { direction: 'larger' }),
-  held('resize', 'scale {it} down', { direction: 'smaller' }),
+  // Held out until the table of 2026-12-07 (seed 5001) failed on it; the planner was fixed after, so tuning.
+  tune('resize', 'scale {it} down', { direction: 'smaller' }),
+  held('resize', 'can you make {it} larger?', { direction: 'larger' }),
+  held('resize', 'I want {the} smaller', { direction: 'smaller' }),
 
   tune('add', 'add a {addcolour} {addshape} in the {place}'),
   tune('add', 'put a {addcolour} {addshape} in the {place}'),

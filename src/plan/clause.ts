@@ -83,6 +83,8 @@ export function canonicalClause(clause: string): string {
     .replace(/^(?:make|scale|resize|draw)\s+(.+?)\s+(?:twice|double|triple|two times|three times)\s+(?:the|its|their)\s+(?:current\s+)?(?:size|scale)$/, 'make $1 much bigger')
     .replace(/^(?:make|scale|resize|draw|shrink)\s+(.+?)\s+(?:to\s+)?(?:half|a third|one third|a quarter|one quarter)\s+(?:(?:of\s+)?(?:the|its|their)\s+(?:current\s+|original\s+)?(?:size|scale)|as\s+(?:big|large|tall|wide))$/, 'make $1 much smaller')
     .replace(/^(?:reduce|decrease|shrink|lower|cut|lessen)\s+(?:the\s+)?(?:size|scale)\s+of\s+(.+)$/, 'make $1 smaller')
+    // "scale it down", "scale the ring up": the particle after the object.
+    .replace(/^scale\s+(.+?)\s+(down|up)$/, (_m, what: string, way: string) => `scale ${way} ${what}`)
     .trim();
 }
 

@@ -28,7 +28,7 @@ export function parseBare(c: string, amount: Amount): Intent[] | undefined {
   const direction = readDirection(c.replace(/^(?:move|go|more)\s+/, ''));
   if (direction && /^(?:move|go|more|to the|a bit|left|right|up|down)/.test(c)) return [{ kind: 'move', direction, amount }];
   // "a red circle on the left", "sky on top": one piece of a region prompt.
-  const piece = /^(.+?)\s+(?:(?:in|at|on|to|along|across)\s+)?(?:the\s+)?((?:very\s+)?(?:top|upper|bottom|lower|left|right|center|middle|above|below|underneath|beneath|up top|down below)(?:\s+(?:left|right|half|side|corner|part|third|edge|area|of the image|of the picture))*)$/.exec(c);
+  const piece = /^(.+?)\s+(?:(?:in|at|on|to|along|across)\s+)?(?:the\s+)?((?:very\s+)?(?:top|upper|bottom|lower|left|right|center|middle|above|below|underneath|beneath|up top|down below)(?:\s+(?:left|right|middle|center|half|side|corner|part|third|edge|area|of the image|of the picture))*)$/.exec(c);
   if (piece) {
     const region = readRegion(piece[2]!.replace(/^up top$/, 'top').replace(/^down below$/, 'bottom'));
     const object = readObject(piece[1]!);
