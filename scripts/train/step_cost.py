@@ -4,10 +4,12 @@ Times a step of the unet stage's shape (batch of --batch latents, forward, backw
 shipped UNet at its 16x16 latent and for an SD-shaped four-level UNet at a 32x32 latent (SD's down
 and up block types, attention at the three upper levels), the model a larger latent would need.
 Random weights and inputs: only the time is measured. The text encoder, which the unet stage trains
-alongside, is left out.
+alongside, is left out. Each UNet is timed in float32 and under bf16 autocast (the unet stage's --bf16),
+the two alternating so that a load that comes and goes on a shared machine hits both alike.
 
   python3 scripts/train/step_cost.py [--batch 64] [--repeats 3]
 """
+import contextlib
 import argparse
 import copy
 import os
@@ -34,23 +36,28 @@ def four_level_config(latent):
 
 
 def seconds_per_step(config, latent, batch, repeats):
+    """Fastest of `repeats` steps in float32 and under bf16 autocast, and the parameter count."""
     from unet import UNet2DConditionModel
 
-    unet = UNet2DConditionModel(config)
+    unet = world.norms_in_fp32(UNet2DConditionModel(config))
     world.name_modules(unet)
     optimiser = torch.optim.AdamW(unet.parameters(), 1e-4)
     sample = torch.randn(batch, config["in_channels"], latent, latent)
     context = torch.randn(batch, world.MAX_TOKENS, config["cross_attention_dim"])
     timesteps = torch.randint(0, 1000, (batch,))
-    times = []
-    for _ in range(repeats + 1):  # the first step warms up allocators and is not counted
-        start = time.perf_counter()
-        unet(sample, timesteps, context).pow(2).mean().backward()
-        optimiser.step()
-        optimiser.zero_grad()
-        times.append(time.perf_counter() - start)
+    modes = {"fp32": contextlib.nullcontext, "bf16": lambda: torch.autocast("cpu", dtype=torch.bfloat16)}
+    times = {mode: [] for mode in modes}
+    for _ in range(repeats + 1):  # the first step of each warms up allocators and is not counted
+        for mode, autocast in modes.items():
+            start = time.perf_counter()
+            with autocast():
+                out = unet(sample, timesteps, context)
+            out.float().pow(2).mean().backward()
+            optimiser.step()
+            optimiser.zero_grad()
+            times[mode].append(time.perf_counter() - start)
     parameters = sum(p.numel() for p in unet.parameters())
-    return parameters, min(times[1:])
+    return parameters, {mode: min(t[1:]) for mode, t in times.items()}
 
 
 def main():
@@ -66,8 +73,9 @@ def main():
         ("SD-shaped UNet (4 levels)", four_level_config(2 * world.LATENT), 2 * world.LATENT),
     ]:
         parameters, seconds = seconds_per_step(config, latent, args.batch, args.repeats)
-        print(f"{name}: {parameters / 1e6:.2f} M parameters, latent {latent}x{latent}: "
-              f"{seconds:.2f} s per step, {args.batch / seconds:.1f} samples/s")
+        for mode, s in seconds.items():
+            print(f"{name}: {parameters / 1e6:.2f} M parameters, latent {latent}x{latent}, {mode}: "
+                  f"{s:.2f} s per step, {args.batch / s:.1f} samples/s")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@ Stages, each resumable from its checkpoint in --work (Ctrl-C or --minutes saves 
 
   python3 scripts/train/train_world.py all            # everything, resuming where it stopped
   python3 scripts/train/train_world.py vae --minutes 30
+  python3 scripts/train/train_world.py data encode unet --work W   # several stages, in this order
 
-The unet stage runs on CUDA when there is one (--device). The shipped UNet was trained on a
+The unet stage runs on CUDA when there is one (--device), and on the CPU under bf16 autocast unless
+--no-bf16 (this CPU's AMX-bf16: a step of batch 64 of the shipped UNet measured 2.9 s against 11.5 s in
+fp32 with scripts/train/step_cost.py, the machine shared). The shipped UNet was trained on a
 lent H100 this way (scripts/train/gpu_bundle.py carries the latents there and the weights back):
   python3 scripts/train/gpu_bundle.py pack --work .scratch/train-world --bundle .scratch/gpu --init .scratch/train-world/unet.pt
   # there:
@@ -29,18 +32,27 @@ lent H100 this way (scripts/train/gpu_bundle.py carries the latents there and th
   python3 scripts/train/gpu_bundle.py slim --work /tmp/w --out $OUT
   # here: unet-ema.pt as unet.pt in a work folder beside vae.pt and tokenizer/, then export
 It was then fine-tuned on the CPU (about an hour, 2 cores) with half the captions missing words
-(--partial-captions: places, background, attributes), so that it also draws prompts like "a red star"
-and leaves layout to the noise or to an edit's injected features:
+(then each object's place with chance 0.8, the background 0.4, each size, style and colour word 0.25),
+so that it also draws prompts like "a red star":
   python3 scripts/train/train_world.py unet --work .scratch/ft-places --unet-init .scratch/s8/unet-ema.pt \
       --unet-minutes 65 --unet-batch 64 --unet-lr 3e-4 --partial-captions 0.5 --save-every 100
-  (.scratch/ft-places holds links to the data, latents, tokenizer and vae.pt of the main work folder)
+
+Continuing from the shipped model (its work folder is gone): --from-model takes its tokenizer and VAE
+as they are and starts the UNet and text encoder from its weights, with its latent scale; the data
+stage renders the same 60,000 scenes again and encode makes their latents with the shipped VAE.
+partial_caption now leaves out any subset of words, as `retouch eval prompts` asks for them:
+  W=/work/train25/work
+  nice -n 19 python3 scripts/train/train_world.py data encode unet --work $W --from-model models/world-sd \
+      --unet-steps 4000 --unet-batch 64 --unet-lr 3e-4 --partial-captions 0.65 --save-every 100
+  python3 scripts/train/train_world.py export --work $W --out /tmp/export   # any time, from the last checkpoint
+  node bin/retouch.js eval prompts --model /tmp/export --seed 1              # tuning seed; reports use the default
 """
 import argparse
 import contextlib
 import json
 import math
 import os
-import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -282,26 +294,42 @@ def load_tokenizer(work):
     return tk.CLIPTokenizer(vocab, merges), vocab
 
 
-PLACE_PHRASE = re.compile(r" in the (?:top left|top middle|top right|middle left|center|middle right|bottom left|bottom middle|bottom right)$")
+# Prompts with words left out, sampled as src/eval/prompts.ts samples the prompts it evaluates: each
+# object is named by its shape and 0-4 of its place, size, style and colour words (fewer likelier,
+# every subset of a length equally likely; a flat object has no style word), the background half the time.
+PROMPT_WORDS = ("place", "size", "style", "colour")
+PROMPT_WORD_WEIGHTS = (0.3, 0.3, 0.2, 0.12, 0.08)
+PROMPT_BACKGROUND_CHANCE = 0.5
 
 
-def partial_caption(caption, rng, place=0.8, background=0.4, word=0.25):
-    """The caption with words left out, as a user might write it ("a red star", "a circle on grass"):
-    each object's place, the background, and each of an object's size, style and colour words, each with
-    its own chance. Trained on these, the model draws what is named and leaves the rest (where things go,
-    what they look like) to the noise, or to the features a layout- or content-keeping edit injects."""
-    objects, _, bg = caption.rpartition(" on ")
-    phrases = []
-    for phrase in objects.split(" and "):
-        if rng.random() < place:
-            phrase = PLACE_PHRASE.sub("", phrase)
-        head, _, where = phrase.partition(" in the ")
-        words = head.split()[1:]  # without the article
-        kept = [w for w in words[:-1] if rng.random() >= word] + words[-1:]
-        article = "an" if kept[0][0] in "aeiou" else "a"
-        phrases.append(" ".join([article] + kept) + (" in the " + where if where else ""))
-    text = " and ".join(phrases)
-    return text if rng.random() < background else f"{text} on {bg}"
+def object_phrase(o, named):
+    words = [o["size"]] if "size" in named else []
+    words += [o["style"]] if "style" in named else []
+    words += [o["colour"]] if "colour" in named else []
+    words.append(o["shape"])
+    article = "an" if words[0][0] in "aeiou" else "a"
+    return " ".join([article] + words) + (f" in the {o['position']}" if "place" in named else "")
+
+
+def partial_caption(scene, rng):
+    """The scene's caption with words left out, as people write prompts ("a star", "a red star on sand",
+    "a red star and a blue heart"). Objects keep reading order when any is given its place (the
+    world's grammar), and come in a random order otherwise, as users name them."""
+    objects = []
+    for o in scene["objects"]:
+        available = [w for w in PROMPT_WORDS if w != "style" or o["style"] != "flat"]
+        weights = np.array(PROMPT_WORD_WEIGHTS[: len(available) + 1])
+        k = rng.choice(len(weights), p=weights / weights.sum())
+        objects.append((o, {available[i] for i in rng.permutation(len(available))[:k]}))
+    if not any("place" in named for _, named in objects):
+        objects = [objects[i] for i in rng.permutation(len(objects))]
+    text = " and ".join(object_phrase(o, named) for o, named in objects)
+    return f"{text} on {scene['background']}" if rng.random() < PROMPT_BACKGROUND_CHANCE else text
+
+
+def load_scenes(work):
+    with open(os.path.join(work, "data", "scenes.jsonl"), encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
 
 
 def encode_captions(tok, vocab, captions):
@@ -369,7 +397,8 @@ def stage_vae(args, budget):
     step = 0
     if ck:
         vae.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        if ck["opt"] is not None:  # None: imported from a model folder (--from-model)
+            opt.load_state_dict(ck["opt"])
         step = ck["step"]
     if step >= args.vae_steps:
         log(f"vae: done ({step} steps)")
@@ -588,6 +617,16 @@ def make_unet():
     return unet
 
 
+def norms_in_fp32(model):
+    """torch 1.13's CPU autocast has no rule for group_norm and layer_norm: a bf16 activation meets fp32
+    weights and fails. Their inputs are cast to fp32, as CUDA autocast does; the next conv or linear
+    casts back."""
+    for m in model.modules():
+        if isinstance(m, (torch.nn.GroupNorm, torch.nn.LayerNorm)):
+            m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
+    return model
+
+
 def alphas_cumprod():
     betas = torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=torch.float64) ** 2
     return torch.cumprod(1 - betas, 0).float()
@@ -604,6 +643,7 @@ def stage_unet(args, budget):
     tok, vocab = load_tokenizer(args.work)
     lat = np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r")
     captions = load_captions(args.work)[: len(lat)]
+    scenes = load_scenes(args.work) if args.partial_captions else None
     ids_all = torch.from_numpy(encode_captions(tok, vocab, captions))
     empty = torch.from_numpy(encode_captions(tok, vocab, [""]))[0]
     n_train = len(lat) - args.held_out
@@ -646,7 +686,7 @@ def stage_unet(args, budget):
         unet.load_state_dict(init["unet"])
         text.load_state_dict(init["text"])
         ema = ema_copy(unet, text)
-        started_from = {"checkpoint": os.path.basename(args.unet_init), "step": init["step"], "started_from": init.get("started_from")}
+        started_from = {"checkpoint": init.get("name", os.path.basename(args.unet_init)), "step": init["step"], "started_from": init.get("started_from")}
         log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
     if args.unet_minutes and not ck:
         total = 0  # set once the first steps are timed
@@ -666,17 +706,23 @@ def stage_unet(args, budget):
     snr = ac / (1 - ac)
     rng = np.random.default_rng(2000 + step)
     gen = torch.Generator(device=dev).manual_seed(3000 + step)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else contextlib.nullcontext()
+    bf16 = dev.type == "cuda" or args.bf16
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    if bf16 and dev.type == "cpu":
+        norms_in_fp32(unet)
+        norms_in_fp32(text)
     log(f"unet: {sum(p.numel() for p in unet.parameters())} + text {sum(p.numel() for p in text.parameters())} parameters, "
-        f"latent scale {scale:.4f}, batch {args.unet_batch} on {dev}, from step {step} to {total or '(timing)'}")
-    t0, seen, running = time.time(), 0, None
+        f"latent scale {scale:.5f}, batch {args.unet_batch} on {dev}{' (bf16 autocast)' if bf16 else ''}, "
+        f"partial captions {args.partial_captions}, from step {step} to {total or '(timing)'}")
+    t0, seen, window, t_window = time.time(), 0, [], time.time()
     unet.train()
     text.train()
 
     def save():
         save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
                         total=total, scale=scale, vae_step=vae_step,
-                        started_from=started_from, partial_captions=args.partial_captions)
+                        started_from=started_from, partial_captions=args.partial_captions,
+                        partial_caption_scheme="subsets" if args.partial_captions else None)
 
     while (not total or step < total) and not budget.over():
         idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False)))
@@ -685,7 +731,7 @@ def stage_unet(args, budget):
         ids = ids_all[idx.to(ids_all.device)].clone()
         partial = [i for i in range(len(idx)) if rng.random() < args.partial_captions]
         if partial:
-            texts = [partial_caption(captions[int(idx[i])], rng) for i in partial]
+            texts = [partial_caption(scenes[int(idx[i])], rng) for i in partial]
             ids[partial] = torch.from_numpy(encode_captions(tok, vocab, texts)).to(ids.device)
         drop = torch.rand(len(idx), generator=gen, device=dev) < 0.1
         ids[drop] = empty
@@ -709,9 +755,11 @@ def stage_unet(args, budget):
             # --unet-minutes: the schedule ends when the time does, at the pace of the first 100 steps
             total = max(400, int(args.unet_minutes * 60 / ((time.time() - t0) / 100)))
             log(f"unet: {(time.time() - t0) / 100 * 1000:.0f} ms per step, schedule set to {total} steps")
+        window.append(loss.item())
         if step % 50 == 0:
-            running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
-            log(f"unet step {step} loss {running:.4f} lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t0):.1f} samples/s")
+            log(f"unet step {step} loss {sum(window) / len(window):.4f} (mean of the last {len(window)}) lr {opt.param_groups[0]['lr']:.2e} "
+                f"{(time.time() - t_window) / len(window) * 1000:.0f} ms/step {seen / (time.time() - t0):.1f} samples/s")
+            window, t_window = [], time.time()
         if step % args.save_every == 0:
             save()
     save()
@@ -725,6 +773,53 @@ def opt_state_to(opt, dev):
         for k, v in state.items():
             if torch.is_tensor(v) and k != "step":
                 state[k] = v.to(dev)
+
+
+# ----------------------------------------------------------------------------- a shipped model as the start
+
+
+def load_safetensors(path):
+    from safetensors_io import load_file
+
+    state, _ = load_file(path)
+    return {k: torch.from_numpy(v).float() if v.dtype.kind == "f" else torch.from_numpy(v) for k, v in state.items()}
+
+
+def stage_import(args):
+    """--from-model DIR: a work folder that continues from a model folder (models/world-sd) instead of
+    its own earlier stages. Its tokenizer and VAE are taken as they are (vae.pt at the model's VAE step,
+    so the vae stage has nothing to do and the encode stage encodes with it), and the UNet and text
+    encoder weights become --unet-init, with the model's latent scale, so the latent space matches."""
+    src = args.from_model
+    with open(os.path.join(src, "training.json"), encoding="utf-8") as f:
+        training = json.load(f)
+    tok_dir = os.path.join(args.work, "tokenizer")
+    if not os.path.exists(os.path.join(tok_dir, "vocab.json")):
+        os.makedirs(tok_dir, exist_ok=True)
+        for name in ["vocab.json", "merges.txt"]:
+            shutil.copy(os.path.join(src, "tokenizer", name), os.path.join(tok_dir, name))
+        log(f"import: tokenizer from {src}")
+    vae_path = os.path.join(args.work, "vae.pt")
+    if not os.path.exists(vae_path):
+        vae = make_vae()
+        vae.load_state_dict(load_safetensors(os.path.join(src, "vae", "diffusion_pytorch_model.safetensors")))
+        save_checkpoint(vae_path, model=vae.state_dict(), opt=None, step=training["vae_steps"], from_model=src)
+        log(f"import: VAE (step {training['vae_steps']}) from {src} to {vae_path}")
+    init_path = os.path.join(args.work, "from-model.pt")
+    if not os.path.exists(init_path):
+        _, vocab = load_tokenizer(args.work)
+        unet, (text, _) = make_unet(), make_text_model(vocab)
+        unet.load_state_dict(load_safetensors(os.path.join(src, "unet", "diffusion_pytorch_model.safetensors")))
+        text.load_state_dict(load_safetensors(os.path.join(src, "text_encoder", "model.safetensors")))
+        with open(os.path.join(src, "vae", "config.json"), encoding="utf-8") as f:
+            scale = training.get("latent_scale") or json.load(f)["scaling_factor"]
+        # The shape of gpu_bundle.py slim's unet-ema.pt, which --unet-init reads (scale included).
+        save_checkpoint(init_path, ema=ema_copy(unet, text), step=training["unet_steps"], scale=scale,
+                        vae_step=training["vae_steps"], name=os.path.relpath(os.path.abspath(src), ROOT),
+                        started_from=training.get("unet_started_from"))
+        log(f"import: UNet + text encoder (step {training['unet_steps']}, latent scale {scale:.5f}) from {src} to {init_path}")
+    if not args.unet_init:
+        args.unet_init = init_path
 
 
 # ----------------------------------------------------------------------------- export
@@ -741,8 +836,6 @@ def write_json(path, obj):
 
 
 def stage_export(args):
-    import shutil
-
     out = args.out
     _, vocab = load_tokenizer(args.work)
     vae_ck = load_checkpoint(os.path.join(args.work, "vae-decoder.pt")) or load_checkpoint(os.path.join(args.work, "vae.pt"))
@@ -779,6 +872,8 @@ def stage_export(args):
         "vae_steps": vae_ck["step"], "unet_steps": unet_ck["step"], "scenes": int(os.path.getsize(os.path.join(args.work, "data", "images.u8")) // (IMAGE * IMAGE * 3)),
         "held_out": args.held_out, "latent_scale": unet_ck["scale"],
         "unet_started_from": unet_ck.get("started_from"), "partial_captions": unet_ck.get("partial_captions", 0.0),
+        # "subsets": any subset of words (partial_caption); absent: the first fine-tune's per-word chances
+        "partial_caption_scheme": unet_ck.get("partial_caption_scheme"),
     })
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out) for f in fs)
     log(f"export: {out}, {total / 2**20:.2f} MiB")
@@ -789,7 +884,8 @@ def stage_export(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("stage", choices=["all", "data", "tokenizer", "vae", "encode", "unet", "decoder", "export"])
+    p.add_argument("stage", nargs="+", choices=["all", "data", "tokenizer", "vae", "encode", "unet", "decoder", "export"],
+                   help="one or more stages, run in the order given")
     p.add_argument("--work", default=os.path.join(ROOT, ".scratch", "train-world"))
     p.add_argument("--out", default=os.path.join(ROOT, "models", "world-sd"))
     p.add_argument("--scenes", type=int, default=60000)
@@ -812,7 +908,12 @@ def main():
     p.add_argument("--unet-init", default="", help="start a new UNet run from this checkpoint's weights (unet.pt of an earlier latent space)")
     p.add_argument("--unet-minutes", type=float, default=0, help="a new UNet run: fit the schedule to about this many minutes (overrides --unet-steps)")
     p.add_argument("--partial-captions", type=float, default=0.0,
-                   help="share of UNet samples trained on their caption with words left out (places, background, attributes)")
+                   help="share of UNet samples trained on their caption with words left out (partial_caption: any subset "
+                        "of each object's place, size, style, colour and the background, short ones likelier)")
+    p.add_argument("--from-model", default="", help="continue from this model folder (e.g. models/world-sd): its tokenizer "
+                   "and VAE as they are, its UNet and text encoder as --unet-init (see stage_import)")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                   help="on the CPU, run the UNet stage's forward passes under bf16 autocast (AMX)")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--save-every", type=int, default=250, help="checkpoint every N steps")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -823,7 +924,9 @@ def main():
     torch.manual_seed(0)
     os.makedirs(args.work, exist_ok=True)
     budget = Budget(args.minutes)
-    stages = ["data", "tokenizer", "vae", "encode", "unet", "decoder", "export"] if args.stage == "all" else [args.stage]
+    if args.from_model:
+        stage_import(args)
+    stages = ["data", "tokenizer", "vae", "encode", "unet", "decoder", "export"] if "all" in args.stage else args.stage
     try:
         for s in stages:
             if s == "data":

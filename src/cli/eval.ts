@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { evaluateInversions } from '../eval/inversion.ts';
 import { evaluateReconstruction } from '../eval/recon.ts';
 import { evaluateTextToImage, type AttributeAccuracy, type ShortPromptAccuracy } from '../eval/t2i.ts';
+import { evaluatePrompts, PROMPT_EVAL_SEED, type PromptFormRow, type PromptRates } from '../eval/prompts.ts';
 import { resolveModelPath, SHIPPED_CLIP_DIR, SHIPPED_MODEL_DIR } from '../models/shipped.ts';
 import { conversationTable, evaluateConversations } from '../eval/conversation.ts';
 import { diffusionsOf } from './instruction.ts';
@@ -26,6 +27,7 @@ const SUITES = {
   chat: 'the edit benchmark as a user meets it: each case\'s plain-English instruction planned from the source caption and the plan run as the bot runs it; per edit type the methods planned, questions asked, success, kept, PSNR, seconds (default n 5 cases per edit type)',
   conversation: 'conversations as people have them: /imagine with short prompts or a picture sent without a caption, then plain-English instructions from a phrase bank, run as the chat runs them (read back, checked, retried) and read back against what was meant; per kind success, kept, questions, truthfulness, seconds (default n 10 conversations of --turns 3; --seed, --phrases held|tune|all)',
   attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
+  prompts: `the prompts people write: world scenes captioned with words left out ("a star", "a red star on sand", "a red star and a blue heart"), every subset of place, size, style, colour and background, short ones likelier; exact, shape present, colour, background, count, empty, colours bound per form (default n 100 one-object + 50 two-object prompts, --seed ${PROMPT_EVAL_SEED})`,
 } as const;
 
 interface EvalOptions {
@@ -69,6 +71,19 @@ const positive = (name: string) => (value: string) => {
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+const nonNegative = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${value}'`);
+  return n;
+};
+
+const PROMPT_COLUMNS = ['n', 'exact', 'no style', 'shape', 'colour', 'bg', 'count', 'empty', 'bound'];
+
+function promptRow(label: string, r: PromptRates | PromptFormRow, width: number): string {
+  const cell = (x: number | null) => (x === null ? '–' : percent(x)).padStart(9);
+  return `  ${label.padEnd(width)} ${String(r.prompts).padStart(4)}${[r.exact, r.exactStyleAside, r.shapesPresent, r.colourRight, r.backgroundRight, r.rightCount, r.empty, r.coloursBound].map(cell).join('')}`;
+}
+
 function accuracyLine(label: string, a: AttributeAccuracy): string {
   const parts = Object.entries(a.accuracy).map(([k, v]) => `${k} ${percent(v)}`);
   return `  ${label} (${a.scenes} scenes): ${parts.join(', ')}, background ${percent(a.background)}, all correct ${percent(a.allCorrect)}`;
@@ -87,9 +102,9 @@ export function registerEval(program: Command): void {
     .option('--n <count>', 'how many scenes', positive('--n'))
     .option('--steps <n>', 'DDIM steps', positive('--steps'), 50)
     .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, 7.5)
+    .option('--seed <n>', 'prompts and conversation suites: the seed their scenes, prompts (phrasings) and image seeds derive from', nonNegative)
     .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
-    .option('--seed <n>', 'conversation suite: the seed of its scenes, prompts, phrasings and picture seeds', positive('--seed'))
     .option('--no-read-back', 'conversation suite: the bot as it was before it read its pictures back (no completion, checks or retries), for the before/after table')
     .option('--save <folder>', 'conversation suite: write every turn\'s pictures there, to look at')
     .option('--turns <n>', 'conversation suite: instructions per conversation', positive('--turns'), 3)
@@ -143,6 +158,21 @@ export function registerEval(program: Command): void {
               accuracyLine('one object', result.oneObject),
               accuracyLine('two objects', result.twoObjects),
               shortPromptLine(result.shortPrompts),
+            ].join('\n'));
+          } else if (suite === 'prompts') {
+            const result = await evaluatePrompts(diffusion, { n: options.n ?? 100, seed: options.seed, steps: options.steps, guidance: options.guidance, onImage: progress });
+            const shortLabel = 'one object, short (≤ 2 words besides the shape, no style)';
+            const width = Math.max(shortLabel.length, ...result.forms.map((f) => f.form.length));
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `prompts people write, seed ${result.seed}, ${result.steps} DDIM steps, guidance ${result.guidance}, ${result.secondsPerImage.toFixed(2)} s per image`,
+              `  exact: exactly the named objects, each named word and background right (no style: style not counted); colour, bg: over prompts naming one; bound: two objects, every named colour on its shape`,
+              `  ${''.padEnd(width)} ${PROMPT_COLUMNS.map((c, i) => (i === 0 ? c.padStart(4) : c.padStart(9))).join('')}`,
+              promptRow(shortLabel, result.oneObjectShort, width),
+              promptRow('one object, all', result.oneObject, width),
+              promptRow('two objects', result.twoObjects, width),
+              ...result.oneObjectByLength.map((row) => promptRow(`one object, ${row.form}`, row, width)),
+              '  by form:',
+              ...result.forms.map((row) => promptRow(row.form, row, width)),
             ].join('\n'));
           } else if (suite === 'inversion') {
             const result = await evaluateInversions(diffusion, { n: options.n ?? 20, steps: options.steps, guidance: options.guidance, methods: inversionMethods(options.methods), onImage: progress });
