@@ -675,6 +675,7 @@ def stage_unet(args, budget):
         step = ck["step"]
         total = ck.get("total", total)
         started_from = ck.get("started_from")
+        scale = ck.get("scale") or scale  # the scale it has trained with, not one re-derived from the latents
     elif args.unet_init:
         # A warm start from a UNet trained on an earlier VAE's latents (or on another machine): what
         # it learned of the captions and backgrounds carries over; optimiser and schedule start afresh.
