@@ -144,7 +144,6 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
       if (options.saveTo) await save(options.saveTo, `c${c}-t0`, drawing.image);
     } else if (start < 0.9) {
       picture = { image: await upload(random) };
-      tick();
     } else {
       // A picture from outside the world: the bot should say so at once and change nothing.
       const image = await outsidePicture(random);

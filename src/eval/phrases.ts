@@ -68,7 +68,9 @@ export const PHRASES: readonly Phrase[] = [
   tune('add', 'add a small {addcolour} {addshape} in the {place}'),
   held('add', 'draw a {addcolour} {addshape} in the {place}'),
   held('add', 'can you add a {addcolour} {addshape} in the {place}?'),
-  held('add', 'I want a {addcolour} {addshape} in the {place} too'),
+  tune('add', 'I want a {addcolour} {addshape} in the {place} too'),
+  held('add', 'there should be a {addcolour} {addshape} in the {place} as well'),
+  held('add', 'could I get a {addcolour} {addshape} in the {place}?'),
 
   tune('remove', 'remove {the}'),
   tune('remove', 'delete {it}'),

@@ -3,6 +3,7 @@
 // same picture gives the same pixels, and the same note, wherever it is edited or inverted.
 import sharp from 'sharp';
 import type { RgbImage } from '../world/image.ts';
+import { growMask, shrinkMask } from './mask-morphology.ts';
 
 /**
  * The image at `width`×`height`: as it is when it already has that size, else resized to cover it
@@ -51,22 +52,31 @@ export async function frameForModel(image: RgbImage, width: number, height: numb
         if (distance > CHANGED) changed[p] = 255;
       }
       const big = await resize(edited, image.width, image.height);
-      // The changed area, grown by two model pixels and softened, at the original's size: an
-      // object's anti-aliased rim in the original must not survive where the edit removed it.
-      const { data: alpha, info } = await sharp(Buffer.from(changed), { raw: { width, height, channels: 1 } })
-        .dilate(2)
-        .resize(image.width, image.height, { fit: 'fill' })
-        .blur(1.5)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
+      const alpha = await grownAndSoftened(changed, width, height, image.width, image.height);
       const rgb = new Uint8Array(image.rgb.length);
       for (let p = 0; p < image.width * image.height; p++) {
-        const a = alpha[p * info.channels]! / 255;
+        const a = alpha[p]! / 255;
         for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * big.rgb[p * 3 + c]! + (1 - a) * image.rgb[p * 3 + c]!);
       }
       return { width: image.width, height: image.height, rgb };
     },
   };
+}
+
+/** Model pixels the changed area is grown by: an object's anti-aliased rim in the original must not survive where the edit removed it. */
+const GROW = 2;
+
+/**
+ * The changed area at the original's size with a soft edge: specks left out (stars of a night sky
+ * that a redraw moved are not the edit), then grown by `GROW` model pixels.
+ */
+async function grownAndSoftened(changed: Uint8Array, width: number, height: number, toWidth: number, toHeight: number): Promise<Uint8Array> {
+  const area = growMask(shrinkMask(changed, width, height, 1), width, height, 1 + GROW);
+  const raw = (data: Uint8Array, w: number, h: number) => sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: w, height: h, channels: 1 } });
+  // One operation per pipeline: sharp runs a pipeline's operations in its own order, not the calls'.
+  const big = await raw(area, width, height).resize(toWidth, toHeight, { fit: 'fill', kernel: 'nearest' }).extractChannel(0).raw().toBuffer();
+  const soft = await raw(big, toWidth, toHeight).blur(1.5).extractChannel(0).raw().toBuffer();
+  return new Uint8Array(soft.buffer, soft.byteOffset, soft.byteLength);
 }
 
 async function resize(image: RgbImage, width: number, height: number): Promise<RgbImage> {

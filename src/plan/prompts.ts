@@ -86,10 +86,15 @@ const HIDDEN_BY: Record<string, string[]> = {
   sky: ['blue', 'cyan', 'white'], grass: ['green'], sand: ['yellow', 'orange', 'brown'], night: ['blue', 'purple'], plain: ['white'],
 };
 
-/** The colour a new object gets when none was said: one no other object has and the background doesn't hide. */
-export function newObjectColour(taken: readonly (string | undefined)[], background: string | undefined): string {
+/**
+ * The colour a new object gets when none was said: one no other object has and the background
+ * doesn't hide — the first such in a fixed order, or a random one when `pick` is given.
+ */
+export function newObjectColour(taken: readonly (string | undefined)[], background: string | undefined, pick?: (colours: string[]) => string): string {
   const unavailable = new Set([...taken, ...(HIDDEN_BY[background ?? ''] ?? [])]);
-  return NEW_OBJECT_COLOURS.find((c) => !unavailable.has(c)) ?? 'red';
+  const available = NEW_OBJECT_COLOURS.filter((c) => !unavailable.has(c));
+  if (available.length === 0) return 'red';
+  return pick ? pick(available) : available[0]!;
 }
 
 /**

@@ -11,8 +11,8 @@ import { besideRegion, cellOf } from './positions.ts';
 import { REGIONS, type EditPlan, type PlanStep, type Region } from './schema.ts';
 import { newObjectColour } from './prompts.ts';
 import {
-  BACKGROUNDS, captionOf, COLOURS, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
-  type Background, type Colour, type Position, type Scene, type SceneObject, type Shape,
+  BACKGROUNDS, captionOf, COLOURS, createRandom, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
+  type Background, type Colour, type Position, type PromptScene, type Scene, type SceneObject, type Shape,
 } from '../world/index.ts';
 
 export const WORLD_LIMITS =
@@ -176,6 +176,31 @@ type WorldScene = Pick<Scene, 'background' | 'objects'>;
  */
 export function promptForScene(scene: WorldScene): string {
   return scene.objects.length === 0 ? scene.background : captionOf(scene);
+}
+
+/** Where objects a prompt places nowhere go: one alone in the centre, several side by side first. */
+const OPEN_CELLS_ALONE: Position[] = ['center', 'middle left', 'middle right', 'top middle', 'bottom middle', 'top left', 'top right', 'bottom left', 'bottom right'];
+const OPEN_CELLS_SEVERAL: Position[] = ['middle left', 'middle right', 'top middle', 'bottom middle', 'center', 'top left', 'top right', 'bottom left', 'bottom right'];
+
+/**
+ * The whole caption the shipped model draws a prompt from. It draws its world's full captions right
+ * (eval t2i) but leaves many short ones empty or misplaced (eval prompts, issue W2.2), so what a
+ * prompt leaves open is chosen here: a medium size (room to grow or shrink), the flat style, a
+ * colour the background doesn't hide, a free cell (the centre for one object, side by side in the
+ * order named for more), and a background when none is said. `seed` makes the choices repeatable.
+ */
+export function completedPrompt(named: PromptScene, seed: number): string {
+  const random = createRandom(seed ^ 0x5eed0c0d);
+  const background = named.background ?? random.pick(BACKGROUNDS);
+  const taken = new Set(named.objects.map((o) => o.position).filter((p) => p !== undefined));
+  const open = (named.objects.length - taken.size > 1 ? OPEN_CELLS_SEVERAL : OPEN_CELLS_ALONE).filter((p) => !taken.has(p));
+  const colours: string[] = named.objects.map((o) => o.colour).filter((c) => c !== undefined);
+  const objects = named.objects.map((o): SceneObject => {
+    const colour = o.colour ?? (newObjectColour(colours, background, (available) => random.pick(available)) as Colour);
+    if (!o.colour) colours.push(colour);
+    return { shape: o.shape, size: o.size ?? 'medium', style: o.style ?? 'flat', colour, position: o.position ?? open.shift()! };
+  });
+  return captionOf({ background, objects });
 }
 
 /** A caption of the world (or a bare background word) as a scene; undefined for anything else. */

@@ -3,6 +3,7 @@
 // grid cell a changed, moved or added object will occupy, or, for a new background, everything
 // but the objects. Masked methods redraw only there; the rest is kept to the pixel.
 import { POSITIONS, type Scene } from '../world/index.ts';
+import { growMask } from '../pipeline/mask-morphology.ts';
 import { pairObjects } from './check.ts';
 import { READING_SIZE, type Reading } from './index.ts';
 
@@ -38,16 +39,7 @@ function add(into: Uint8Array, mask: Uint8Array): void {
 
 /** A soft mask made binary (half coverage) and grown by `radius` pixels (square). */
 function grown(mask: Uint8Array, size: number, radius: number): Uint8Array {
-  const out = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (mask[y * size + x]! < 128) continue;
-      for (let yy = Math.max(0, y - radius); yy <= Math.min(size - 1, y + radius); yy++) {
-        out.fill(255, yy * size + Math.max(0, x - radius), yy * size + Math.min(size - 1, x + radius) + 1);
-      }
-    }
-  }
-  return out;
+  return growMask(Uint8Array.from(mask, (v) => (v >= 128 ? 255 : 0)), size, size, radius);
 }
 
 /** One cell of the world's 3×3 grid, by its place or its index in reading order, at `width`×`height`. */

@@ -8,6 +8,7 @@ import { EditRequestError, getMethod } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { changeArea, objectsArea } from '../reading/area.ts';
+import { pasteOutsideArea } from '../methods/shared/paste.ts';
 import { checkScene, type Change } from '../reading/check.ts';
 import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { promptForScene, sceneOfPrompt } from '../plan/world.ts';
@@ -57,6 +58,12 @@ interface Attempt {
   notes: string[];
 }
 
+/** The change area is already grown past the objects' rims: a two-pixel ramp joins it to the kept pixels. */
+const KEEP_EDGE = { grow: 0, feather: 2 };
+
+/** A latent cell covers 8×8 pixels: one pixel of the area in it is enough. */
+const ONE_PIXEL_OF_A_CELL = 1 / 64;
+
 /** Better: the change made, then nothing else changed, then fewer problems. */
 const score = (t: TryReport) => (t.done ? 4 : 0) + (t.kept ? 2 : 0) - t.problems.length / 100;
 
@@ -67,7 +74,7 @@ const score = (t: TryReport) => (t.done ? 4 : 0) + (t.kept ? 2 : 0) - t.problems
  * fragments into a night sky: the kept patch fights the prompt). Anything else: Blended Diffusion
  * inside the area the change needs, the rest kept to the pixel.
  */
-function tries(plan: EditPlan, index: number, reading: Reading, expected: Pick<Scene, 'background' | 'objects'>, width: number): StepOverride[] {
+function tries(plan: EditPlan, index: number, reading: Reading, expected: Pick<Scene, 'background' | 'objects'>, changed: Uint8Array, width: number): StepOverride[] {
   const seed = plan.output.seed ?? 0;
   const blended = getMethod('blended');
   const planned = plan.steps[index]!.method;
@@ -78,8 +85,11 @@ function tries(plan: EditPlan, index: number, reading: Reading, expected: Pick<S
     const redraw = (n: number): StepOverride => ({ method: blended, mask: everywhere, params: { skip: 0 }, keepSource: mask(objectsArea(reading, width)), targetPrompt: promptForScene(expected), seed: next(n) });
     return [{ seed }, redraw(0), redraw(1)].slice(0, MAX_TRIES);
   }
-  const area = mask(changeArea(reading, expected, width));
-  return [{ seed }, { method: blended, mask: area, seed: next(0) }, { method: blended, mask: area, seed: next(1) }].slice(0, MAX_TRIES);
+  // Every latent cell the area touches is redrawn: at Blended Diffusion's half-covered cells, the
+  // cells keeping a removed or moved object's rim drew its outline back (read as a ring).
+  const local = (n: number): StepOverride => ({ method: blended, mask: area, params: { maskThreshold: ONE_PIXEL_OF_A_CELL }, seed: next(n) });
+  const area = mask(changed);
+  return [{ seed }, local(0), local(1)].slice(0, MAX_TRIES);
 }
 
 /**
@@ -111,7 +121,8 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
     let best: Attempt | undefined;
     const made: TryReport[] = [];
     const attempts: Attempt['inversion'][] = [];
-    for (const override of tries(plan, index, reading, expected, image.width)) {
+    const changed = changeArea(reading, expected, image.width);
+    for (const override of tries(plan, index, reading, expected, changed, image.width)) {
       let run: Awaited<ReturnType<typeof runPlanStep>>;
       try {
         run = await runPlanStep(diffusion, plan, index, image, caption, options, override);
@@ -123,11 +134,14 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
         continue;
       }
       attempts.push(run.inversion);
-      const after = await readPicture(await present(run.image));
+      // What the change needs is taken from the try; everything else stays the picture's own pixels,
+      // whatever the method did there (MasaCtrl redraws it all, and an untouched ring lost its pattern).
+      const { image: composed } = pasteOutsideArea(run.image, image, changed, KEEP_EDGE);
+      const after = await readPicture(await present(composed));
       const check = checkScene(sceneOf(reading), expected, after);
       const report: TryReport = { method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: check.done, kept: check.kept, problems: check.problems };
       made.push(report);
-      if (!best || score(report) > score(best.report)) best = { image: run.image, reading: after, report, inversion: run.inversion, notes: run.notes };
+      if (!best || score(report) > score(best.report)) best = { image: composed, reading: after, report, inversion: run.inversion, notes: run.notes };
       if (check.done && check.kept) break;
     }
     if (!best) throw new EditRequestError(`no way of making this change could run: ${made.map((t) => t.problems.join('; ')).join(' / ')}`);

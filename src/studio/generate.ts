@@ -12,6 +12,7 @@ import { previewMaker } from './preview.ts';
 import { checkDrawing } from '../reading/check.ts';
 import { hasReader, readPicture } from '../reading/index.ts';
 import { readPrompt } from '../world/index.ts';
+import { completedPrompt } from '../plan/world.ts';
 import { saveResult, type Owner, type SavedResult } from './results.ts';
 import type { Studio } from './studio.ts';
 
@@ -42,19 +43,24 @@ export interface DrawingReport {
   problems: string[];
   /** Each drawing made, in order: its seed and what was wrong with it. */
   tries: { seed: number; problems: string[] }[];
+  /** The whole caption the kept drawing was drawn from, where the prompt left words open. */
+  drawnFrom?: string;
 }
 
 export interface Drawing {
   image: RgbImage;
   seed: number;
+  /** The words the model drew from. */
+  prompt: string;
   truncated: boolean;
   check?: DrawingReport;
 }
 
 /**
  * /imagine's drawing without a database: the plan's prompt drawn (MultiDiffusion for a wide shape)
- * and, where the model has a read-back and the prompt is in its world's words, read back; a drawing
- * that misses what the prompt named is drawn again with the next seed, and the best one is kept.
+ * and, where the model has a read-back and the prompt is in its world's words, drawn from the whole
+ * caption that completes it and read back; a drawing that misses what the prompt named is drawn
+ * again with the next seed (and that seed's completion), and the best one is kept.
  */
 export async function drawPicture(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, modelName: string, options: Pick<GenerateWork, 'onStep' | 'previews' | 'signal'> = {}): Promise<Drawing> {
   const step = plan.steps[0];
@@ -66,7 +72,7 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
   const compiled = diffusion({ hooks: false });
   const preview = options.previews ? previewMaker(compiled) : undefined;
   const onStep = async (progress: StepProgress) => options.onStep?.(progress, await preview?.(progress));
-  const draw = async (drawSeed: number): Promise<Drawing> => {
+  const draw = async (drawSeed: number, prompt: string): Promise<Drawing> => {
     if (step.method === 'multidiffusion') {
       // A wider picture than the model draws: MultiDiffusion fuses model-sized windows across it.
       const ratio = step.params.ratio ?? { width: 1, height: 1 };
@@ -78,23 +84,26 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
         negativePrompt: step.params.negativePrompt,
         steps, guidance, seed: drawSeed, onStep, signal: options.signal,
       });
-      return { image: run.image, seed: drawSeed, truncated: compiled.tokenize(prompt).truncated };
+      return { image: run.image, seed: drawSeed, prompt, truncated: compiled.tokenize(prompt).truncated };
     }
     const made = await textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed: drawSeed, steps, guidance, onStep, signal: options.signal });
-    return { image: { rgb: made.pixels, width: made.width, height: made.height }, seed: drawSeed, truncated: made.truncated };
+    return { image: { rgb: made.pixels, width: made.width, height: made.height }, seed: drawSeed, prompt, truncated: made.truncated };
   };
   const named = step.method !== 'multidiffusion' && hasReader(modelName) ? readPrompt(prompt) : undefined;
-  if (!named) return draw(seed);
+  if (!named) return draw(seed, prompt);
   const tries: DrawingReport['tries'] = [];
   let best: { drawing: Drawing; problems: string[] } | undefined;
   for (let attempt = 0; attempt < MAX_DRAWS; attempt++) {
-    const drawing = await draw((seed + attempt) >>> 0);
+    const drawSeed = (seed + attempt) >>> 0;
+    const drawing = await draw(drawSeed, completedPrompt(named, drawSeed));
     const found = checkDrawing(named, await readPicture(drawing.image));
     tries.push({ seed: drawing.seed, problems: found.problems });
     if (!best || found.problems.length < best.problems.length) best = { drawing, problems: found.problems };
     if (found.done) break;
   }
-  return { ...best!.drawing, check: { done: best!.problems.length === 0, problems: best!.problems, tries } };
+  const kept = best!.drawing;
+  const drawnFrom = kept.prompt !== prompt ? { drawnFrom: kept.prompt } : {};
+  return { ...kept, check: { done: best!.problems.length === 0, problems: best!.problems, tries, ...drawnFrom } };
 }
 
 export async function generate(studio: Studio, prisma: PrismaClient, work: GenerateWork): Promise<GenerateOutcome> {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planFromInstruction, type PlanResult } from '../../src/plan/index.ts';
 import { splitUndo } from '../../src/plan/text.ts';
+import { completedPrompt } from '../../src/plan/world.ts';
+import { parseCaption, readPrompt } from '../../src/world/index.ts';
 
 const ONE = 'a medium red star in the middle left on grass';
 const TWO = 'a small green heart in the top right and a large blue square in the middle right on sand';
@@ -72,4 +74,31 @@ test('"undo that and …" is split from what to do after it', () => {
   assert.deepEqual(splitUndo('never mind, make it red'), { undo: true, rest: 'make it red' });
   assert.deepEqual(splitUndo('Undo.'), { undo: true, rest: '' });
   assert.deepEqual(splitUndo('make it blue'), { undo: false, rest: 'make it blue' });
+});
+
+test('a short prompt is drawn from the whole caption that completes it, keeping every word said', () => {
+  const complete = (prompt: string, seed: number) => {
+    const named = readPrompt(prompt);
+    assert.ok(named, prompt);
+    const caption = completedPrompt(named, seed);
+    const scene = parseCaption(caption);
+    assert.ok(scene, `${prompt} → ${caption} is a caption of the world`);
+    return { caption, scene };
+  };
+  // One object alone: medium, flat, in the centre; its colour and the background are kept.
+  assert.equal(complete('a red star on grass', 1).caption, 'a medium red star in the center on grass');
+  // Two: side by side in the order named, colours kept; placed words stay where they were said.
+  assert.equal(complete('a red star and a blue heart on grass', 1).caption, 'a medium red star in the middle left and a medium blue heart in the middle right on grass');
+  assert.equal(complete('a large heart in the top right and a star', 1).scene.objects.find((o) => o.shape === 'heart')?.position, 'top right');
+  const backgrounds = new Set<string>();
+  for (let seed = 0; seed < 40; seed++) {
+    const { scene } = complete('a circle and a square', seed);
+    backgrounds.add(scene.background);
+    const [a, b] = scene.objects;
+    assert.notEqual(a!.colour, b!.colour, 'two objects left without a colour get different ones');
+    for (const o of scene.objects) assert.ok(!{ sky: ['blue', 'cyan', 'white'], grass: ['green'], sand: ['yellow', 'orange', 'brown'], night: ['blue', 'purple'], plain: ['white'] }[scene.background]!.includes(o.colour), `${o.colour} on ${scene.background} is hidden`);
+    // The same seed, the same choices: a drawing's seed repeats it.
+    assert.equal(completedPrompt(readPrompt('a circle and a square')!, seed), completedPrompt(readPrompt('a circle and a square')!, seed));
+  }
+  assert.ok(backgrounds.size >= 4, `an unsaid background varies with the seed (${[...backgrounds].join(', ')})`);
 });

@@ -76,6 +76,7 @@ export function drawingLines(report: DrawingReport | undefined): string[] {
   const earlier = redrawn.length
     ? ` I drew it ${report.tries.length} times: ${list(report.tries.filter((t) => t.problems.length).map((t) => `seed ${t.seed}: ${list(t.problems)}`))}.`
     : '';
-  if (report.done) return [`✅ Checked by reading the picture back: it shows what the prompt names.${earlier ? `${earlier} This is seed ${report.tries.find((t) => t.problems.length === 0)?.seed}.` : ''}`];
-  return [`⚠️ Not quite: reading the picture back, ${list(report.problems)}. This is the closest of ${report.tries.length} drawings.${earlier} This model may not draw that reliably yet.`];
+  const lines = report.drawnFrom ? [`Drawn from “${report.drawnFrom}”: this model draws whole captions of its world best, so what your prompt left open was chosen.`] : [];
+  if (report.done) return [...lines, `✅ Checked by reading the picture back: it shows what the prompt names.${earlier ? `${earlier} This is seed ${report.tries.find((t) => t.problems.length === 0)?.seed}.` : ''}`];
+  return [...lines, `⚠️ Not quite: reading the picture back, ${list(report.problems)}. This is the closest of ${report.tries.length} drawings.${earlier} This model may not draw that reliably yet.`];
 }

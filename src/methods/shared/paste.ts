@@ -20,8 +20,13 @@ export const PASTE_DEFAULTS: PasteOptions = { grow: 4, feather: 4 };
  * pixels elsewhere. Returns the image and the fraction of pixels left exactly the source's.
  */
 export function pasteOutside(edited: RgbImage, source: RgbImage, latentMask: Float32Array, latentWidth: number, latentHeight: number, options: PasteOptions = PASTE_DEFAULTS): { image: RgbImage; keptFraction: number } {
+  const area = upsample(Float32Array.from(latentMask, (v) => (v > 0.01 ? 1 : 0)), latentWidth, latentHeight, edited.width, edited.height);
+  return pasteOutsideArea(edited, source, area, options);
+}
+
+/** The same for an area given per pixel (> 0: edited), at the images' size. */
+export function pasteOutsideArea(edited: RgbImage, source: RgbImage, area: Float32Array | Uint8Array, options: PasteOptions = PASTE_DEFAULTS): { image: RgbImage; keptFraction: number } {
   const { width, height } = edited;
-  const area = upsample(Float32Array.from(latentMask, (v) => (v > 0.01 ? 1 : 0)), latentWidth, latentHeight, width, height);
   const alpha = feathered(distanceToArea(area, width, height), options);
   const rgb = new Uint8Array(edited.rgb.length);
   let kept = 0;
@@ -34,7 +39,7 @@ export function pasteOutside(edited: RgbImage, source: RgbImage, latentMask: Flo
 }
 
 /** Chebyshev distance in pixels from each pixel to the nearest pixel of the area (0 inside), capped at 255. */
-function distanceToArea(area: Float32Array, width: number, height: number): Uint8Array {
+function distanceToArea(area: Float32Array | Uint8Array, width: number, height: number): Uint8Array {
   const distance = new Uint8Array(width * height).fill(255);
   for (let p = 0; p < area.length; p++) if (area[p]! > 0) distance[p] = 0;
   // Two passes of the 8-neighbour chamfer: exact for the Chebyshev metric.

@@ -67,6 +67,8 @@ export function parseChange(c: string, amount: Amount): Intent[] | undefined {
     }
   }
 
+  // "I want a ring in the top left too": a new thing wanted, not a change of one ("I want a star instead of the circle" is).
+  if (/^(?:i want|want|have|get)\s+(?:a|an|another|one more)\s/.test(c) && !/\b(?:instead of|to be|be)\b/.test(c)) return undefined;
   // The two-part patterns: (object, value).
   const patterns: RegExp[] = [
     /^(?:replace|substitute)\s+(.+?)\s+(?:with|by|for)\s+(.+)$/,

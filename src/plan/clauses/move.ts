@@ -26,6 +26,8 @@ export function parseMove(c: string, amount: Amount): Intent[] | undefined {
       /^(.+?)\s+(to\s+.+)$/.exec(c) ??
       /^(?:i want|i'd like|i would like|have|keep|want)\s+(.+?)\s+((?:on|in|at|to|toward|towards)\s+.+)$/.exec(c);
     if (!match) return undefined;
+    // "I want a ring in the top left (too)": a new one, not the ring moved there.
+    if (/^(?:a|an|another|some|one more)\s/.test(match[1]!)) return undefined;
     verb = 'move';
     rest = `${match[1]} ${match[2]}`;
     const destination = match[2]!;
