@@ -9,7 +9,7 @@ import { rgbToTensor } from '../models/vae/index.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_DEFAULTS, INVERSION_METHODS, invert, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
-import { fromImageFile, psnr, toPng, type RgbImage } from '../world/index.ts';
+import { fromImageFile, psnr, toPng, type RgbImage } from '../support/image.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 
 interface InvertCliOptions {

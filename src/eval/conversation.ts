@@ -23,9 +23,11 @@ import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { runOnPicture } from '../studio/edit.ts';
 import { drawPicture } from '../studio/generate.ts';
 import {
-  BACKGROUNDS, COLOURS, createRandom, POSITIONS, readPrompt, renderScene, sampleScene, SHAPES, SIZES, sortObjects,
-  toPng, type Random, type RgbImage, type Scene, type SceneObject,
+  BACKGROUNDS, COLOURS, POSITIONS, readPrompt, renderScene, sampleScene, SHAPES, SIZES, sortObjects,
+  type Scene, type SceneObject,
 } from '../world/index.ts';
+import { toPng, type RgbImage } from '../support/image.ts';
+import { createRandom, type Random } from '../support/random.ts';
 import { EDIT_KINDS, PHRASES, type Phrase, type PhraseKind } from './phrases.ts';
 
 export interface ConversationEvalOptions {

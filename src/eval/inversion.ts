@@ -1,7 +1,8 @@
 import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, NullTextGraph, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
-import { psnr, renderScene, type RgbImage } from '../world/index.ts';
+import { renderScene } from '../world/index.ts';
+import { psnr, type RgbImage } from '../support/image.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export const INVERSION_EVAL_METHODS: readonly InversionMethod[] = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'];

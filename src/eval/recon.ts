@@ -2,7 +2,8 @@ import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertDdim } from '../pipeline/inversion/ddim.ts';
 import { sample } from '../pipeline/sampler.ts';
-import { BACKGROUNDS, OBJECT_ATTRIBUTES, psnr, renderScene, scoreScene, type Background, type ObjectAttribute, type RgbImage } from '../world/index.ts';
+import { BACKGROUNDS, OBJECT_ATTRIBUTES, renderScene, scoreScene, type Background, type ObjectAttribute } from '../world/index.ts';
+import { psnr, type RgbImage } from '../support/image.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export interface ReconEvalOptions {

@@ -5,7 +5,8 @@
 // or a drawing after it is made, and to say when a picture is plainly not of that world.
 import sharp from 'sharp';
 import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
-import { analyseImage, captionOf, positionIndex, psnr, renderScene, type DetectedObject, type RgbImage, type Scene, type SceneObject } from '../world/index.ts';
+import { analyseImage, captionOf, positionIndex, renderScene, type DetectedObject, type Scene, type SceneObject } from '../world/index.ts';
+import { psnr, type RgbImage } from '../support/image.ts';
 import type { Background } from '../world/vocabulary.ts';
 
 /** The size the world is drawn and read at (the shipped model's). */

@@ -11,7 +11,8 @@ import { changeArea, objectsArea } from '../reading/area.ts';
 import { checkScene, type Change } from '../reading/check.ts';
 import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { promptForScene, sceneOfPrompt } from '../plan/world.ts';
-import type { RgbImage, Scene } from '../world/index.ts';
+import type { Scene } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import { runPlanStep, type PlanRun, type PlanRunOptions, type StepOverride } from './plan-run.ts';
 
 /** Tries per step, the planned one included. */

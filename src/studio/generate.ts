@@ -2,7 +2,7 @@
 // shape) → an image of the requester.
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import type { RgbImage } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import { textToImage, TEXT_TO_IMAGE_DEFAULTS } from '../pipeline/text-to-image.ts';
 import type { PrismaClient } from '../store/database.ts';

@@ -10,7 +10,7 @@ import { toModelSize } from '../pipeline/model-size.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
-import { psnr } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 import { loadRgb, type Owner } from './results.ts';
 import type { Studio } from './studio.ts';
 

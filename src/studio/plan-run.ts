@@ -9,7 +9,7 @@ import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertWithStore } from '../pipeline/inversion/stored.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import type { InversionStore } from '../store/inversions.ts';
-import type { RgbImage } from '../world/image.ts';
+import type { RgbImage } from '../support/image.ts';
 import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
 import { cell } from '../reading/area.ts';

@@ -4,7 +4,7 @@ import { storeImage } from '../chat/images.ts';
 import type { EditPlan } from '../plan/index.ts';
 import { PLAN_VERSION } from '../plan/index.ts';
 import type { PrismaClient } from '../store/database.ts';
-import { fromImageFile, toPng, type RgbImage } from '../world/image.ts';
+import { fromImageFile, toPng, type RgbImage } from '../support/image.ts';
 
 export interface Owner {
   userId: string;

@@ -14,7 +14,8 @@ import { checkScene } from '../../src/reading/check.ts';
 import { readPicture, sceneOf, type Reading } from '../../src/reading/index.ts';
 import { runOnPicture } from '../../src/studio/edit.ts';
 import { drawPicture } from '../../src/studio/generate.ts';
-import { POSITIONS, type RgbImage, type Scene, type SceneObject } from '../../src/world/index.ts';
+import { POSITIONS, type Scene, type SceneObject } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 
 // Seeds whose drawing shows what was asked (a red star on grass), so there is a star to edit; the

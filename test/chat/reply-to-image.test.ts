@@ -7,7 +7,8 @@ import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts'
 import type { IncomingMessage } from '../../src/chat/messages.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
 import { lastShownImage } from '../../src/chat/shown-images.ts';
-import { renderScene, toPng } from '../../src/world/index.ts';
+import { renderScene } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';

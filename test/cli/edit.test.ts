@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { evaluationScenes } from '../../src/eval/t2i.ts';
-import { renderScene, toPng } from '../../src/world/index.ts';
+import { renderScene } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { runRetouch } from './run.ts';
 

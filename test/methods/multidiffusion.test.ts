@@ -4,7 +4,7 @@ import { runEdit } from '../../src/methods/index.ts';
 import { decodePanorama, multidiffusion } from '../../src/methods/multidiffusion.ts';
 import { releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
 import { analyseImage } from '../../src/world/index.ts';
-import type { RgbImage } from '../../src/world/image.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 
 const STEPS = 10;
 /** Region prompts at the official 50 steps (20 of them bootstrapping): at 10 the regions' objects are often not drawn. */

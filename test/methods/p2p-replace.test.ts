@@ -6,7 +6,7 @@ import { p2pReplace } from '../../src/methods/p2p/replace.ts';
 import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2p/shared.ts';
 import { promptTokens, wordPositions } from '../../src/methods/shared/tokens.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
-import { psnr } from '../../src/world/index.ts';
+import { psnr } from '../../src/support/image.ts';
 import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
 import { backgroundWeight, colourSwap, decodeImage, editInput, maxAbsDiff, P2P_STEPS } from './support-p2p.ts';
 

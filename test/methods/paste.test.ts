@@ -4,7 +4,8 @@ import { diffedit } from '../../src/methods/diffedit.ts';
 import { runEdit } from '../../src/methods/index.ts';
 import { pasteOutside } from '../../src/methods/shared/paste.ts';
 import { planFromInstruction } from '../../src/plan/index.ts';
-import { generateEditBenchmark, renderScene, scoreEdit, type RgbImage } from '../../src/world/index.ts';
+import { generateEditBenchmark, renderScene, scoreEdit } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 import { releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
 
 const flat = (value: number, side = 32): RgbImage => ({ rgb: new Uint8Array(side * side * 3).fill(value), width: side, height: side });

@@ -9,7 +9,8 @@ import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
 import { Diffusion } from '../../src/pipeline/diffusion.ts';
 import { invert, reconstruct, type InversionMethod } from '../../src/pipeline/inversion/index.ts';
-import { psnr, renderScene } from '../../src/world/index.ts';
+import { renderScene } from '../../src/world/index.ts';
+import { psnr } from '../../src/support/image.ts';
 
 // The inversions on the shipped model, one held-out scene, 10 steps at guidance 7.5, with a prompt
 // that names only the object's shape ("a star", as a user's prompt leaves things out): the methods

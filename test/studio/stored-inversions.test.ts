@@ -6,7 +6,7 @@ import type { JobRecord, JsonValue } from '../../src/jobs/index.ts';
 import type { EditPlan } from '../../src/plan/index.ts';
 import type { InvertResult, StudioResult } from '../../src/studio/handlers.ts';
 import { deleteImageWithInversions } from '../../src/store/inversions.ts';
-import { toPng } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { waitFor } from '../jobs/support.ts';
 import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
