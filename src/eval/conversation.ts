@@ -17,9 +17,8 @@ import { verdictOf } from '../chat/results/verdict.ts';
 import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { planFromSlashOptions, type Choice, type EditPlan } from '../plan/index.ts';
-import { checkDrawing, checkScene, type Change } from '../reading/check.ts';
+import { checkDrawing, checkScene, readPicture, sceneOf, type Change, type Reading } from '../reading/index.ts';
 import type { CheckReport } from '../studio/checked.ts';
-import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { runOnPicture } from '../studio/edit.ts';
 import { drawPicture } from '../studio/generate.ts';
 import {

@@ -13,7 +13,7 @@ import { newObjectColour } from './prompts.ts';
 import {
   BACKGROUNDS, captionOf, COLOURS, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
   type Background, type Colour, type Position, type Scene, type SceneObject, type Shape,
-} from '../world/index.ts';
+} from '../reading/index.ts';
 
 export const WORLD_LIMITS =
   'This model draws only its own small world: circles, squares, triangles, stars, hearts, rings, crosses and diamonds, ' +

@@ -9,9 +9,7 @@ import type { PrismaClient } from '../store/database.ts';
 import { EditRequestError, runEdit } from '../methods/index.ts';
 import { multidiffusion } from '../methods/multidiffusion.ts';
 import { previewMaker } from './preview.ts';
-import { checkDrawing } from '../reading/check.ts';
-import { hasReader, readPicture } from '../reading/index.ts';
-import { readPrompt } from '../world/index.ts';
+import { checkDrawing, hasReader, readPicture, readPrompt } from '../reading/index.ts';
 import { saveResult, type Owner, type SavedResult } from './results.ts';
 import type { Studio } from './studio.ts';
 
