@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { asImage } from '../../src/eval/inversion.ts';
 import { evaluationScenes } from '../../src/eval/t2i.ts';
 import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
-import { rgbToTensor } from '../../src/models/vae/index.ts';
+import { rgbToTensor, tensorToImage } from '../../src/models/vae/index.ts';
 import { Diffusion } from '../../src/pipeline/diffusion.ts';
 import { invert, reconstruct, type InversionMethod } from '../../src/pipeline/inversion/index.ts';
 import { renderScene } from '../../src/world/index.ts';
@@ -29,12 +28,12 @@ describe('inversions on models/world-sd', { skip: present ? false : 'models/worl
     const scene = evaluationScenes(1, 1, 9_000_001)[0]!;
     const rendered = renderScene(scene, { size: d.width });
     const latent = await d.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
-    const ceiling = psnr(rendered, asImage(await d.decode(latent)));
+    const ceiling = psnr(rendered, tensorToImage(await d.decode(latent)));
     const prompt = `a ${scene.objects[0]!.shape}`; // "a star"
     const scores: Record<string, number> = {};
     for (const method of ['invert.ddim', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm', 'invert.null_text'] as InversionMethod[]) {
       const inversion = await invert(d, method, { latent, prompt, steps: 10, guidance: 7.5 });
-      scores[method] = psnr(rendered, asImage(await d.decode((await reconstruct(d, inversion)).latent)));
+      scores[method] = psnr(rendered, tensorToImage(await d.decode((await reconstruct(d, inversion)).latent)));
     }
     const report = JSON.stringify({ ceiling, ...scores });
     for (const method of ['invert.direct', 'invert.ddpm']) assert.ok(scores[method]! > ceiling - 0.2, report);

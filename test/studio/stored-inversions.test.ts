@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { storeImage } from '../../src/chat/images.ts';
+import { storeImage } from '../../src/store/images.ts';
 import type { JobRecord, JsonValue } from '../../src/jobs/index.ts';
 import type { EditPlan } from '../../src/plan/index.ts';
 import type { InvertResult, StudioResult } from '../../src/studio/handlers.ts';
