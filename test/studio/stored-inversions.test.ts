@@ -9,17 +9,18 @@ import { deleteImageWithInversions } from '../../src/store/inversions.ts';
 import { toPng } from '../../src/support/image.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { waitFor } from '../jobs/support.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { colourSwap } from '../methods/support-p2p.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 4;
 
 // The studio keys a stored image's inversions by the image's Blob hash, as the store documents, so
 // deleting the image deletes what was derived from it; the intermediate images of a multi-step
 // edit are never stored, and neither are their inversions.
-describe('stored inversions of a stored image, through the studio worker', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('stored inversions of a stored image, through the studio worker', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   before(async () => {
