@@ -3,7 +3,7 @@
 // asked, the areas an edit may touch, and the world's words (its shapes, colours, sizes, places,
 // patterns and backgrounds, and its captions), which the planner and the chat's wording use for a
 // model that draws only that world. The evaluation suites build scenes of the world directly.
-export { hasReader, IN_WORLD_FIT_DB, READING_SIZE, readPicture, sceneOf, type Reading } from './read.ts';
+export { hasReader, IN_WORLD_FIT_DB, readPicture, sceneOf, type Reading } from './read.ts';
 export { checkDrawing, checkScene, type Change } from './check.ts';
 export { cell, changeArea, objectsArea } from './area.ts';
 export {
