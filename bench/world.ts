@@ -3,10 +3,11 @@
 //   node --import tsx bench/world.ts --scenes 500    more scenes
 //   node --import tsx bench/world.ts write <dir>     write the edit benchmark (cases.json + PNGs) to <dir>
 import {
-  OBJECT_ATTRIBUTES, addGaussianNoise, colourJitter, createRandom, degrade, downUpScale, gaussianBlur,
+  OBJECT_ATTRIBUTES, addGaussianNoise, colourJitter, degrade, downUpScale, gaussianBlur,
   generateEditBenchmark, renderScene, sampleScene, scoreEdit, scoreScene, warp, writeEditBenchmark,
-  type RgbImage,
 } from '../src/world/index.ts';
+import type { RgbImage } from '../src/support/image.ts';
+import { createRandom } from '../src/support/random.ts';
 
 const args = process.argv.slice(2);
 if (args[0] === 'write') {

@@ -1,7 +1,7 @@
 // Every command the bot offers, in the order /help lists them. Add a command by adding its file
 // here; every platform picks it up.
-import type { Command } from '../src/chat/command.ts';
-import { createCommandRegistry, type CommandRegistry } from '../src/chat/registry.ts';
+import type { Command, CommandRegistry } from '../src/chat/command.ts';
+import { createCommandRegistry } from '../src/chat/registry.ts';
 import { cancel } from './cancel.ts';
 import { editCommand } from './edit.ts';
 import { gallery } from './gallery.ts';

@@ -7,7 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { captionOf, createRandom, renderScene, sampleScene, type Scene } from '../../src/world/index.ts';
+import { captionOf, renderScene, sampleScene, type Scene } from '../../src/world/index.ts';
+import { createRandom } from '../../src/support/random.ts';
 
 /** One-object scenes matter most (generation is measured on them); two and three keep composition alive. */
 export function sampleTrainingScene(random: ReturnType<typeof createRandom>): Scene {

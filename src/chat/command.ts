@@ -5,8 +5,7 @@ import type { PrismaClient } from '../store/database.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { ModelCatalog } from '../models/catalog.ts';
 import type { ButtonPress, IncomingMessage, Reply, ReplyAddress } from './messages.ts';
-import type { CommandRegistry } from './registry.ts';
-import type { StoredImage } from './images.ts';
+import type { StoredImage } from '../store/images.ts';
 
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean';
 
@@ -102,6 +101,13 @@ export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitio
 export type Command = CommandDefinition<OptionDefinitions> & {
   run(context: CommandContext, args: Record<string, string | number | boolean | undefined>): Promise<void>;
 };
+
+/** The set of commands the bot offers (src/chat/registry.ts builds and checks it). */
+export interface CommandRegistry {
+  get(name: string): Command | undefined;
+  /** In the order they were registered. */
+  list(): readonly Command[];
+}
 
 /** Declares a command; `const` keeps the option literals so `run` gets typed arguments. */
 export function defineCommand<const O extends OptionDefinitions>(definition: CommandDefinition<O>): Command {

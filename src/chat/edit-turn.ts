@@ -7,7 +7,7 @@ import { WORLD_LIMITS } from '../plan/world.ts';
 import { planFromSlashOptions, type Choice, type EditPlan, type PlanOptions, type SlashOptions } from '../plan/index.ts';
 import { splitUndo } from '../plan/text.ts';
 import { hasReader, readPicture } from '../reading/index.ts';
-import type { RgbImage } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import { promptOf } from './results/store.ts';
 
 /** A picture as the turn sees it: its pixels (read only when needed) and the plan that made it, if the bot did. */

@@ -1,15 +1,9 @@
 // The set of commands the bot offers, checked once at start-up against the strictest platform's
 // rules (Discord's), so a command that works in the web chat can also be registered there.
-import type { Command } from './command.ts';
+import type { Command, CommandRegistry } from './command.ts';
 
 const NAME_PATTERN = /^[a-z0-9_-]{1,32}$/;
 const MAX_DESCRIPTION = 100;
-
-export interface CommandRegistry {
-  get(name: string): Command | undefined;
-  /** In the order they were registered. */
-  list(): readonly Command[];
-}
 
 export class InvalidCommandError extends Error {
   override name = 'InvalidCommandError';

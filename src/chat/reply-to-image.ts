@@ -3,7 +3,8 @@
 // else the first readable image the platform could download from it.
 import type { PrismaClient } from '../store/database.ts';
 import { escapeMarkdown } from './markdown.ts';
-import { normaliseUpload, type NormalisedImage, type StoredImage } from './images.ts';
+import { normaliseUpload } from './images.ts';
+import type { NormalisedImage, StoredImage } from '../store/images.ts';
 import type { Platform, ReferencedMessage } from './messages.ts';
 import { lastShownImage } from './shown-images.ts';
 

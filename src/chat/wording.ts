@@ -3,7 +3,7 @@
 // instruction with no words in it (only emoji, code or formatting).
 import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
 import { cleanInstruction, MAX_INSTRUCTION_CHARS } from '../plan/text.ts';
-import { BACKGROUNDS, COLOURS, SHAPES, SIZES, STYLES } from '../world/vocabulary.ts';
+import { BACKGROUNDS, COLOURS, SHAPES, SIZES, STYLES } from '../reading/index.ts';
 import type { UsageExample } from './command.ts';
 
 /** What the shipped model can draw, in one sentence. */

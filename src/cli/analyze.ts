@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { IN_WORLD_FIT_DB, readPicture } from '../reading/index.ts';
-import { fromImageFile } from '../world/index.ts';
+import { fromImageFile } from '../support/image.ts';
 import { probeImage } from './invert.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 

@@ -7,7 +7,7 @@ import { resolveModelPath } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../pipeline/inversion/index.ts';
-import { toPng } from '../world/index.ts';
+import { toPng } from '../support/image.ts';
 import { loadImageForModel, probeImage } from './invert.ts';
 import { instructionCommand } from './instruction.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';

@@ -10,7 +10,7 @@ import { resolveModelPath, SHIPPED_MODEL_DIR } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { runOnPicture, type PictureRun } from '../studio/edit.ts';
-import { fromImageFile, toPng, type RgbImage } from '../world/index.ts';
+import { fromImageFile, toPng, type RgbImage } from '../support/image.ts';
 import { probeImage } from './invert.ts';
 import { printResult, UsageError } from './output.ts';
 

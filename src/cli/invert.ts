@@ -2,14 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp, { type Metadata } from 'sharp';
-import { asImage } from '../eval/inversion.ts';
 import { resolveModelPath } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
-import { rgbToTensor } from '../models/vae/index.ts';
+import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { INVERSION_DEFAULTS, INVERSION_METHODS, invert, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
-import { fromImageFile, psnr, toPng, type RgbImage } from '../world/index.ts';
+import { fromImageFile, psnr, toPng, type RgbImage } from '../support/image.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 
 interface InvertCliOptions {
@@ -97,7 +96,7 @@ export function registerInvert(program: Command): void {
         try {
           const { image, note } = await loadImageForModel(options.image, diffusion.width, diffusion.height);
           const latent = await diffusion.encode(rgbToTensor(image.rgb, image.width, image.height));
-          const vaePsnr = psnr(image, asImage(await diffusion.decode(latent)));
+          const vaePsnr = psnr(image, tensorToImage(await diffusion.decode(latent)));
           await diffusion.unet(1);
           if (options.guidance !== 1) await diffusion.unet(2);
           const loaded = performance.now();
@@ -115,7 +114,7 @@ export function registerInvert(program: Command): void {
           });
           const inverted = performance.now();
           const regenerated = await reconstruct(diffusion, inversion, { guidance: options.guidance });
-          const output = asImage(await diffusion.decode(regenerated.latent));
+          const output = tensorToImage(await diffusion.decode(regenerated.latent));
           const finished = performance.now();
           const reconstructionPsnr = psnr(image, output);
           if (options.out) await writeFile(options.out, await toPng(output));

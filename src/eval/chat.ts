@@ -6,7 +6,8 @@
 import { planFromInstruction } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { applyPlan } from '../studio/plan-run.ts';
-import { EDIT_TYPES, generateEditBenchmark, psnr, renderScene, scoreEdit, type EditType } from '../world/index.ts';
+import { EDIT_TYPES, generateEditBenchmark, renderScene, scoreEdit, type EditType } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 
 export interface ChatEvalOptions {
   /** Cases per edit type. */

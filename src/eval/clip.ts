@@ -3,7 +3,8 @@
 // That is what guidance, rewards and metrics built on it need; retrieval among the scenes' own
 // captions is reported beside it.
 import { cosine, type ClipScorer } from '../models/clip/index.ts';
-import { BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES, createRandom, renderScene } from '../world/index.ts';
+import { BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES, renderScene } from '../world/index.ts';
+import { createRandom } from '../support/random.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export const CLIP_EVAL_SEED = 9_300_000;

@@ -17,15 +17,16 @@ import { verdictOf } from '../chat/results/verdict.ts';
 import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { planFromSlashOptions, type Choice, type EditPlan } from '../plan/index.ts';
-import { checkDrawing, checkScene, type Change } from '../reading/check.ts';
+import { checkDrawing, checkScene, readPicture, sceneOf, type Change, type Reading } from '../reading/index.ts';
 import type { CheckReport } from '../studio/checked.ts';
-import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { runOnPicture } from '../studio/edit.ts';
 import { drawPicture } from '../studio/generate.ts';
 import {
-  BACKGROUNDS, COLOURS, createRandom, POSITIONS, readPrompt, renderScene, sampleScene, SHAPES, SIZES, sortObjects,
-  toPng, type Random, type RgbImage, type Scene, type SceneObject,
+  BACKGROUNDS, COLOURS, POSITIONS, readPrompt, renderScene, sampleScene, SHAPES, SIZES, sortObjects,
+  type Scene, type SceneObject,
 } from '../world/index.ts';
+import { toPng, type RgbImage } from '../support/image.ts';
+import { createRandom, type Random } from '../support/random.ts';
 import { EDIT_KINDS, PHRASES, type Phrase, type PhraseKind } from './phrases.ts';
 
 export interface ConversationEvalOptions {

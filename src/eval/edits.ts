@@ -6,7 +6,8 @@ import type { EditMethod } from '../methods/types.ts';
 import { runEdit } from '../methods/run.ts';
 import { EditRequestError } from '../methods/types.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import { editRegion, generateEditBenchmark, psnr, renderScene, scoreEdit, type EditCase, type EditType } from '../world/index.ts';
+import { editRegion, generateEditBenchmark, renderScene, scoreEdit, type EditCase, type EditType } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 
 /** Which edit types each method is meant for (the others would measure a misuse). */
 export const METHOD_EDIT_TYPES: Readonly<Record<string, readonly EditType[]>> = {

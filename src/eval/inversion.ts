@@ -1,7 +1,8 @@
-import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
+import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, NullTextGraph, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
-import { psnr, renderScene, type RgbImage } from '../world/index.ts';
+import { renderScene } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export const INVERSION_EVAL_METHODS: readonly InversionMethod[] = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'];
@@ -58,7 +59,7 @@ export async function evaluateInversions(diffusion: Diffusion, options: Inversio
     for (const [index, scene] of scenes.entries()) {
       const rendered = renderScene(scene, { size: diffusion.width });
       const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
-      vae += psnr(rendered, asImage(await diffusion.decode(latent)));
+      vae += psnr(rendered, tensorToImage(await diffusion.decode(latent)));
       for (const method of methods) {
         const started = performance.now();
         const inversion = await invert(diffusion, method, { latent, prompt: rendered.caption, steps, guidance, graph, seed: index });
@@ -67,7 +68,7 @@ export async function evaluateInversions(diffusion: Diffusion, options: Inversio
         const total = totals.get(method)!;
         total.invert += inverted - started;
         total.reconstruct += performance.now() - inverted;
-        total.psnr += psnr(rendered, asImage(await diffusion.decode(regenerated)));
+        total.psnr += psnr(rendered, tensorToImage(await diffusion.decode(regenerated)));
       }
       options.onImage?.(index + 1, scenes.length);
     }
@@ -92,9 +93,4 @@ export async function evaluateInversions(diffusion: Diffusion, options: Inversio
       };
     }),
   };
-}
-
-export function asImage(tensor: Parameters<typeof tensorToRgb>[0]): RgbImage {
-  const { pixels, width, height } = tensorToRgb(tensor);
-  return { width, height, rgb: pixels };
 }

@@ -6,10 +6,9 @@
 // subset is equally likely. scripts/train/train_world.py samples its training prompts the same way.
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
-import {
-  analyseImage, createRandom, sampleScene,
-  type Background, type DetectedObject, type ImageAnalysis, type Random, type RgbImage, type Scene, type SceneObject,
-} from '../world/index.ts';
+import { analyseImage, sampleScene, type Background, type DetectedObject, type ImageAnalysis, type Scene, type SceneObject } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
+import { createRandom, type Random } from '../support/random.ts';
 
 /** Seed of the reported runs. Training uses the export's seed (20261123); tuning used other seeds. */
 export const PROMPT_EVAL_SEED = 9_250_001;

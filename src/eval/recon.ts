@@ -1,8 +1,9 @@
-import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
+import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertDdim } from '../pipeline/inversion/ddim.ts';
 import { sample } from '../pipeline/sampler.ts';
-import { BACKGROUNDS, OBJECT_ATTRIBUTES, psnr, renderScene, scoreScene, type Background, type ObjectAttribute, type RgbImage } from '../world/index.ts';
+import { BACKGROUNDS, OBJECT_ATTRIBUTES, renderScene, scoreScene, type Background, type ObjectAttribute } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 import { evaluationScenes } from './t2i.ts';
 
 export interface ReconEvalOptions {
@@ -43,7 +44,7 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   for (const [index, scene] of scenes.entries()) {
     const rendered = renderScene(scene, { size: diffusion.width });
     const latent = await diffusion.encode(rgbToTensor(rendered.rgb, rendered.width, rendered.height));
-    const reconstructed = asImage(await diffusion.decode(latent));
+    const reconstructed = tensorToImage(await diffusion.decode(latent));
     const vaePsnr = psnr(rendered, reconstructed);
     vae += vaePsnr;
     byBackground[scene.background].push(vaePsnr);
@@ -61,7 +62,7 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
       seed: 0,
       start: inversion.trajectory.at(-1),
     });
-    ddim += psnr(rendered, asImage(await diffusion.decode(regenerated.latent)));
+    ddim += psnr(rendered, tensorToImage(await diffusion.decode(regenerated.latent)));
     options.onImage?.(index + 1, scenes.length);
   }
   const count = Math.max(scenes.length, 1);
@@ -70,9 +71,4 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
     BACKGROUNDS.map((b) => [b, byBackground[b].length ? byBackground[b].reduce((x, y) => x + y, 0) / byBackground[b].length : null]),
   ) as Record<Background, number | null>;
   return { scenes: scenes.length, vaePsnr: vae / count, vaePsnrByBackground, vaeAttributes, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
-}
-
-function asImage(tensor: Parameters<typeof tensorToRgb>[0]): RgbImage {
-  const { pixels, width, height } = tensorToRgb(tensor);
-  return { width, height, rgb: pixels };
 }

@@ -1,6 +1,10 @@
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
-import { analyseImage, captionOf, createRandom, describeObject, OBJECT_ATTRIBUTES, sampleScene, scoreScene, type DetectedObject, type ObjectAttribute, type Scene } from '../world/index.ts';
+import {
+  analyseImage, captionOf, describeObject, OBJECT_ATTRIBUTES, sampleScene, scoreScene, type DetectedObject,
+  type ObjectAttribute, type Scene,
+} from '../world/index.ts';
+import { createRandom } from '../support/random.ts';
 
 /** Seed of the evaluation scenes: a different stream from the training export (scripts/train). */
 export const T2I_EVAL_SEED = 7_000_001;

@@ -17,7 +17,7 @@ import type { HostTensor } from '../engine/index.ts';
 import { rgbToTensor } from '../models/vae/index.ts';
 import { NoiseSource, guide } from '../pipeline/schedulers/index.ts';
 import { SamplingCancelled } from '../pipeline/sampler.ts';
-import { createRandom } from '../world/index.ts';
+import { createRandom } from '../support/random.ts';
 import { mapSide } from './shared/layers.ts';
 import { boxMask, boxSchema } from './shared/feature-control.ts';
 import { defineMethod, EditRequestError } from './types.ts';

@@ -6,7 +6,7 @@ import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, type InversionMethod, type InversionResult, type InvertOptions } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
-import type { RgbImage } from '../world/image.ts';
+import type { RgbImage } from '../support/image.ts';
 import { checkParams } from './params.ts';
 import { decodeCanvas } from './shared/canvas.ts';
 import { toEditMask, type MaskImage } from './shared/mask.ts';

@@ -2,7 +2,7 @@
 // height): the studio (stored images) and the CLI (files) both read images through this, so the
 // same picture gives the same pixels, and the same note, wherever it is edited or inverted.
 import sharp from 'sharp';
-import type { RgbImage } from '../world/image.ts';
+import type { RgbImage } from '../support/image.ts';
 import { growMask, shrinkMask } from './mask-morphology.ts';
 
 /**

@@ -118,7 +118,7 @@ export function parseClause(rawClause: string): Intent[] {
   const parsers: Array<(c: string, amount: Amount, full: string) => Intent[] | undefined> = [
     parseVague,
     parseUnsupported,
-    parseVariations,
+    (c, amount) => parseVariations(c, amount, parseClause),
     parseCanvas,
     parseRemove,
     parseReweight,

@@ -11,9 +11,10 @@ import { besideRegion, cellOf } from './positions.ts';
 import { REGIONS, type EditPlan, type PlanStep, type Region } from './schema.ts';
 import { newObjectColour } from './prompts.ts';
 import {
-  BACKGROUNDS, captionOf, COLOURS, createRandom, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
+  BACKGROUNDS, captionOf, COLOURS, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
   type Background, type Colour, type Position, type PromptScene, type Scene, type SceneObject, type Shape,
-} from '../world/index.ts';
+} from '../reading/index.ts';
+import { createRandom } from '../support/random.ts';
 
 export const WORLD_LIMITS =
   'This model draws only its own small world: circles, squares, triangles, stars, hearts, rings, crosses and diamonds, ' +

@@ -5,7 +5,7 @@
 import { POSITIONS, type Scene } from '../world/index.ts';
 import { growMask } from '../pipeline/mask-morphology.ts';
 import { pairObjects } from './check.ts';
-import { READING_SIZE, type Reading } from './index.ts';
+import { READING_SIZE, type Reading } from './read.ts';
 
 /** Pixels a changed object's mask is grown by: a blurry edge and a pattern's rim stay inside. */
 const GROW = 3;

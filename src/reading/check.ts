@@ -3,7 +3,7 @@
 // (and must read back), everything else must read back as it was, and nothing may be added. Each
 // finding is a plain sentence for the reply.
 import type { PromptScene, Scene, SceneObject } from '../world/index.ts';
-import type { Reading } from './index.ts';
+import type { Reading } from './read.ts';
 
 const ATTRIBUTES = ['shape', 'colour', 'size', 'position', 'style'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];

@@ -7,12 +7,10 @@
 import { EditRequestError, getMethod } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import { changeArea, objectsArea } from '../reading/area.ts';
+import { changeArea, checkScene, objectsArea, readPicture, sceneOf, type Change, type Reading, type Scene } from '../reading/index.ts';
 import { pasteOutsideArea } from '../methods/shared/paste.ts';
-import { checkScene, type Change } from '../reading/check.ts';
-import { readPicture, sceneOf, type Reading } from '../reading/index.ts';
 import { promptForScene, sceneOfPrompt } from '../plan/world.ts';
-import type { RgbImage, Scene } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import { runPlanStep, type PlanRun, type PlanRunOptions, type StepOverride } from './plan-run.ts';
 
 /** Tries per step, the planned one included. */

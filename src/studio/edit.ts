@@ -9,7 +9,7 @@ import type { InversionStore } from '../store/inversions.ts';
 import { applyPlanChecked, type CheckReport } from './checked.ts';
 import { applyPlan, methodFor, type PlanRun, type PlanRunOptions } from './plan-run.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import type { RgbImage } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import { loadRgb, saveResult, type Owner, type SavedResult } from './results.ts';
 import type { Studio } from './studio.ts';
 

@@ -2,16 +2,14 @@
 // shape) → an image of the requester.
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import type { RgbImage } from '../world/index.ts';
+import type { RgbImage } from '../support/image.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import { textToImage, TEXT_TO_IMAGE_DEFAULTS } from '../pipeline/text-to-image.ts';
 import type { PrismaClient } from '../store/database.ts';
 import { EditRequestError, runEdit } from '../methods/index.ts';
 import { multidiffusion } from '../methods/multidiffusion.ts';
 import { previewMaker } from './preview.ts';
-import { checkDrawing } from '../reading/check.ts';
-import { hasReader, readPicture } from '../reading/index.ts';
-import { readPrompt } from '../world/index.ts';
+import { checkDrawing, hasReader, readPicture, readPrompt } from '../reading/index.ts';
 import { completedPrompt } from '../plan/world.ts';
 import { saveResult, type Owner, type SavedResult } from './results.ts';
 import type { Studio } from './studio.ts';

@@ -2,15 +2,14 @@
 // (keyed by the image's blob hash, exactly as an edit of that image looks it up, so the next edit
 // starts from it, and deleting the image deletes it), then regenerate the image from the inversion
 // to measure how faithful it is.
-import { asImage } from '../eval/inversion.ts';
 import { EditRequestError } from '../methods/index.ts';
-import { rgbToTensor } from '../models/vae/index.ts';
+import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import { invertWithStore, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { InversionStore } from '../store/inversions.ts';
-import { psnr } from '../world/index.ts';
+import { psnr } from '../support/image.ts';
 import { loadRgb, type Owner } from './results.ts';
 import type { Studio } from './studio.ts';
 
@@ -63,7 +62,7 @@ export async function invertImage(studio: Studio, prisma: PrismaClient, work: In
     if (sized.note) notes.push(sized.note);
     const image = sized.image;
     const latent = await diffusion.encode(rgbToTensor(image.rgb, image.width, image.height));
-    const vaePsnr = psnr(image, asImage(await diffusion.decode(latent)));
+    const vaePsnr = psnr(image, tensorToImage(await diffusion.decode(latent)));
     const outcome = await invertWithStore(work.inversions, diffusion, work.method, {
       latent,
       prompt: work.caption,
@@ -81,7 +80,7 @@ export async function invertImage(studio: Studio, prisma: PrismaClient, work: In
       onStep: ({ step, total }) => report(0.5 + (0.5 * step) / total),
       signal: work.signal,
     });
-    const output = asImage(await diffusion.decode(regenerated.latent));
+    const output = tensorToImage(await diffusion.decode(regenerated.latent));
     const put = outcome.put;
     const notStored =
       outcome.source === 'stored' || put?.stored

@@ -9,10 +9,10 @@ import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertWithStore } from '../pipeline/inversion/stored.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import type { InversionStore } from '../store/inversions.ts';
-import type { RgbImage } from '../world/image.ts';
+import type { RgbImage } from '../support/image.ts';
 import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
-import { cell } from '../reading/area.ts';
+import { cell } from '../reading/index.ts';
 
 /** A plan step that names a method we don't have yet. */
 export class MethodNotAvailableError extends Error {

@@ -1,10 +1,10 @@
 // Results of GPU work as the product keeps them: the PNG as a stored Image of its requester, and an
 // Edit row holding the plan that made it and its parent, so every result knows where it came from.
-import { storeImage } from '../chat/images.ts';
 import type { EditPlan } from '../plan/index.ts';
 import { PLAN_VERSION } from '../plan/index.ts';
 import type { PrismaClient } from '../store/database.ts';
-import { fromImageFile, toPng, type RgbImage } from '../world/image.ts';
+import { storeImage } from '../store/images.ts';
+import { fromImageFile, toPng, type RgbImage } from '../support/image.ts';
 
 export interface Owner {
   userId: string;

@@ -23,7 +23,7 @@
 //    reliable attribute on degraded images.
 import { backgroundBaseColour } from './backgrounds.ts';
 import { captionOf } from './caption.ts';
-import type { RgbImage } from './image.ts';
+import type { RgbImage } from '../support/image.ts';
 import { objectCoverage, objectPlacement, outlineWidth, patternGeometry } from './render.ts';
 import type { SceneObject } from './scene.ts';
 import { shapeArea, shapeSignedDistance } from './shapes.ts';

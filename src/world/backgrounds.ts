@@ -1,5 +1,5 @@
 // The backgrounds: each is a vertical gradient (the part the analysis models) plus a small texture.
-import { hashNoise } from './random.ts';
+import { mix32 } from '../support/random.ts';
 import type { Background, Rgb } from './vocabulary.ts';
 
 interface BackgroundLook {
@@ -82,4 +82,12 @@ export function paintBackground(rgb: Uint8Array, width: number, height: number, 
 
 export function clampByte(value: number): number {
   return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+}
+
+/**
+ * A pure function of (seed, x, y) in [0, 1): per-pixel texture noise that does not depend on drawing
+ * order, so an edit that leaves the seed alone leaves every untouched pixel identical.
+ */
+function hashNoise(seed: number, x: number, y: number): number {
+  return mix32(mix32(mix32(seed) ^ Math.imul(x, 0x27d4eb2f)) ^ Math.imul(y, 0x165667b1)) / 4294967296;
 }

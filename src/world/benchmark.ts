@@ -4,8 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { captionOf } from './caption.ts';
 import { applyEdit, EDIT_TYPES, sampleEdit, type Edit, type EditType } from './edits.ts';
-import { toPng } from './image.ts';
-import { createRandom } from './random.ts';
+import { toPng } from '../support/image.ts';
+import { createRandom } from '../support/random.ts';
 import { renderScene, type RenderOptions } from './render.ts';
 import { sampleScene, type Scene } from './scene.ts';
 

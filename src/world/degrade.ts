@@ -1,8 +1,8 @@
 // Seeded image degradations that imitate a generator's imperfections; used to test the analysis
 // honestly (and usable as training augmentation).
 import { clampByte } from './backgrounds.ts';
-import type { RgbImage } from './image.ts';
-import { createRandom } from './random.ts';
+import type { RgbImage } from '../support/image.ts';
+import { createRandom } from '../support/random.ts';
 
 function gaussian(random: { next(): number }): number {
   const u = Math.max(random.next(), 1e-12);

@@ -10,7 +10,7 @@
 //   remove      "remove the SHAPE"
 //   add         "add " object phrase of the caption grammar, e.g. "add a small yellow heart in the bottom right"
 import { captionOf, objectPhrase, parseObjectPhrase } from './caption.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../support/random.ts';
 import { sampleObject, sceneProblem, sortObjects, type Scene, type SceneObject } from './scene.ts';
 import {
   BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES,

@@ -1,6 +1,6 @@
 // The procedural world: scenes, captions, rendering, edits with their true results, the edit
-// benchmark, and the analysis that reads any image of this world back into a scene.
-export { createRandom, hashNoise, mix32, type Random } from './random.ts';
+// benchmark, and the analysis that reads any image of this world back into a scene. Its images and
+// seeded randomness are the general ones of src/support.
 export {
   BACKGROUNDS, COLOURS, COLOUR_RGB, PATTERN_SHADE, POSITIONS, SHAPES, SIZES, SIZE_RADIUS, STYLES,
   isBackground, isColour, isPosition, isShape, isSize, isStyle, positionAt, positionCentre, positionIndex,
@@ -17,7 +17,6 @@ export {
   DEFAULT_IMAGE_SIZE, objectCoverage, objectPlacement, renderScene,
   type RenderOptions, type RenderedScene,
 } from './render.ts';
-export { fromImageFile, maskToPng, psnr, toPng, type RgbImage } from './image.ts';
 export {
   EDIT_TYPES, applyEdit, instructionOf, parseInstruction, sampleEdit,
   type Edit, type EditResult, type EditType,

@@ -3,7 +3,7 @@
 // outline are certainly inside or outside; only the thin band across the edge is supersampled.
 import { paintBackground } from './backgrounds.ts';
 import { captionOf } from './caption.ts';
-import type { RgbImage } from './image.ts';
+import type { RgbImage } from '../support/image.ts';
 import type { Scene, SceneObject } from './scene.ts';
 import { shapeSignedDistance } from './shapes.ts';
 import { COLOUR_RGB, PATTERN_SHADE, SIZE_RADIUS, positionCentre, type Rgb } from './vocabulary.ts';

@@ -1,7 +1,7 @@
 // A scene is a plain JSON value: a background, a texture seed and one or more objects,
 // each in its own grid cell and each of a different shape (so "the star" always names one object).
 import { z } from 'zod';
-import { drawSeed, type Random } from './random.ts';
+import { drawSeed, type Random } from '../support/random.ts';
 import {
   BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES, positionIndex,
   type Background, type Colour, type Position, type Shape, type Size, type Style,

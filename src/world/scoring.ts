@@ -2,7 +2,7 @@
 import { analyseImage, type DetectedObject, type ImageAnalysis } from './analysis.ts';
 import { parseCaption } from './caption.ts';
 import { applyEdit, type Edit } from './edits.ts';
-import { psnr, type RgbImage } from './image.ts';
+import { psnr, type RgbImage } from '../support/image.ts';
 import { renderScene } from './render.ts';
 import type { Scene, SceneObject } from './scene.ts';
 

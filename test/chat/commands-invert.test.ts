@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { Dispatcher } from '../../src/chat/dispatcher.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { message, recordingChannel, withImage } from './helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // /invert keeps an inversion in the user's store, keyed as /edit looks it up, so the next edit of
 // the image starts from it; /inversions lists and deletes them.
-describe('/invert and /inversions on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('/invert and /inversions on the shipped model', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let dispatcher: Dispatcher;
   let studio: TestStudio;

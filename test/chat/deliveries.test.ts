@@ -3,13 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import type { Reply, ReplyAddress } from '../../src/chat/messages.ts';
 import { redeliver } from '../../src/chat/deliveries.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { capturingLogger, message, recordingChannel } from './helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // An /invert whose bot went away mid-job: the next bot's redelivery says what the inversion gave.
-describe('redelivering an inversion', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('redelivering an inversion', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   let dispatcher: Dispatcher;

@@ -14,8 +14,9 @@ import { checkScene } from '../../src/reading/check.ts';
 import { readPicture, sceneOf, type Reading } from '../../src/reading/index.ts';
 import { runOnPicture } from '../../src/studio/edit.ts';
 import { drawPicture } from '../../src/studio/generate.ts';
-import { POSITIONS, type RgbImage, type Scene, type SceneObject } from '../../src/world/index.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
+import { POSITIONS, type Scene, type SceneObject } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // Seeds whose drawing shows what was asked (a red star on grass), so there is a star to edit; the
 // model draws short prompts' colours less reliably (seed 303 drew a pink star three times: issue 25).
@@ -24,7 +25,8 @@ const SEEDS = [101, 202, 606];
 type Expect = (star: SceneObject, scene: Scene) => Pick<Scene, 'background' | 'objects'>;
 const withStar = (scene: Scene, change: Partial<SceneObject>) => ({ ...scene, objects: scene.objects.map((o) => (o.shape === 'star' ? { ...o, ...change } : o)) });
 
-describe('the first replies to /imagine a red star on grass, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('the first replies to /imagine a red star on grass, on the shipped model', () => {
+  requireShippedModel();
   const models = diffusionsOf(SHIPPED_MODEL_DIR);
   after(() => models.release());
 

@@ -5,16 +5,17 @@ import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import type { ButtonPress, Reply } from '../../src/chat/messages.ts';
 import { voteFromReaction } from '../../src/chat/results/gallery.ts';
 import { EditPlan } from '../../src/plan/index.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { message, withImage } from './helpers.ts';
 import { buttonOf, conversation, OTHER_USER, pressAs, type Conversation } from './results-helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // The workspace gallery: Save to gallery keeps the image itself with its plan, /gallery lists the
 // entries, 👍 (button or reaction) votes once per person with the score always the sum of the
 // votes, and Remix makes an entry's edit on the presser's own latest image.
-describe('the gallery on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('the gallery on the shipped model', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let dispatcher: Dispatcher;
   let studio: TestStudio;

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { Dispatcher } from '../../src/chat/dispatcher.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { loadRgb } from '../../src/studio/results.ts';
 import { analyseImage } from '../../src/world/index.ts';
 import { buttonPress, message, recordingChannel, withImage } from './helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // The product's main path through the platform-neutral layer: /imagine draws with the shipped model,
 // /edit changes that result by plain English, the second edit of the same image reuses its stored
@@ -15,7 +15,8 @@ import { buttonPress, message, recordingChannel, withImage } from './helpers.ts'
 /** A drawing the move test starts from (its seed draws the star where the caption says). */
 const MOVED = { caption: 'a large flat red star in the center on grass', seed: 5, steps: 25 };
 
-describe('/imagine and /edit on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('/imagine and /edit on the shipped model', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let dispatcher: Dispatcher;
   let studio: TestStudio;

@@ -7,11 +7,11 @@ import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts'
 import type { IncomingMessage } from '../../src/chat/messages.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
 import { latestImageOf } from '../../src/chat/results/store.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';
 import { capturingLogger, message } from './helpers.ts';
 import { buttonOf, conversation, OTHER_USER, pressAs, type Conversation } from './results-helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // "Your latest image" (what a typed /edit without an image works on): the newer of the user's
 // newest image and the image of theirs a reply to them showed last, so that after Undo, or after a
@@ -84,7 +84,8 @@ describe('a user\'s latest image, from what they were shown', () => {
   });
 });
 
-describe('typed /edit after Undo on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('typed /edit after Undo on the shipped model', () => {
+  requireShippedModel();
   let studio: TestStudio;
   const resultOf = async (channel: Conversation) => {
     const reply = channel.finals().at(-1)!.reply;

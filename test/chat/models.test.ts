@@ -5,14 +5,15 @@ import { createDispatcher } from '../../src/chat/dispatcher.ts';
 import { modelCatalog } from '../../src/models/catalog.ts';
 import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { parsePlan } from '../../src/plan/schema.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';
 import { capturingLogger, message, recordingChannel } from './helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // A deployment with two models (the shipped one under a second name too): /settings picks one by
 // name, the plan carries it, the worker runs on it; a name the workers lack is refused by them.
-describe('choosing a model with /settings', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('choosing a model with /settings', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   const models = { 'world-copy': SHIPPED_MODEL_DIR };

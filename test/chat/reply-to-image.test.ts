@@ -7,11 +7,12 @@ import { createDispatcher, type Dispatcher } from '../../src/chat/dispatcher.ts'
 import type { IncomingMessage } from '../../src/chat/messages.ts';
 import { createCommandRegistry } from '../../src/chat/registry.ts';
 import { lastShownImage } from '../../src/chat/shown-images.ts';
-import { renderScene, toPng } from '../../src/world/index.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
+import { renderScene } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';
 import { capturingLogger, message, recordingChannel, withImage } from './helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // A message that answers another one with plain text is an /edit instruction for that message's
 // image: the one the bot recorded it showing, else the one the platform downloaded from it.
@@ -149,7 +150,8 @@ describe('replies that are not edits, and what they leave behind', () => {
   });
 });
 
-describe('a reply to an image edits it, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('a reply to an image edits it, on the shipped model', () => {
+  requireShippedModel();
   let studio: TestStudio;
   let editing: Dispatcher;
   before(async () => {

@@ -5,17 +5,18 @@ import type { ButtonPress } from '../../src/chat/messages.ts';
 import { turnDial } from '../../src/chat/results/dials.ts';
 import { retargetPlan } from '../../src/chat/results/remix.ts';
 import { EditPlan, planFromSlashOptions } from '../../src/plan/index.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { startChatStudio, type TestStudio } from '../support/studio.ts';
 import { message } from './helpers.ts';
 import { buttonOf, conversation, MODERATOR, OTHER_USER, pressAs, type Conversation } from './results-helpers.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // The buttons under every result: Stronger / Weaker re-run the plan one notch further or back,
 // Variations with new seeds, another method, Undo to the parent, Delete for the owner or a
 // moderator. Everything through the real queue and studio worker on the shipped model.
 
-describe('result buttons on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('result buttons on the shipped model', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let dispatcher: Dispatcher;
   let studio: TestStudio;

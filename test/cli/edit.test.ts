@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { evaluationScenes } from '../../src/eval/t2i.ts';
-import { renderScene, toPng } from '../../src/world/index.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
+import { renderScene } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { runRetouch } from './run.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
-describe('retouch edit', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('retouch edit', () => {
+  requireShippedModel();
   const dir = mkdtempSync(join(tmpdir(), 'retouch-edit-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,7 +54,8 @@ describe('retouch edit', { skip: SKIP_WITHOUT_MODEL }, () => {
   });
 });
 
-describe('retouch edit --instruction and retouch analyze', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('retouch edit --instruction and retouch analyze', () => {
+  requireShippedModel();
   const dir = mkdtempSync(join(tmpdir(), 'retouch-instruction-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const scene = { background: 'sky' as const, seed: 3, objects: [{ shape: 'heart' as const, colour: 'red' as const, size: 'large' as const, position: 'center' as const, style: 'flat' as const }] };

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { launchChromium } from '../support/browser.ts';
 import { RETOUCH_BIN } from './run.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 let dataDir: string;
 let browser: Browser;
@@ -103,7 +103,8 @@ test('after a SIGKILL, the next start adopts the database server that is still r
   assert.equal(await exists(postmasterPid()), false);
 });
 
-test('killed mid-job, the next start retries the job and completes the reply waiting in the open page', { skip: SKIP_WITHOUT_MODEL }, async () => {
+test('killed mid-job, the next start retries the job and completes the reply waiting in the open page', async () => {
+  requireShippedModel();
   // The same port both times, so the page's address (and the conversation it keeps) stays the same.
   const port = await freePort();
   const first = await start(port);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluationPrompts, isShortPrompt, promptRates, samplePrompt, scorePrompt, type EvalPrompt } from '../../src/eval/prompts.ts';
-import { createRandom, renderScene, sampleScene, type Scene, type SceneObject } from '../../src/world/index.ts';
+import { renderScene, sampleScene, type Scene, type SceneObject } from '../../src/world/index.ts';
+import { createRandom } from '../../src/support/random.ts';
 import { runRetouch } from '../cli/run.ts';
 
 const star: SceneObject = { shape: 'star', colour: 'red', size: 'large', position: 'top left', style: 'flat' };

@@ -3,10 +3,12 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { blended } from '../../src/methods/blended.ts';
 import { repaint } from '../../src/methods/repaint.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { describeFigures, edgeJump, latentChangeOutside, maskCase, maskFigures } from './support-noise-and-mask.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
-describe('blended on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('blended on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('keeps the source outside the mask and redraws inside; compared with repaint', async () => {

@@ -4,10 +4,12 @@ import { runEdit } from '../../src/methods/index.ts';
 import { diffedit } from '../../src/methods/diffedit.ts';
 import { downsample } from '../../src/methods/shared/mask.ts';
 import { applyEdit, COLOURS } from '../../src/world/index.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { differenceWhere, iou, vaeRoundTrip } from './support-noise-and-mask.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
-describe('diffedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('diffedit on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('finds the object whose words changed better than trivial masks, and keeps the rest', async () => {

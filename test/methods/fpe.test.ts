@@ -3,13 +3,15 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { fpe } from '../../src/methods/fpe.ts';
 import { mapSide } from '../../src/methods/shared/layers.ts';
-import { heldOutScenes, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, SHORT_RUN_GUIDANCE } from './support.ts';
 import { analyseImage } from '../../src/world/index.ts';
 import { layoutAgainstPrompt, layoutsAgainstPrompt, elementOf, maxAbsDifference, recolourWithoutPlaces, RecordingDiffusion } from './support-feature.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 10;
 
-describe('fpe on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('fpe on models/world-sd', () => {
+  requireShippedModel();
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 

@@ -3,8 +3,9 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { ilvr } from '../../src/methods/ilvr.ts';
 import { lowPass } from '../../src/methods/shared/noise-and-mask.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { highPassDistance, highPassEnergy, lowPassDistance } from './support-noise-and-mask.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 describe('φ_N (ILVR low-pass)', () => {
   it('is the block mean, and a projection', () => {
@@ -16,7 +17,8 @@ describe('φ_N (ILVR low-pass)', () => {
   });
 });
 
-describe('ilvr on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('ilvr on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('keeps the source low-pass far better than an unconditioned sample, leaving the detail free', async () => {

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { masactrl } from '../../src/methods/masactrl.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { elementOf, RecordingDiffusion } from './support-feature.ts';
 import { mapSide } from '../../src/methods/shared/layers.ts';
 import { iou } from './support-noise-and-mask.ts';
 import { downsample } from '../../src/methods/shared/mask.ts';
 import { analyseImage } from '../../src/world/index.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 10;
 
-describe('masactrl on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('masactrl on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('with a mask, target queries inside it attend only to the source keys inside it, and outside only outside (the paper\'s mask guidance)', async () => {

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runEdit } from '../../src/methods/index.ts';
 import { decodePanorama, multidiffusion } from '../../src/methods/multidiffusion.ts';
-import { releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { releaseShipped, shippedDiffusion } from './support.ts';
 import { analyseImage } from '../../src/world/index.ts';
-import type { RgbImage } from '../../src/world/image.ts';
+import type { RgbImage } from '../../src/support/image.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 10;
 /** Region prompts at the official 50 steps (20 of them bootstrapping): at 10 the regions' objects are often not drawn. */
@@ -27,7 +28,8 @@ function seamRatio(image: RgbImage, borders: Set<number>): number {
   return atB / nB / (other / nO);
 }
 
-describe('multidiffusion on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('multidiffusion on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('makes a 4:1 panorama without seams at the window borders', async () => {

@@ -4,12 +4,14 @@ import { EDIT_METHODS, runEdit, type EditMethod } from '../../src/methods/index.
 import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { Diffusion } from '../../src/pipeline/diffusion.ts';
-import { SKIP_WITHOUT_MODEL } from './support.ts';
+import {  } from './support.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // Every method at another size than the one it was written against: the shipped model compiled for
 // 192×128 (a 24×16 latent, not square, not a power of two). Nothing may assume the shipped model's
 // default sizes; the result must be an image of the requested size, and not the untouched source.
-describe('every editing method at a non-square size', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('every editing method at a non-square size', () => {
+  requireShippedModel();
   const diffusion = new Diffusion(openStableDiffusion(SHIPPED_MODEL_DIR), { hooks: true, width: 192, height: 128 });
   after(() => diffusion.release());
   const width = diffusion.width;

@@ -4,8 +4,9 @@ import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { p2pLocal } from '../../src/methods/p2p/local.ts';
 import { p2pReplace } from '../../src/methods/p2p/replace.ts';
 import { upsample } from '../../src/methods/shared/mask.ts';
-import { releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL, meanAbsoluteDifference } from './support.ts';
+import { releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, meanAbsoluteDifference } from './support.ts';
 import { colourSwap, decodeImage, P2P_STEPS } from './support-p2p.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 /** The latent mask grown by `cells` latent cells (the VAE decoder spreads a latent change that far). */
 function grow(mask: Float32Array, width: number, height: number, cells: number): Float32Array {
@@ -24,7 +25,8 @@ function grow(mask: Float32Array, width: number, height: number, cells: number):
   return out;
 }
 
-describe('p2p.local on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('p2p.local on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   // The under-trained model's word maps are diffuse (every cell ≥ 0.3 of the maximum), so the official

@@ -5,8 +5,9 @@ import { runEdit } from '../../src/methods/index.ts';
 import { p2pRefine } from '../../src/methods/p2p/refine.ts';
 import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2p/shared.ts';
 import { globalAlign, promptTokens, refinementMapper, replacementMapper, type PromptTokenizer } from '../../src/methods/shared/tokens.ts';
-import { releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { releaseShipped, shippedDiffusion } from './support.ts';
 import { colourSwap, editInput, maxAbsDiff, P2P_STEPS } from './support-p2p.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 function element(tensor: HostTensor, index: number): Float32Array {
   const all = toFloat32(tensor.dtype, tensor.data);
@@ -41,7 +42,8 @@ describe('prompt-to-prompt token alignment', () => {
   });
 });
 
-describe('p2p.refine on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('p2p.refine on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('gives aligned tokens the source maps and added tokens their own during the replacement steps', async () => {

@@ -6,9 +6,10 @@ import { p2pReplace } from '../../src/methods/p2p/replace.ts';
 import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2p/shared.ts';
 import { promptTokens, wordPositions } from '../../src/methods/shared/tokens.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
-import { psnr } from '../../src/world/index.ts';
-import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { psnr } from '../../src/support/image.ts';
+import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { backgroundWeight, colourSwap, decodeImage, editInput, maxAbsDiff, P2P_STEPS } from './support-p2p.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 function element(tensor: HostTensor, index: number): Float32Array {
   const all = toFloat32(tensor.dtype, tensor.data);
@@ -16,7 +17,8 @@ function element(tensor: HostTensor, index: number): Float32Array {
   return all.slice(index * size, (index + 1) * size);
 }
 
-describe('p2p.replace on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('p2p.replace on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('source branch under invert.direct reproduces the VAE reconstruction of the source', async () => {

@@ -5,10 +5,12 @@ import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { p2pReweight } from '../../src/methods/p2p/reweight.ts';
 import { promptEdit, runPromptToPrompt, tokenizerOf } from '../../src/methods/p2p/shared.ts';
 import { wordPositions } from '../../src/methods/shared/tokens.ts';
-import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { meanAbsoluteDifference, releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { colourSwap, editInput, P2P_STEPS } from './support-p2p.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
-describe('p2p.reweight on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('p2p.reweight on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('scales the attention mass of the token in the edited branch by c', async () => {

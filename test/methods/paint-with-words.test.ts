@@ -3,14 +3,16 @@ import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { paintWithWords } from '../../src/methods/paint-with-words.ts';
 import { boxMask, maskAtSite, wordTokens } from '../../src/methods/shared/feature-control.ts';
-import { SKIP_WITHOUT_MODEL } from './support.ts';
+import {  } from './support.ts';
 import { elementOf, RecordingDiffusion } from './support-feature.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 10;
 const PROMPT = 'a large red circle in the top left on sky';
 const BOX = { x0: 0.5, y0: 0.5, x1: 1, y1: 1 };
 
-describe('paint_with_words on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('paint_with_words on models/world-sd', () => {
+  requireShippedModel();
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 

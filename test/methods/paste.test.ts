@@ -4,8 +4,10 @@ import { diffedit } from '../../src/methods/diffedit.ts';
 import { runEdit } from '../../src/methods/index.ts';
 import { pasteOutside } from '../../src/methods/shared/paste.ts';
 import { planFromInstruction } from '../../src/plan/index.ts';
-import { generateEditBenchmark, renderScene, scoreEdit, type RgbImage } from '../../src/world/index.ts';
-import { releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { generateEditBenchmark, renderScene, scoreEdit } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
+import { releaseShipped, shippedDiffusion } from './support.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const flat = (value: number, side = 32): RgbImage => ({ rgb: new Uint8Array(side * side * 3).fill(value), width: side, height: side });
 
@@ -35,7 +37,8 @@ describe('pasting the source back outside a local edit', () => {
   });
 });
 
-describe('paste-back on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('paste-back on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('keeps the objects a removal leaves exactly as they were, where the decoder alone shifts their colours', async () => {

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { pnp } from '../../src/methods/pnp.ts';
-import { heldOutScenes, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, SHORT_RUN_GUIDANCE } from './support.ts';
 import { layoutAgainstPrompt, elementOf, latentStructure, maxAbsDifference, recolourWithoutPlaces, RecordingDiffusion } from './support-feature.ts';
 import { analyseImage } from '../../src/world/index.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 10;
 
-describe('pnp on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('pnp on models/world-sd', () => {
+  requireShippedModel();
   const diffusion = new RecordingDiffusion();
   after(() => diffusion.release());
 

@@ -4,14 +4,16 @@ import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { promptSwitch, switchStep } from '../../src/methods/prompt-switch.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
 import { sample } from '../../src/pipeline/sampler.ts';
-import { releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE, SKIP_WITHOUT_MODEL } from './support.ts';
+import { releaseShipped, shippedDiffusion, SHORT_RUN_GUIDANCE } from './support.ts';
 import { colourSwap, maxAbsDiff, rms } from './support-p2p.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 12;
 const LAYOUT = 'a large flat red circle in the top left on grass';
 const TARGET = 'a small striped blue star in the bottom right on night';
 
-describe('guide.prompt_switch on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('guide.prompt_switch on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('from seeded noise: switching at 0 is the target prompt, at 1 the first prompt (bitwise), in between lies between', async () => {

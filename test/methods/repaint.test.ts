@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EditRequestError, runEdit } from '../../src/methods/index.ts';
 import { jumpSchedule, repaint } from '../../src/methods/repaint.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion } from './support.ts';
 import { describeFigures, latentChangeOutside, maskCase, maskFigures } from './support-noise-and-mask.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 describe('RePaint jump schedule', () => {
   it('follows the official get_schedule_jump', () => {
@@ -17,7 +18,8 @@ describe('RePaint jump schedule', () => {
   });
 });
 
-describe('repaint on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('repaint on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('keeps the source outside the mask and redraws inside', async () => {

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { getMethod, runEdit, parseParamPairs, EditRequestError } from '../../src/methods/index.ts';
 import { sdedit } from '../../src/methods/sdedit.ts';
-import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from './support.ts';
+import { heldOutScenes, meanAbsoluteDifference, releaseShipped, shippedDiffusion } from './support.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
-describe('sdedit on models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('sdedit on models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   // Unguided, as in the SDEdit paper: at 20 steps, strength 0.1 leaves two steps, and guidance above 1

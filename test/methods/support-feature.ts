@@ -7,7 +7,7 @@ import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { CompiledUNet } from '../../src/models/unet/model.ts';
 import { Diffusion, type UNetVariant } from '../../src/pipeline/diffusion.ts';
-import type { RgbImage } from '../../src/world/image.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 import { POSITIONS, type Colour, type Position, type RenderedScene, type Scene } from '../../src/world/index.ts';
 import { heldOutScenes } from './support.ts';
 

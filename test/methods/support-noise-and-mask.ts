@@ -5,7 +5,8 @@
 // changed.
 import { rgbToTensor, tensorToRgb } from '../../src/models/vae/index.ts';
 import type { Diffusion } from '../../src/pipeline/diffusion.ts';
-import { applyEdit, COLOURS, type RenderedScene, type RgbImage } from '../../src/world/index.ts';
+import { applyEdit, COLOURS, type RenderedScene } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 import { heldOutScenes } from './support.ts';
 
 /** decode(encode(image)): the best any latent-space method can keep of the source. */

@@ -7,7 +7,7 @@ import type { Diffusion } from '../../src/pipeline/diffusion.ts';
 import { invert, type InversionMethod } from '../../src/pipeline/inversion/index.ts';
 import { COLOURS } from '../../src/world/index.ts';
 import type { RenderedScene } from '../../src/world/index.ts';
-import type { RgbImage } from '../../src/world/image.ts';
+import type { RgbImage } from '../../src/support/image.ts';
 import { heldOutScenes, SHORT_RUN_GUIDANCE } from './support.ts';
 
 export const P2P_STEPS = 12;

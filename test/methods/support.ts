@@ -1,15 +1,10 @@
 // What the method tests share: the shipped model compiled with hooks, and held-out scenes of its
 // world with their truth (caption, per-object masks) to edit.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { evaluationScenes } from '../../src/eval/t2i.ts';
 import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import { Diffusion } from '../../src/pipeline/diffusion.ts';
 import { renderScene, type RenderedScene, type Scene } from '../../src/world/index.ts';
-
-export const SHIPPED_PRESENT = existsSync(join(SHIPPED_MODEL_DIR, 'unet', 'diffusion_pytorch_model.safetensors'));
-export const SKIP_WITHOUT_MODEL = SHIPPED_PRESENT ? false : 'models/world-sd is not exported';
 
 /**
  * Guidance for the method tests' short runs (10–20 steps). At SD's 7.5 the trained model overshoots

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { changeWord, evaluateClip } from '../../src/eval/clip.ts';
 import { ClipScorer } from '../../src/models/clip/index.ts';
 import { SHIPPED_CLIP_DIR } from '../../src/models/shipped.ts';
+import { requireShippedClip } from '../support/shipped-models.ts';
 
 it('changeWord replaces one attribute word of its kind, whole words only, places as a unit', () => {
   const caption = 'a large striped red star in the top left on grass';
@@ -17,14 +16,13 @@ it('changeWord replaces one attribute word of its kind, whole words only, places
   assert.equal(changeWord('a small started thing', 'shape', first), undefined);
 });
 
-const present = existsSync(join(SHIPPED_CLIP_DIR, 'model.safetensors'));
-
-describe('models/world-clip', { skip: present ? false : 'models/world-clip is not exported' }, () => {
-  const scorer = present ? ClipScorer.open(SHIPPED_CLIP_DIR) : undefined;
-  after(() => scorer?.release());
+describe('models/world-clip', () => {
+  requireShippedClip();
+  const scorer = ClipScorer.open(SHIPPED_CLIP_DIR);
+  after(() => scorer.release());
 
   it('scores the true caption of held-out scenes above one word changed, for every kind of word', async () => {
-    const result = await evaluateClip(scorer!, { n: 40 });
+    const result = await evaluateClip(scorer, { n: 40 });
     const figures = `${Object.entries(result.oneWordChanged).map(([k, v]) => `${k} ${v.accuracy.toFixed(2)} (${v.cases})`).join(', ')}; retrieval ${result.retrieval.toFixed(2)}`;
     console.log(`world-clip, 40 held-out scenes: ${figures}`);
     for (const [kind, { accuracy, cases }] of Object.entries(result.oneWordChanged)) {

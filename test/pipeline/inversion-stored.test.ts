@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { float16ToFloat32Array, float32ToFloat16Array } from '../../src/engine/float16.ts';
@@ -28,6 +26,7 @@ import { decodeInversionHalves } from '../../src/store/inversion-codec.ts';
 import { InversionStore } from '../../src/store/inversions.ts';
 import { renderScene } from '../../src/world/index.ts';
 import { queryOnce, startTestDatabase, type TestDatabase } from '../support/database.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 // invertWithStore on the shipped model with a real (embedded) Postgres: 10 steps on one 128×128
 // scene, so each inversion takes well under a second (null-text: a few seconds, mostly compiling
@@ -38,7 +37,6 @@ import { queryOnce, startTestDatabase, type TestDatabase } from '../support/data
 // restart of Postgres and of every process-level object — is (1) the stored blob's bytes, (2) every
 // decoded array of the InversionResult (the float32 values of the stored halves, compared as bits),
 // which are the computed float32 values rounded to float16, and (3) the reconstruction sampled from it.
-const present = existsSync(join(SHIPPED_MODEL_DIR, 'unet', 'diffusion_pytorch_model.safetensors'));
 const STEPS = 10;
 const GUIDANCE = 7.5;
 const METHODS: InversionMethod[] = ['invert.ddim', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm', 'invert.null_text'];
@@ -116,7 +114,8 @@ function counting(diffusion: Diffusion) {
   return { model, calls };
 }
 
-describe('inversions through the per-user store (models/world-sd, real Postgres)', { skip: present ? false : 'models/world-sd is not exported yet' }, () => {
+describe('inversions through the per-user store (models/world-sd, real Postgres)', () => {
+  requireShippedModel();
   let db: TestDatabase;
   let url: string;
   let prisma: PrismaClient;

@@ -7,7 +7,7 @@ import { after, describe, it, test } from 'node:test';
 import sharp from 'sharp';
 import { loadImageForModel } from '../../src/cli/invert.ts';
 import { frameForModel, toModelSize } from '../../src/pipeline/model-size.ts';
-import { fromImageFile, type RgbImage } from '../../src/world/index.ts';
+import { fromImageFile, type RgbImage } from '../../src/support/image.ts';
 
 // One routine brings an image to the model's size: the studio's stored images and the CLI's files
 // get the same pixels and the same note.

@@ -8,7 +8,8 @@ import { Diffusion } from '../../src/pipeline/diffusion.ts';
 import { invertDdim } from '../../src/pipeline/inversion/ddim.ts';
 import { sample, SamplingCancelled } from '../../src/pipeline/sampler.ts';
 import { textToImage } from '../../src/pipeline/text-to-image.ts';
-import { createRandom, renderScene, sampleScene } from '../../src/world/index.ts';
+import { renderScene, sampleScene } from '../../src/world/index.ts';
+import { createRandom } from '../../src/support/random.ts';
 
 const digest = (pixels: Uint8Array) => createHash('sha256').update(pixels).digest('hex');
 

@@ -11,13 +11,15 @@ import { masactrl } from '../../src/methods/masactrl.ts';
 import { planFromInstruction } from '../../src/plan/index.ts';
 import { regionMask } from '../../src/studio/plan-run.ts';
 import { analyseImage, type Position } from '../../src/world/index.ts';
-import { heldOutScenes, releaseShipped, shippedDiffusion, SKIP_WITHOUT_MODEL } from '../methods/support.ts';
+import { heldOutScenes, releaseShipped, shippedDiffusion } from '../methods/support.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const SCENES = 8;
 const RUN = { steps: 25, guidance: 7.5, seed: 3 };
 const regionOf = (position: string) => position.replace(' ', '_') as 'top_left';
 
-describe('planned edits drawn by models/world-sd', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('planned edits drawn by models/world-sd', () => {
+  requireShippedModel();
   after(releaseShipped);
 
   it('draws a planned addition in the empty corner it names, with or without a colour', async () => {

@@ -20,7 +20,6 @@ import type { DiscordBot } from '../../src/platforms/discord/index.ts';
 import { startWebChat, type WebChat } from '../../src/web/server.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { RETOUCH_BIN } from '../cli/run.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { startBot } from '../platforms/discord/support.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -28,6 +27,7 @@ import { startFakeDiscord, type FakeDiscord } from '../support/discord/fake-disc
 import { HttpDelivery } from '../support/slack/delivery.ts';
 import { SlackWebApiStandIn } from '../support/slack/web-api.ts';
 import { SlackWorkspace } from '../support/slack/workspace.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const PROMPT = 'a large flat red star in the center on grass';
 /** Long enough on the shipped model (a few seconds) to be killed in the middle. */
@@ -52,7 +52,8 @@ interface Figures {
   deliveredMs: number;
 }
 
-describe('a worker killed mid-job', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('a worker killed mid-job', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let queue: JobQueue;
   let web: WebChat;

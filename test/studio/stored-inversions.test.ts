@@ -1,25 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { storeImage } from '../../src/chat/images.ts';
+import { storeImage } from '../../src/store/images.ts';
 import type { JobRecord, JsonValue } from '../../src/jobs/index.ts';
 import type { EditPlan } from '../../src/plan/index.ts';
 import type { InvertResult, StudioResult } from '../../src/studio/handlers.ts';
 import { deleteImageWithInversions } from '../../src/store/inversions.ts';
-import { toPng } from '../../src/world/index.ts';
+import { toPng } from '../../src/support/image.ts';
 import { capturingLogger } from '../chat/helpers.ts';
 import { waitFor } from '../jobs/support.ts';
-import { SKIP_WITHOUT_MODEL } from '../methods/support.ts';
 import { colourSwap } from '../methods/support-p2p.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStudio, type TestStudio } from '../support/studio.ts';
+import { requireShippedModel } from '../support/shipped-models.ts';
 
 const STEPS = 4;
 
 // The studio keys a stored image's inversions by the image's Blob hash, as the store documents, so
 // deleting the image deletes what was derived from it; the intermediate images of a multi-step
 // edit are never stored, and neither are their inversions.
-describe('stored inversions of a stored image, through the studio worker', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('stored inversions of a stored image, through the studio worker', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   before(async () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import {
-  OBJECT_ATTRIBUTES, analyseImage, createRandom, degrade, renderScene, sampleScene, scoreScene, warp,
-  type ObjectAttribute, type RgbImage, type Scene,
+  OBJECT_ATTRIBUTES, analyseImage, degrade, renderScene, sampleScene, scoreScene, warp,
+  type ObjectAttribute, type Scene,
 } from '../../src/world/index.ts';
+import type { RgbImage } from '../../src/support/image.ts';
+import { createRandom } from '../../src/support/random.ts';
 
 interface Accuracy {
   attributes: Record<ObjectAttribute, number>;

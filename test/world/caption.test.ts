@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  captionOf, createRandom, EDIT_TYPES, instructionOf, parseCaption, parseInstruction, sampleEdit, sampleScene,
-} from '../../src/world/index.ts';
+import { captionOf, EDIT_TYPES, instructionOf, parseCaption, parseInstruction, sampleEdit, sampleScene } from '../../src/world/index.ts';
+import { createRandom } from '../../src/support/random.ts';
 
 test('captions follow the grammar', () => {
   assert.equal(

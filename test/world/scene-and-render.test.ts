@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  BACKGROUNDS, COLOUR_RGB, COLOURS, SHAPES, SIZES, STYLES, POSITIONS,
-  createRandom, renderScene, sampleScene, sceneSchema, type Scene,
+  BACKGROUNDS, COLOUR_RGB, COLOURS, SHAPES, SIZES, STYLES, POSITIONS, renderScene, sampleScene,
+  sceneSchema, type Scene,
 } from '../../src/world/index.ts';
+import { createRandom } from '../../src/support/random.ts';
 
 function scenes(seed: number, count: number): Scene[] {
   const random = createRandom(seed);

@@ -4,7 +4,7 @@
 // says what the method is designed to do and that the result was not checked.
 import { methodName, type MethodId } from '../../plan/methods.ts';
 import type { EditPlan } from '../../plan/index.ts';
-import type { Change } from '../../reading/check.ts';
+import type { Change } from '../../reading/index.ts';
 import type { CheckReport, StepReport, TryReport } from '../../studio/checked.ts';
 import type { DrawingReport } from '../../studio/generate.ts';
 

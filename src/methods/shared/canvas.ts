@@ -1,7 +1,7 @@
 // A latent canvas of another size than the model's (a panorama) decoded with a VAE compiled for it.
 import { tensorToRgb } from '../../models/vae/index.ts';
 import { Diffusion } from '../../pipeline/diffusion.ts';
-import type { RgbImage } from '../../world/image.ts';
+import type { RgbImage } from '../../support/image.ts';
 
 /** Decodes a canvas latent [1, C, latentHeight, latentWidth] with a VAE compiled for its size. */
 export async function decodeCanvas(diffusion: Diffusion, latent: Float32Array, latentWidth: number, latentHeight: number): Promise<RgbImage> {

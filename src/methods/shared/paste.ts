@@ -3,7 +3,7 @@
 // attention sees the whole latent, so removing or repainting one object shifts the colours of others
 // it never touched (a red heart decoded pink beside a removed triangle). Inpainting front-ends do the
 // same (diffusers' apply_overlay, A1111's "mask blur"): keep the original where nothing was asked.
-import type { RgbImage } from '../../world/image.ts';
+import type { RgbImage } from '../../support/image.ts';
 import { upsample } from './mask.ts';
 
 export interface PasteOptions {

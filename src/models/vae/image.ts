@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { HostTensor } from '../../engine/index.ts';
 import { toFloat32 } from '../../engine/dtype.ts';
+import type { RgbImage } from '../../support/image.ts';
 
 /** Interleaved 8-bit pixels (3 or more channels, the first three RGB) -> [1, 3, H, W] in [-1, 1]. */
 export function rgbToTensor(pixels: Uint8Array, width: number, height: number, channels = 3): HostTensor {
@@ -31,6 +32,12 @@ export function tensorToRgb(tensor: HostTensor, index = 0): { pixels: Uint8Array
     }
   }
   return { pixels, width, height };
+}
+
+/** Image `index` of a [B, 3, H, W] tensor in [-1, 1] as an RgbImage (tensorToRgb's pixels). */
+export function tensorToImage(tensor: HostTensor, index = 0): RgbImage {
+  const { pixels, width, height } = tensorToRgb(tensor, index);
+  return { width, height, rgb: pixels };
 }
 
 /** Image `index` of a [B, 3, H, W] tensor in [-1, 1] as PNG bytes. */

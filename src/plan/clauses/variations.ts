@@ -1,13 +1,13 @@
 // Variations: "show me variations", "give me 3 more like this", "reroll".
 import type { Amount, Intent } from '../intents.ts';
-import { parseClause } from '../clause.ts';
 
 export const NUMBER_WORDS: Record<string, number> = {
   one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12,
   couple: 2, 'a couple': 2, 'a couple of': 2, pair: 2, few: 3, 'a few': 3, several: 4, some: 4, bunch: 6,
   'a bunch of': 6, dozen: 12, 'a dozen': 12, handful: 4,
 };
-export function parseVariations(c: string, amount: Amount): Intent[] | undefined {
+/** `parseClause` reads what a variation asks besides being one ("a blue version"); clause.ts passes itself. */
+export function parseVariations(c: string, amount: Amount, parseClause: (clause: string) => Intent[]): Intent[] | undefined {
   const cue =
     /\b(variations?|variants?|versions?|alternatives?|options|re-?roll|remix|more like (?:this|it|that|these)|similar (?:ones|images|pictures|versions)|something similar|others like (?:this|it)|another (?:one|take|version|go|try|variant|attempt)|other takes?|different takes?|explore|try again|surprise me|more of (?:these|this|them|those)|give it another (?:go|shot|try)|one more time|shuffle|randomi[sz]e|re-?generate|regen|redo it|iterations?|spin-?offs?)\b/;
   if (!cue.test(c)) return undefined;

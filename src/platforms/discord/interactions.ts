@@ -15,7 +15,7 @@ import {
 } from 'discord.js';
 import type { Dispatcher } from '../../chat/dispatcher.ts';
 import type { Attachment, ButtonPress, IncomingMessage } from '../../chat/messages.ts';
-import type { CommandRegistry } from '../../chat/registry.ts';
+import type { CommandRegistry } from '../../chat/command.ts';
 import type { Logger } from '../../log.ts';
 import { canModerate, describeTooLarge, downloadAttachments, isImageAttachment, referencedMessage, senderOf, workspaceOf } from './incoming.ts';
 import type { Renderer } from './outgoing.ts';

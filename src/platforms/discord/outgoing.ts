@@ -7,7 +7,7 @@ import {
   type APIButtonComponentWithCustomId,
   type AttachmentPayload,
 } from 'discord.js';
-import { loadImage } from '../../chat/images.ts';
+import { loadImage } from '../../store/images.ts';
 import type { Reply, ReplyButton, ReplyImage } from '../../chat/messages.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';

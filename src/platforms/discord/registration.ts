@@ -13,7 +13,7 @@ import {
   type RESTPostAPIApplicationCommandsJSONBody,
   type RESTOptions,
 } from 'discord.js';
-import type { CommandRegistry } from '../../chat/registry.ts';
+import type { CommandRegistry } from '../../chat/command.ts';
 
 /** The message context-menu command; its name is what Discord shows under "Apps". */
 export const EDIT_MENU_COMMAND = 'Edit with Retouch';

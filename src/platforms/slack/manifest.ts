@@ -2,7 +2,7 @@
 // doesn't exist or miss one that does. Slack's built-in commands (/status, /me, …) can't be taken
 // by an app, so a command with such a name is registered as /retouch-<name>.
 import type { Command } from '../../chat/command.ts';
-import type { CommandRegistry } from '../../chat/registry.ts';
+import type { CommandRegistry } from '../../chat/command.ts';
 
 /** Slack's own slash commands (https://slack.com/help/articles/201259356); a manifest naming one is refused. */
 const SLACK_BUILT_IN = new Set([

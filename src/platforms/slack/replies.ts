@@ -4,7 +4,7 @@
 // completeUploadExternal) and shown by image blocks that reference the file.
 import type { webApi } from '@slack/bolt';
 import { createHash } from 'node:crypto';
-import { loadImage } from '../../chat/images.ts';
+import { loadImage } from '../../store/images.ts';
 import type { Reply, ReplyChannel, ReplyImage } from '../../chat/messages.ts';
 import type { Logger } from '../../log.ts';
 import type { PrismaClient } from '../../store/database.ts';

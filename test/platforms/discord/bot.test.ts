@@ -5,13 +5,13 @@ import type { DiscordBot } from '../../../src/platforms/discord/index.ts';
 import { EDIT_MENU_COMMAND } from '../../../src/platforms/discord/index.ts';
 import { memoryRateLimit, rateKey } from '../../../src/chat/rate-limit.ts';
 import { capturingLogger } from '../../chat/helpers.ts';
-import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startFakeDiscord, type FakeDiscord, type RecordedCall } from '../../support/discord/fake-discord.ts';
 import type { MessagePayload } from '../../support/discord/payloads.ts';
 import { MAX_STEPS } from '../../../src/pipeline/sampling-checks.ts';
 import { startTestStudio, type TestStudio } from '../../support/studio.ts';
 import { eventually, isCallback, isFollowUp, isOriginalEdit, ofInteraction, startBot } from './support.ts';
+import { requireShippedModel } from '../../support/shipped-models.ts';
 
 const LONG = { timeoutMs: 240_000 };
 const labels = (message: MessagePayload | undefined) => (message?.components ?? []).flatMap((row: any) => row.components.map((c: any) => c.label as string));
@@ -22,7 +22,8 @@ const buttonId = (message: MessagePayload, label: string) =>
 // a PNG result, replies to it as edit instructions, "Edit with Retouch" and its modal, the result's
 // buttons (stronger, undo, cancel, save, delete with the moderator rule), and 👍 reactions on
 // gallery entries as votes.
-describe('Discord bot on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('Discord bot on the shipped model', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   let discord: FakeDiscord;

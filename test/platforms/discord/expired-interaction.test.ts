@@ -5,12 +5,12 @@ import { defineCommand } from '../../../src/chat/command.ts';
 import type { DiscordBot } from '../../../src/platforms/discord/index.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_MARGIN_MS } from '../../../src/platforms/discord/reply-channels.ts';
 import { capturingLogger } from '../../chat/helpers.ts';
-import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startFakeDiscord, type FakeDiscord, type RecordedCall } from '../../support/discord/fake-discord.ts';
 import type { MessagePayload, UserPayload } from '../../support/discord/payloads.ts';
 import { startTestStudio, type TestStudio } from '../../support/studio.ts';
 import { eventually, isCallback, isFollowUp, isOriginalEdit, ofInteraction, startBot } from './support.ts';
+import { requireShippedModel } from '../../support/shipped-models.ts';
 
 const LONG = { timeoutMs: 240_000 };
 const labels = (message: MessagePayload | undefined) => (message?.components ?? []).flatMap((row: any) => row.components.map((c: any) => c.label as string));
@@ -129,7 +129,8 @@ describe('Discord: results that arrive after the interaction token expired', () 
     return refused[0]!;
   }
 
-  it('/imagine: the result is edited into the reply the interaction showed, then one message pings the person with a link to it', { skip: SKIP_WITHOUT_MODEL }, async (t) => {
+  it('/imagine: the result is edited into the reply the interaction showed, then one message pings the person with a link to it', async (t) => {
+    requireShippedModel();
     const from = discord.calls.length;
     const interaction = discord.slashCommand({
       name: 'imagine',
@@ -176,7 +177,8 @@ describe('Discord: results that arrive after the interaction token expired', () 
     assert.deepEqual(errorsAbout(interaction.id), []);
   });
 
-  it('a button press: its follow-up is edited in place into the result, then the person who pressed is pinged once', { skip: SKIP_WITHOUT_MODEL }, async () => {
+  it('a button press: its follow-up is edited in place into the result, then the person who pressed is pinged once', async () => {
+    requireShippedModel();
     // A result shown the usual way (its interaction's token still good), whose Stronger button Bob presses.
     const drawn = discord.slashCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a small blue circle in the top left on sky' }, { name: 'seed', type: 4, value: 4 }, { name: 'steps', type: 4, value: 4 }] });
     await discord.waitForCall((c) => ofInteraction(drawn.token)(c) && isOriginalEdit(c) && results(c).length === 1 && c.status === 200, LONG);
@@ -276,7 +278,8 @@ describe('Discord: results that arrive after the interaction token expired', () 
     assert.deepEqual(errorsAbout(interaction.id), []);
   });
 
-  it('/imagine near its 15 minutes: "Queued…" and the result are one channel message, the address the job keeps for its reply', { skip: SKIP_WITHOUT_MODEL }, async () => {
+  it('/imagine near its 15 minutes: "Queued…" and the result are one channel message, the address the job keeps for its reply', async () => {
+    requireShippedModel();
     const from = discord.calls.length;
     const interaction = discord.slashCommand({
       name: 'imagine',

@@ -5,16 +5,17 @@ import type { JobRecord } from '../../../src/jobs/index.ts';
 import { planFromSlashOptions } from '../../../src/plan/index.ts';
 import type { DiscordBot } from '../../../src/platforms/discord/index.ts';
 import { capturingLogger } from '../../chat/helpers.ts';
-import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import { startTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../support/discord/fake-discord.ts';
 import { startTestStudio, type TestStudio } from '../../support/studio.ts';
 import { eventually, startBot } from './support.ts';
+import { requireShippedModel } from '../../support/shipped-models.ts';
 
 // A bot process died while a job ran; the job finished with nobody following it. The next bot to
 // connect edits the reply that was waiting for it with the result (with the bot's own token: the
 // interaction's may have expired), or posts the result anew when that reply is gone.
-describe('Discord: results that finished while the bot was down', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('Discord: results that finished while the bot was down', () => {
+  requireShippedModel();
   let database: TestDatabase;
   let studio: TestStudio;
   let discord: FakeDiscord;

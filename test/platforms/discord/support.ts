@@ -2,7 +2,8 @@
 import { allCommands } from '../../../commands/index.ts';
 import type { Command } from '../../../src/chat/command.ts';
 import type { RateLimit } from '../../../src/chat/rate-limit.ts';
-import { createCommandRegistry, type CommandRegistry } from '../../../src/chat/registry.ts';
+import type { CommandRegistry } from '../../../src/chat/command.ts';
+import { createCommandRegistry } from '../../../src/chat/registry.ts';
 import type { JobQueue } from '../../../src/jobs/index.ts';
 import type { Logger } from '../../../src/log.ts';
 import { registerCommands, startDiscordBot, type DiscordBot } from '../../../src/platforms/discord/index.ts';

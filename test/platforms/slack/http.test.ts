@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { memoryRateLimit, rateKey } from '../../../src/chat/rate-limit.ts';
 import { EDIT_MODAL_ID, EDIT_SHORTCUT_ID } from '../../../src/platforms/slack/manifest.ts';
-import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import type { HttpDelivery } from '../../support/slack/delivery.ts';
 import type { StandInMessage } from '../../support/slack/web-api.ts';
 import { ADMIN, ALICE, BOB, botMessages, buttons, CHANNEL, eventually, imageFiles, shownText, startSlackHarness, type SlackHarness } from './harness.ts';
+import { requireShippedModel } from '../../support/shipped-models.ts';
 
 const SLACK_ACK_LIMIT_MS = 3000;
 const LONG = 180_000;
@@ -15,7 +15,8 @@ const LONG = 180_000;
 // the bot draws and edits on the shipped model through the real queue and worker, and what it posts,
 // updates and uploads lands in the stand-in's conversation as Slack would keep it. Uploaded files
 // stay "processing" for a moment, as Slack's do, so image blocks are first refused.
-describe('Slack over HTTP, on the shipped model', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('Slack over HTTP, on the shipped model', () => {
+  requireShippedModel();
   let h: SlackHarness;
   /** Far above what these tests send; one test uses up a person's minute on purpose. */
   const rateLimit = memoryRateLimit(1000);

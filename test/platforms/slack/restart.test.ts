@@ -5,12 +5,13 @@ import { createDefaultRegistry } from '../../../commands/index.ts';
 import type { JobRecord } from '../../../src/jobs/index.ts';
 import { planFromSlashOptions } from '../../../src/plan/index.ts';
 import { startSlackBot } from '../../../src/platforms/slack/bot.ts';
-import { SKIP_WITHOUT_MODEL } from '../../methods/support.ts';
 import { BOT_TOKEN, CHANNEL, SIGNING_SECRET, startSlackHarness, type SlackHarness } from './harness.ts';
+import { requireShippedModel } from '../../support/shipped-models.ts';
 
 // A bot process died while a job ran: the job finished with nobody following it. The next bot to
 // start finds it, claims it once, and puts the result into the reply that was waiting for it.
-describe('Slack: results that finished while the bot was down', { skip: SKIP_WITHOUT_MODEL }, () => {
+describe('Slack: results that finished while the bot was down', () => {
+  requireShippedModel();
   let h: SlackHarness;
   before(async () => {
     h = await startSlackHarness({ mode: 'http' });

@@ -1,4 +1,6 @@
-// Deterministic randomness for the procedural world. Nothing in src/world uses Math.random.
+// Deterministic randomness: seeded streams for whatever must come out the same for the same seed
+// (the procedural world, evaluation samples, MultiDiffusion's tile offsets). Nothing here uses
+// Math.random.
 
 /** A seeded stream of uniform numbers (a 32-bit counter passed through an integer mixer). */
 export interface Random {
@@ -50,14 +52,6 @@ export function createRandom(seed: number): Random {
     fork: () => createRandom(nextUint()),
   };
   return random;
-}
-
-/**
- * A pure function of (seed, x, y) in [0, 1): per-pixel texture noise that does not depend on drawing
- * order, so an edit that leaves the seed alone leaves every untouched pixel identical.
- */
-export function hashNoise(seed: number, x: number, y: number): number {
-  return mix32(mix32(mix32(seed) ^ Math.imul(x, 0x27d4eb2f)) ^ Math.imul(y, 0x165667b1)) / 4294967296;
 }
 
 /** A random 32-bit seed drawn from a stream. */
