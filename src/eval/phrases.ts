@@ -70,7 +70,8 @@ export const PHRASES: readonly Phrase[] = [
   held('add', 'can you add a {addcolour} {addshape} in the {place}?'),
   tune('add', 'I want a {addcolour} {addshape} in the {place} too'),
   held('add', 'there should be a {addcolour} {addshape} in the {place} as well'),
-  held('add', 'could I get a {addcolour} {addshape} in the {place}?'),
+  tune('add', 'could I get a {addcolour} {addshape} in the {place}?'),
+  held('add', 'stick a {addcolour} {addshape} in the {place}'),
 
   tune('remove', 'remove {the}'),
   tune('remove', 'delete {it}'),

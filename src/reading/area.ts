@@ -10,7 +10,12 @@ import { READING_SIZE, type Reading } from './read.ts';
 /** Pixels a changed object's mask is grown by: a blurry edge and a pattern's rim stay inside. */
 const GROW = 3;
 
-export function changeArea(before: Pick<Reading, 'background' | 'objects'>, expected: Pick<Scene, 'background' | 'objects'>, size = READING_SIZE): Uint8Array {
+/**
+ * `drawn`, a reading of what a method made, narrows a changed or added object's destination from
+ * its grid cell to where it was drawn (grown the same): a cell redrawn whole on sand left a lighter
+ * square around a new star, read later as a white square.
+ */
+export function changeArea(before: Pick<Reading, 'background' | 'objects'>, expected: Pick<Scene, 'background' | 'objects'>, size = READING_SIZE, drawn?: Pick<Reading, 'objects'>): Uint8Array {
   const area = new Uint8Array(size * size);
   if (before.background !== expected.background) {
     const objects = new Uint8Array(size * size);
@@ -19,16 +24,21 @@ export function changeArea(before: Pick<Reading, 'background' | 'objects'>, expe
   }
   const pairs = pairObjects(before.objects, expected.objects);
   const paired = new Set(pairs.values());
+  const made = drawn ? pairObjects(expected.objects, drawn.objects) : new Map<number, number>();
+  const destination = (e: number) => {
+    const d = made.get(e);
+    return d === undefined ? cell(expected.objects[e]!.position, size) : grown(drawn!.objects[d]!.mask, size, GROW);
+  };
   before.objects.forEach((object, b) => {
     const e = pairs.get(b);
     const wanted = e === undefined ? undefined : expected.objects[e];
     const same = wanted && wanted.shape === object.shape && wanted.colour === object.colour && wanted.size === object.size && wanted.position === object.position && wanted.style === object.style;
     if (same) return;
     add(area, grown(object.mask, size, GROW));
-    if (wanted) add(area, cell(wanted.position, size));
+    if (e !== undefined) add(area, destination(e));
   });
-  expected.objects.forEach((object, e) => {
-    if (!paired.has(e)) add(area, cell(object.position, size));
+  expected.objects.forEach((_, e) => {
+    if (!paired.has(e)) add(area, destination(e));
   });
   return area;
 }

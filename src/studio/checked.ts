@@ -134,7 +134,8 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
       attempts.push(run.inversion);
       // What the change needs is taken from the try; everything else stays the picture's own pixels,
       // whatever the method did there (MasaCtrl redraws it all, and an untouched ring lost its pattern).
-      const { image: composed } = pasteOutsideArea(run.image, image, changed, KEEP_EDGE);
+      const area = reading.background === expected.background ? changeArea(reading, expected, image.width, await readPicture(run.image)) : changed;
+      const { image: composed } = pasteOutsideArea(run.image, image, area, KEEP_EDGE);
       const after = await readPicture(await present(composed));
       const check = checkScene(sceneOf(reading), expected, after);
       const report: TryReport = { method: override.method?.id ?? step.method, seed: override.seed ?? 0, done: check.done, kept: check.kept, problems: check.problems };

@@ -10,7 +10,7 @@ import { SCENE_PHRASES, SCENE_RE } from './words.ts';
 export function parseAdd(c: string): Intent[] | undefined {
   const match =
     /^(?:add|insert|include|draw|stick|throw in|put in|put|place|drop|paint|sketch|spawn|introduce|create|generate)\s+(?:in\s+)?(.+)$/.exec(c) ??
-    /^(?:there should be|let there be|there needs to be|i want|i'd like|i would like|can we have|can i have|can i get|have|with|also|need|it needs|it should have|needs)\s+(.+)$/.exec(c) ??
+    /^(?:there should be|let there be|there needs to be|i want|i'd like|i would like|can we have|can i have|can i get|could we have|could i have|could i get|may i have|have|with|also|need|it needs|it should have|needs)\s+(.+)$/.exec(c) ??
     /^(?:(?:it|the .+?|he|she|they)\s+)(?:could use|needs|should have|should wear|could wear|wants|deserves|would look good with|would look better with)\s+(.+)$/.exec(c);
   const owner = /^(?:the\s+)?(.+?)\s+(?:could use|needs|should have|should wear|could wear|wants|deserves|would look good with|would look better with)\s/.exec(c);
   const many = /^(?:make|draw|create|add|put|show|generate|i want)\s+(?:two|three|four|five|several|multiple|many|more|\d+)\s+(.+)$|^(?:duplicate|copy|clone|double)\s+(.+)$|^(?:add|put|draw|place|insert)\s+(?:another|one more|a second|a 2nd|an extra|an additional)\s+(.+)$/.exec(c);
