@@ -1,3 +1,5 @@
+import { guidanceScale } from './sampling-options.ts';
+import { SEED, STEPS } from '../config/limits.ts';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp from 'sharp';
@@ -41,12 +43,6 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
-const guidanceScale = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 50) throw new InvalidArgumentError(`--guidance must be a number from 0 to 50, got '${value}'`);
-  return n;
-};
-
 /**
  * Reads a mask the way the image was read (same file size required; resized and cropped alike):
  * grey values, white = edit.
@@ -82,9 +78,9 @@ export function registerEdit(program: Command): void {
     .option('--negative <text>', 'what to steer away from')
     .option('--mask <file>', 'white where to edit, black where to keep (same size as the image)')
     .addOption(new Option('--inversion <id>', 'inversion for methods that edit through one').choices(INVERSION_METHODS))
-    .option('--steps <n>', 'sampling steps', integer('--steps', 1, 1000), EDIT_DEFAULTS.steps)
+    .option('--steps <n>', 'sampling steps', integer('--steps', STEPS.min, STEPS.max), EDIT_DEFAULTS.steps)
     .option('--guidance <w>', 'classifier-free guidance scale', guidanceScale, EDIT_DEFAULTS.guidance)
-    .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 32 - 1), EDIT_DEFAULTS.seed)
+    .option('--seed <n>', 'random seed', integer('--seed', SEED.min, SEED.max), EDIT_DEFAULTS.seed)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--out <file>', 'where to write the PNG', 'edited.png')
     .option('--json', 'print the result as JSON')

@@ -6,7 +6,12 @@ import { defineMethod } from './types.ts';
 
 export const sdedit = defineMethod({
   id: 'sdedit',
+  name: 'SDEdit',
   summary: 'Re-draw the image from part-way noise toward the target prompt (strength = how far)',
+  edit: 'variations',
+  alternativeFor: { variations: 0, pose: 1, add: 2, style: 2, move: 2, remove: 3, swap: 5, attribute: 5 },
+  promptDriven: true,
+  dial: { kind: 'strength' },
   params: z.strictObject({
     /** t0 as a fraction of the schedule; the paper's guided edits sit between 0.3 and 0.6. */
     strength: z.number().gt(0).max(1).default(0.5),

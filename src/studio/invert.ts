@@ -5,7 +5,8 @@
 import { asImage } from '../eval/inversion.ts';
 import { EditRequestError } from '../methods/index.ts';
 import { rgbToTensor } from '../models/vae/index.ts';
-import { invertWithStore, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { invertWithStore } from '../store/stored-inversions.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';

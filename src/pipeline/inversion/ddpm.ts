@@ -1,6 +1,6 @@
 import { DdimScheduler, guide, NoiseSource } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
-import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type InversionModel, type InvertOptions } from './types.ts';
+import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type Inversion, type InversionModel, type InvertOptions } from './types.ts';
 import { samplingProblem } from '../sampling-checks.ts';
 
 export interface DdpmInvertOptions extends InvertOptions {
@@ -91,3 +91,28 @@ export async function invertDdpm(model: InversionModel, options: DdpmInvertOptio
     timings: { totalMs, ddpmMs: totalMs },
   };
 }
+
+export const ddpmInversion: Inversion<DdpmInversionResult> = {
+  id: 'invert.ddpm',
+  name: 'Edit-friendly DDPM inversion',
+  summary: 'Store per-step noises so stochastic sampling gives back the image exactly',
+  invert: invertDdpm,
+  sampling(model, inversion) {
+    const noises = inversion.noises;
+    return {
+      scheduler: model.scheduler('ddim', { eta: inversion.eta }),
+      uncond: inversion.uncond,
+      noiseAt: (step) => {
+        const z = noises[step];
+        if (!z) throw new RangeError(`invert.ddpm: no stored noise for step ${step} of ${noises.length}`);
+        return z;
+      },
+    };
+  },
+  storage: {
+    tensors: ['noises'],
+    keyParams: (options) => ({ eta: options.eta ?? 1, seed: options.seed ?? 0 }),
+    encode: (inversion, pack) => ({ noises: pack.latents('noises', inversion.noises) }),
+    decode: (common, params, read) => ({ ...common, method: 'invert.ddpm', eta: params.eta as number, seed: params.seed as number, noises: read.latents('noises', common.steps) }),
+  },
+};
