@@ -17,6 +17,9 @@ export const sdedit = defineMethod({
     strength: z.number().gt(0).max(1).default(0.5),
   }),
   needs: {},
+  // Noising to t0 and denoising is plain sampling from t0: any scheduler (DDIM is the paper's SDE
+  // solver's deterministic counterpart and the default).
+  schedulers: ['ddim', 'ddpm', 'euler_a', 'dpmpp2m'],
   async run(input, params) {
     const { diffusion } = input;
     const guided = input.guidance !== 1;
@@ -24,7 +27,7 @@ export const sdedit = defineMethod({
     const uncond = guided ? await diffusion.encodePrompt(input.target.negativePrompt ?? '') : undefined;
     const { latents } = await sampleBranches({
       unet: await diffusion.unet(guided ? 2 : 1),
-      scheduler: diffusion.scheduler('ddim'),
+      scheduler: diffusion.scheduler(input.scheduler),
       steps: input.steps,
       guidance: input.guidance,
       seed: input.seed,
