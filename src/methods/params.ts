@@ -55,7 +55,7 @@ export function rangeOf(method: EditMethod, name: string): string | undefined {
   if (!field) return undefined;
   const json = z.toJSONSchema(field, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
   const low = json.exclusiveMinimum !== undefined ? `more than ${String(json.exclusiveMinimum)}` : json.minimum !== undefined ? `at least ${String(json.minimum)}` : undefined;
-  const high = json.exclusiveMaximum !== undefined ? `less than ${String(json.exclusiveMaximum)}` : json.maximum !== undefined ? `at most ${String(json.maximum)}` : undefined;
+  const high = json.exclusiveMaximum !== undefined ? `less than ${String(json.exclusiveMaximum)}` : json.maximum !== undefined && Number(json.maximum) < Number.MAX_SAFE_INTEGER ? `at most ${String(json.maximum)}` : undefined;
   if (!low && !high) return undefined;
   const fallback = json.default !== undefined ? ` (default ${JSON.stringify(json.default)})` : '';
   return `must be ${[low, high].filter(Boolean).join(' and ')}${fallback}`;
