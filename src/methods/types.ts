@@ -38,8 +38,8 @@ export interface EditInput {
   guidance: number;
   seed: number;
   /**
-   * The source image's inversion by `inversionMethod` (computed or loaded from the store by the
-   * caller, at this run's steps and guidance). Present when the method `needs.inversion`.
+   * The source image's inversion (computed or loaded from the store by the caller, at this run's
+   * steps and guidance) by the method the request names; absent when it names 'none'.
    */
   inversion?: InversionResult;
   onStep?: (progress: StepProgress) => void | Promise<void>;
@@ -62,7 +62,7 @@ export interface EditOutput {
 }
 
 export interface MethodNeeds {
-  /** The source image's inversion; attention-control methods accept these inversions. */
+  /** The source image's inversion; attention-control methods accept these, the first is the planner's choice. */
   inversion?: readonly InversionMethod[];
   /** 'required': refuses to run without a mask; 'optional': uses one when given. */
   mask?: 'required' | 'optional';

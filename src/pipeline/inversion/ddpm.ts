@@ -1,14 +1,9 @@
 import { DdimScheduler, guide, NoiseSource } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
-import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type Inversion, type InversionModel, type InvertOptions } from './types.ts';
+import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type ExtraInvertOptions, type Inversion, type InversionModel, type InvertOptions } from './types.ts';
 import { samplingProblem } from '../sampling-checks.ts';
 
-export interface DdpmInvertOptions extends InvertOptions {
-  /** Seed of the independent forward noises (default 0). */
-  seed?: number;
-  /** DDIM eta of the stochastic sampler the noises are for (1 = DDPM, the paper's choice; must be > 0). */
-  eta?: number;
-}
+export type DdpmInvertOptions = InvertOptions & Pick<ExtraInvertOptions, 'seed' | 'eta'>;
 
 /**
  * `invert.ddpm` (Huberman-Spiegelglas et al. 2023, "An Edit Friendly DDPM Noise Space"): sample

@@ -3,13 +3,9 @@ import { buildUNet } from '../../models/unet/unet.ts';
 import { DdimScheduler, guide, type Scheduler } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
 import { invertDdimMethod } from './ddim.ts';
-import { checkInvertOptions, INVERSION_DEFAULTS, type Inversion, type InversionModel, type InvertOptions, type NullTextInversionResult } from './types.ts';
+import { checkInvertOptions, INVERSION_DEFAULTS, type ExtraInvertOptions, type Inversion, type InversionModel, type InvertOptions, type NullTextInversionResult } from './types.ts';
 
-export interface NullTextOptions extends InvertOptions {
-  /** Adam iterations per timestep at most (official code: 10). */
-  innerSteps?: number;
-  /** Early stop when the loss is below epsilon + i·2e-5 at step i (official code: 1e-5). */
-  epsilon?: number;
+export interface NullTextOptions extends InvertOptions, Pick<ExtraInvertOptions, 'innerSteps' | 'epsilon'> {
   /** A compiled gradient graph to reuse across images (else one is compiled and released per call). */
   graph?: NullTextGraph;
 }
