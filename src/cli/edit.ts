@@ -3,7 +3,7 @@ import { SEED, STEPS } from '../config/limits.ts';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp from 'sharp';
-import { EDIT_DEFAULTS, EDIT_METHODS, EditRequestError, getMethod, parameterNames, parseParamPairs, runEdit } from '../methods/index.ts';
+import { EDIT_DEFAULTS, EDIT_METHODS, EditRequestError, getMethod, parameterNames, parseParamPairs, runEdit, SCHEDULER_KINDS, type SchedulerKind } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import { resolveModelPath } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
@@ -24,7 +24,8 @@ interface EditCliOptions {
   target?: string;
   negative?: string;
   mask?: string;
-  inversion?: InversionMethod;
+  inversion?: InversionMethod | 'none';
+  scheduler?: SchedulerKind;
   steps: number;
   guidance: number;
   seed: number;
@@ -77,7 +78,8 @@ export function registerEdit(program: Command): void {
     .option('--target <prompt>', 'what the result should show (default: the source prompt)')
     .option('--negative <text>', 'what to steer away from')
     .option('--mask <file>', 'white where to edit, black where to keep (same size as the image)')
-    .addOption(new Option('--inversion <id>', 'inversion for methods that edit through one').choices(INVERSION_METHODS))
+    .addOption(new Option('--inversion <id>', "inversion for methods that edit through one ('none': draw without one, where the method can)").choices([...INVERSION_METHODS, 'none']))
+    .addOption(new Option('--scheduler <kind>', 'sampler, where the method allows another (default: its own, DDIM for most)').choices(SCHEDULER_KINDS))
     .option('--steps <n>', 'sampling steps', integer('--steps', STEPS.min, STEPS.max), EDIT_DEFAULTS.steps)
     .option('--guidance <w>', 'classifier-free guidance scale', guidanceScale, EDIT_DEFAULTS.guidance)
     .option('--seed <n>', 'random seed', integer('--seed', SEED.min, SEED.max), EDIT_DEFAULTS.seed)
@@ -118,6 +120,7 @@ export function registerEdit(program: Command): void {
             negativePrompt: options.negative,
             mask,
             inversion: options.inversion,
+            scheduler: options.scheduler,
             steps: options.steps,
             guidance: options.guidance,
             seed: options.seed,
