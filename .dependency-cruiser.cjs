@@ -49,49 +49,16 @@ const layerRules = LAYERS.slice(1).map(([name, path], index) => ({
   to: { path: ALL_LAYERS.slice(0, index + 1) },
 }));
 
-/**
- * A rule with one import let through: `from` (one or two files) may import `to` (one file), which
- * the rule otherwise forbids. For the temporary exceptions below, so each stays as narrow as it says.
- */
-function allowing(rule, from, to) {
-  return [
-    { ...rule, from: { ...rule.from, pathNot: [...[rule.from.pathNot ?? []].flat(), from] } },
-    { ...rule, name: `${rule.name}-except`, from: { path: from }, to: { ...rule.to, pathNot: [...[rule.to.pathNot ?? []].flat(), to] } },
-  ];
-}
-
-// TEMPORARY (issue 27): imports that break the rules today and belong to the other half of issue 27
-// (the method and inversion registries). Each goes when that work lands, and its exception with it.
-const TEMPORARY = {
-  // MethodId lives in src/plan/methods.ts until it moves into src/methods.
-  methodsToPlan: ['^src/methods/(index|types)\\.ts$', '^src/plan/methods\\.ts$'],
-  // The inversion store's types, until storing inversions leaves src/pipeline/inversion.
-  pipelineToStore: ['^src/pipeline/inversion/stored\\.ts$', '^src/store/inversions\\.ts$'],
-  // index.ts ↔ stored.ts, until the inversions are one module each.
-  inversionCycle: '^src/pipeline/inversion/(index|stored)\\.ts$',
-};
-
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
       comment: 'a cycle makes two modules one: break it by moving what both need below both',
       severity: 'error',
-      from: { pathNot: TEMPORARY.inversionCycle },
+      from: {},
       to: { circular: true },
     },
-    {
-      name: 'no-circular-except-inversion',
-      comment: 'TEMPORARY (issue 27): src/pipeline/inversion/index.ts ↔ stored.ts is the one cycle allowed',
-      severity: 'error',
-      from: { path: TEMPORARY.inversionCycle },
-      to: { circular: true, via: { pathNot: TEMPORARY.inversionCycle } },
-    },
-    ...layerRules.flatMap((rule) => {
-      if (rule.name === 'methods-imports-only-below') return allowing(rule, ...TEMPORARY.methodsToPlan);
-      if (rule.name === 'pipeline-imports-only-below') return allowing(rule, ...TEMPORARY.pipelineToStore);
-      return [rule];
-    }),
+    ...layerRules,
     {
       name: 'no-tensors-in-chat',
       comment: 'a chat adapter never touches tensors',

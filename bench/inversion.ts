@@ -16,16 +16,8 @@ import { resolveModelPath } from '../src/models/shipped.ts';
 import { openStableDiffusion } from '../src/models/stable-diffusion.ts';
 import { rgbToTensor } from '../src/models/vae/index.ts';
 import { Diffusion } from '../src/pipeline/diffusion.ts';
-import {
-  imageContentHash,
-  inversionTensors,
-  invertWithStore,
-  isInversionMethod,
-  NullTextGraph,
-  reconstruct,
-  type InversionMethod,
-  type StoredInversionOutcome,
-} from '../src/pipeline/inversion/index.ts';
+import { isInversionMethod, NullTextGraph, reconstruct, type InversionMethod } from '../src/pipeline/inversion/index.ts';
+import { imageContentHash, inversionTensors, invertWithStore, type StoredInversionOutcome } from '../src/store/stored-inversions.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { InversionStore } from '../src/store/inversions.ts';
 import { renderScene } from '../src/world/index.ts';

@@ -12,11 +12,11 @@ import { edit } from '../src/chat/results/run.ts';
 import { attachedOrLatestImage } from '../src/chat/results/store.ts';
 import { defaultsFor, SEED_LIMITS, SETTING_LIMITS } from '../src/chat/settings.ts';
 import { unreadable } from '../src/chat/wording.ts';
-import { familyOf, isAvailable, METHOD_IDS } from '../src/plan/methods.ts';
+import { findMethod, METHOD_IDS, SCHEDULER_KINDS } from '../src/methods/index.ts';
 import { loadRgb, originOf } from '../src/studio/results.ts';
 
-/** The methods one may name with `method:`: the editing methods this bot runs (not samplers, inversions or plain guidance). */
-export const EDIT_METHODS = METHOD_IDS.filter((id) => isAvailable(id) && familyOf(id) !== 'sampler' && familyOf(id) !== 'inversion' && id !== 'guide.cfg');
+/** The methods one may name with `method:`: the registered editing methods, in METHODS.md's order. */
+export const EDIT_METHODS = METHOD_IDS.filter((id) => findMethod(id) !== undefined);
 
 export const editCommand = defineCommand({
   name: 'edit',
@@ -28,6 +28,7 @@ export const editCommand = defineCommand({
     caption: { type: 'string', description: 'What the image shows, for images you uploaded' },
     seed: { type: 'integer', description: 'Random seed', ...SEED_LIMITS },
     steps: { type: 'integer', description: 'Sampling steps (default: your saved default, else 50)', ...SETTING_LIMITS.steps },
+    scheduler: { type: 'string', description: 'Sampler, where the method allows another (default: ddim)', choices: SCHEDULER_KINDS },
   },
   image: { description: 'The image to edit (default: your latest)' },
   examples: [

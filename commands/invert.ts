@@ -10,7 +10,7 @@ import { defaultsFor, SETTING_LIMITS } from '../src/chat/settings.ts';
 import { exampleCaption } from '../src/chat/wording.ts';
 import { INVERSION_METHODS, type InversionMethod } from '../src/pipeline/inversion/index.ts';
 import { DEFAULT_OUTPUT } from '../src/plan/schema.ts';
-import { MAX_STEPS } from '../src/pipeline/sampling-checks.ts';
+import { GUIDANCE, STEPS } from '../src/config/limits.ts';
 import type { InvertPayload, InvertResult } from '../src/studio/handlers.ts';
 import { loadRgb, originOf } from '../src/studio/results.ts';
 
@@ -53,12 +53,12 @@ export const invertCommand = defineCommand({
     const method = (args.method ?? DEFAULT_INVERSION) as InversionMethod;
     const steps = args.steps ?? defaults.steps ?? DEFAULT_OUTPUT.steps;
     const guidance = args.guidance ?? defaults.guidance ?? DEFAULT_OUTPUT.guidance;
-    if (steps < 1 || steps > MAX_STEPS) {
-      await context.reply(`\`steps\` must be from 1 to ${MAX_STEPS}, not ${steps}.`);
+    if (steps < STEPS.min || steps > STEPS.max) {
+      await context.reply(`\`steps\` must be from ${STEPS.min} to ${STEPS.max}, not ${steps}.`);
       return;
     }
-    if (guidance < 0 || guidance > 30) {
-      await context.reply(`\`guidance\` must be from 0 to 30, not ${guidance}.`);
+    if (guidance < GUIDANCE.min || guidance > GUIDANCE.max) {
+      await context.reply(`\`guidance\` must be from ${GUIDANCE.min} to ${GUIDANCE.max}, not ${guidance}.`);
       return;
     }
     const payload: InvertPayload = { owner: { userId: context.user.id, workspaceId: context.workspace.id }, imageId, method, caption, steps, guidance, ...(defaults.model ? { model: defaults.model } : {}) };

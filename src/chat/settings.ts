@@ -1,16 +1,16 @@
 // Per-user and per-workspace defaults, kept in the `settings` Json columns of users and workspaces
 // next to whatever else lives there (a workspace's `jobs` limits): sampling steps and guidance for
 // /imagine and /edit, and, for a workspace, the channels the bot listens in.
-import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { GUIDANCE, SEED, STEPS } from '../config/limits.ts';
 import { MODEL_NAME } from '../models/catalog.ts';
 import { z } from 'zod';
 import { DEFAULT_OUTPUT } from '../plan/schema.ts';
 import type { PrismaClient } from '../store/database.ts';
 import type { Platform } from './messages.ts';
 
-export const SETTING_LIMITS = { steps: { min: 1, max: MAX_STEPS }, guidance: { min: 0, max: 30 } } as const;
-/** The seeds a command accepts (the sampler's generator takes 32 bits). */
-export const SEED_LIMITS = { min: 0, max: 2 ** 32 - 1 } as const;
+export const SETTING_LIMITS = { steps: { min: STEPS.min, max: STEPS.max }, guidance: { min: GUIDANCE.min, max: GUIDANCE.max } } as const;
+/** The seeds a command accepts. */
+export const SEED_LIMITS = { min: SEED.min, max: SEED.max } as const;
 export const MAX_CHANNELS = 50;
 
 const steps = z

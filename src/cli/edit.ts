@@ -1,7 +1,9 @@
+import { guidanceScale } from './sampling-options.ts';
+import { SEED, STEPS } from '../config/limits.ts';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp from 'sharp';
-import { EDIT_DEFAULTS, EDIT_METHODS, EditRequestError, getMethod, parameterNames, parseParamPairs, runEdit } from '../methods/index.ts';
+import { EDIT_DEFAULTS, EDIT_METHODS, EditRequestError, getMethod, parameterNames, parseParamPairs, runEdit, SCHEDULER_KINDS, type SchedulerKind } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import { resolveModelPath } from '../models/shipped.ts';
 import { openStableDiffusion } from '../models/stable-diffusion.ts';
@@ -22,7 +24,8 @@ interface EditCliOptions {
   target?: string;
   negative?: string;
   mask?: string;
-  inversion?: InversionMethod;
+  inversion?: InversionMethod | 'none';
+  scheduler?: SchedulerKind;
   steps: number;
   guidance: number;
   seed: number;
@@ -38,12 +41,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
-  return n;
-};
-
-const guidanceScale = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 50) throw new InvalidArgumentError(`--guidance must be a number from 0 to 50, got '${value}'`);
   return n;
 };
 
@@ -81,10 +78,11 @@ export function registerEdit(program: Command): void {
     .option('--target <prompt>', 'what the result should show (default: the source prompt)')
     .option('--negative <text>', 'what to steer away from')
     .option('--mask <file>', 'white where to edit, black where to keep (same size as the image)')
-    .addOption(new Option('--inversion <id>', 'inversion for methods that edit through one').choices(INVERSION_METHODS))
-    .option('--steps <n>', 'sampling steps', integer('--steps', 1, 1000), EDIT_DEFAULTS.steps)
+    .addOption(new Option('--inversion <id>', "inversion for methods that edit through one ('none': draw without one, where the method can)").choices([...INVERSION_METHODS, 'none']))
+    .addOption(new Option('--scheduler <kind>', 'sampler, where the method allows another (default: its own, DDIM for most)').choices(SCHEDULER_KINDS))
+    .option('--steps <n>', 'sampling steps', integer('--steps', STEPS.min, STEPS.max), EDIT_DEFAULTS.steps)
     .option('--guidance <w>', 'classifier-free guidance scale', guidanceScale, EDIT_DEFAULTS.guidance)
-    .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 32 - 1), EDIT_DEFAULTS.seed)
+    .option('--seed <n>', 'random seed', integer('--seed', SEED.min, SEED.max), EDIT_DEFAULTS.seed)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--out <file>', 'where to write the PNG', 'edited.png')
     .option('--json', 'print the result as JSON')
@@ -122,6 +120,7 @@ export function registerEdit(program: Command): void {
             negativePrompt: options.negative,
             mask,
             inversion: options.inversion,
+            scheduler: options.scheduler,
             steps: options.steps,
             guidance: options.guidance,
             seed: options.seed,

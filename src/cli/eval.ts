@@ -1,3 +1,4 @@
+import { GUIDANCE } from '../config/limits.ts';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { evaluateInversions } from '../eval/inversion.ts';
 import { evaluateReconstruction } from '../eval/recon.ts';
@@ -101,7 +102,7 @@ export function registerEval(program: Command): void {
     .description(`run an evaluation suite and print its table: ${Object.keys(SUITES).join(', ')}`)
     .option('--n <count>', 'how many scenes', positive('--n'))
     .option('--steps <n>', 'DDIM steps', positive('--steps'), 50)
-    .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, 7.5)
+    .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, GUIDANCE.default)
     .option('--seed <n>', 'prompts and conversation suites: the seed their scenes, prompts (phrasings) and image seeds derive from', nonNegative)
     .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')

@@ -1,3 +1,4 @@
+import { guidanceScale } from './sampling-options.ts';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp from 'sharp';
@@ -24,12 +25,6 @@ interface GenerateOptions {
 const integer = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
-  return n;
-};
-
-const guidanceScale = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 50) throw new InvalidArgumentError(`--guidance must be a number from 0 to 50, got '${value}'`);
   return n;
 };
 

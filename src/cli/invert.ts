@@ -1,3 +1,4 @@
+import { guidanceScale } from './sampling-options.ts';
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -27,12 +28,6 @@ interface InvertCliOptions {
 const integer = (name: string, min: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer of at least ${min}, got '${value}'`);
-  return n;
-};
-
-const guidanceScale = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 50) throw new InvalidArgumentError(`--guidance must be a number from 0 to 50, got '${value}'`);
   return n;
 };
 

@@ -12,7 +12,7 @@ export { grad, vjp, VJP_RULES } from './autodiff/vjp.ts';
 export { jvp, JVP_RULES } from './autodiff/jvp.ts';
 export { EMITTED_OPS, emitGraph, encodeModel, OPSET, type EmitOptions, type EmittedGraph, type ValueInfo } from './onnx/emit.ts';
 export { saveModel, type SavedModel, type SaveOptions } from './onnx/save.ts';
-export { evaluate, fromOrt, Program, toOrt, type CompileOptions, type HostTensor } from './runtime/session.ts';
+export { evaluate, fromOrt, Program, toOrt, type CompileOptions, type Float32Tensor, type HostTensor } from './runtime/session.ts';
 export { chooseProvider, requestedProvider, type ExecutionProvider, type ProviderChoice, type ProviderRequest } from './runtime/ep.ts';
 export { graphHash } from './runtime/cache.ts';
 export { Random } from './random.ts';

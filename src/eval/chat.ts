@@ -3,6 +3,7 @@
 // step by step as the bot runs it, the result read back by the world's analysis. Where `eval edits`
 // measures each method given the true target caption (and, for mask methods, the true mask), this
 // measures the planner's choice of method, its target prompt and its mask together.
+import { GUIDANCE } from '../config/limits.ts';
 import { planFromInstruction } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { applyPlan } from '../studio/plan-run.ts';
@@ -48,7 +49,7 @@ const finite = (x: number) => (Number.isFinite(x) ? x : 99);
 
 export async function evaluateChatEdits(diffusion: Diffusion, options: ChatEvalOptions): Promise<ChatEvalResult> {
   const steps = options.steps ?? 50;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? GUIDANCE.default;
   const cases = generateEditBenchmark({ casesPerType: options.n, types: options.types });
   const size = diffusion.width;
   const rows = new Map<EditType, ChatEvalRow & { ran: number }>();

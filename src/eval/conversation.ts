@@ -9,6 +9,7 @@
 // analysis against what the instruction meant, independently of what the bot planned. Reported per
 // kind: success, everything else kept, questions asked, seconds, and truthfulness (the share of
 // replies whose claims the read-back supports).
+import { GUIDANCE, STEPS } from '../config/limits.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -108,7 +109,7 @@ export async function evaluateConversations(diffusion: (options: { hooks: boolea
   const readBack = options.readBack ?? true;
   // A name without a read-back gives the bot as it was before it read its pictures.
   const modelName = readBack ? SHIPPED_MODEL_NAME : 'world-sd-without-read-back';
-  const defaults = { steps: options.steps ?? 50, guidance: options.guidance ?? 7.5 };
+  const defaults = { steps: options.steps ?? STEPS.default, guidance: options.guidance ?? GUIDANCE.default };
   const rows = new Map<RowKind, KindRow>();
   const log: TurnLog[] = [];
   const row = (kind: RowKind) => rows.get(kind) ?? rows.set(kind, { kind, turns: 0, success: 0, kept: 0, asked: 0, truthful: 0, seconds: 0 }).get(kind)!;

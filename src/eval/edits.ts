@@ -2,6 +2,7 @@
 // for, every result read back by the world's analysis. Per method and type: how often the asked-for
 // change happened, how much else was kept, how close the result is to the true edited scene, and
 // how long an edit took.
+import { GUIDANCE } from '../config/limits.ts';
 import type { EditMethod } from '../methods/types.ts';
 import { runEdit } from '../methods/run.ts';
 import { EditRequestError } from '../methods/types.ts';
@@ -72,7 +73,7 @@ function regionMask(item: EditCase, size: number): Uint8Array {
 
 export async function evaluateEdits(diffusion: Diffusion, options: EditEvalOptions): Promise<EditEvalResult> {
   const steps = options.steps ?? 50;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? GUIDANCE.default;
   const cases = generateEditBenchmark({ casesPerType: options.n, types: options.types });
   const size = diffusion.width;
   const jobs = options.methods.flatMap((method) => cases.filter((c) => (METHOD_EDIT_TYPES[method.id] ?? []).includes(c.type)).map((item) => ({ method, item })));

@@ -1,3 +1,4 @@
+import { GUIDANCE } from '../config/limits.ts';
 import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, NullTextGraph, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
@@ -45,7 +46,7 @@ export interface InversionEvalResult {
  */
 export async function evaluateInversions(diffusion: Diffusion, options: InversionEvalOptions): Promise<InversionEvalResult> {
   const steps = options.steps ?? 50;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? GUIDANCE.default;
   const methods = options.methods ?? INVERSION_EVAL_METHODS;
   const scenes = [...evaluationScenes(Math.ceil(options.n / 2), 1, 9_000_001), ...evaluationScenes(Math.floor(options.n / 2), 2, 9_000_001)];
   const compileStarted = performance.now();

@@ -4,6 +4,7 @@
 // A prompt names every object's shape and any subset of its place, size, style and colour, and may
 // name the background. Shorter prompts are likelier (PROMPT_WORD_WEIGHTS); within a length every
 // subset is equally likely. scripts/train/train_world.py samples its training prompts the same way.
+import { GUIDANCE } from '../config/limits.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
 import { analyseImage, sampleScene, type Background, type DetectedObject, type ImageAnalysis, type Scene, type SceneObject } from '../world/index.ts';
@@ -250,7 +251,7 @@ export interface PromptEvalResult {
 export async function evaluatePrompts(diffusion: Diffusion, options: PromptEvalOptions): Promise<PromptEvalResult> {
   const seed = options.seed ?? PROMPT_EVAL_SEED;
   const steps = options.steps ?? 50;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? GUIDANCE.default;
   const prompts = evaluationPrompts(options.n, seed);
   const scored: { prompt: EvalPrompt; score: PromptScore }[] = [];
   const cases: PromptEvalResult['cases'] = [];

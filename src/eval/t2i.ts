@@ -1,3 +1,4 @@
+import { GUIDANCE } from '../config/limits.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
 import {
@@ -62,7 +63,7 @@ export function evaluationScenes(n: number, objects: number, seed = T2I_EVAL_SEE
  */
 export async function evaluateTextToImage(diffusion: Diffusion, options: T2iEvalOptions): Promise<T2iEvalResult> {
   const steps = options.steps ?? 50;
-  const guidance = options.guidance ?? 7.5;
+  const guidance = options.guidance ?? GUIDANCE.default;
   const groups = [evaluationScenes(options.n, 1), evaluationScenes(options.n, 2)];
   const total = groups[0]!.length + groups[1]!.length + options.n;
   let done = 0;

@@ -18,7 +18,11 @@ import { defineMethod } from './types.ts';
 
 export const blended = defineMethod({
   id: 'blended',
+  name: 'Blended Diffusion',
   summary: 'Redraw the masked area toward the target prompt, blending with the noised source outside the mask at every step',
+  edit: 'add',
+  alternativeFor: { add: 1, remove: 1 },
+  promptDriven: false,
   params: z.strictObject({
     /** Fraction of the schedule skipped before blending starts (official blending_percentage 0.25: of 50 steps, start at the 13th from pure noise). */
     skip: z.number().min(0).lt(1).default(0.25),

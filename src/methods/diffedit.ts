@@ -20,7 +20,12 @@ import { defineMethod, type EditInput } from './types.ts';
 
 export const diffedit = defineMethod({
   id: 'diffedit',
+  name: 'DiffEdit',
   summary: 'Find where the source and target prompts disagree, then re-draw only there from a DDIM encoding of the image',
+  edit: 'remove',
+  alternativeFor: { remove: 0 },
+  promptDriven: false,
+  dial: { kind: 'strength' },
   params: z.strictObject({
     /** Noises averaged for the mask: the paper's n = 10 (diffusers num_maps_per_mask 10). */
     noises: z.number().int().min(1).max(64).default(10),

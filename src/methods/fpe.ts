@@ -19,7 +19,12 @@ import { defineMethod } from './types.ts';
 
 export const fpe = defineMethod({
   id: 'fpe',
+  name: 'Free-Prompt-Editing',
   summary: 'Keep the layout (self-attention maps from the source) while the prompt rewrites the content',
+  edit: 'style',
+  alternativeFor: { style: 0, swap: 4, attribute: 4 },
+  promptDriven: true,
+  dial: { kind: 'injection', params: ['selfReplaceSteps'] },
   params: z.strictObject({
     /** Fraction of the steps whose self-attention maps are replaced (official `self_replace_steps` 0.8). */
     selfReplaceSteps: z.number().min(0).max(1).default(0.8),

@@ -12,7 +12,11 @@ import { defineMethod, EditRequestError } from './types.ts';
 
 export const ilvr = defineMethod({
   id: 'ilvr',
+  name: 'ILVR',
   summary: 'Sample toward the target prompt while keeping the coarse layout and colours (the N×-downsampled image) of the source',
+  edit: 'variations',
+  alternativeFor: { variations: 1 },
+  promptDriven: false,
   params: z.strictObject({
     /**
      * N, in latent cells (must divide the latent's sides). The paper samples 256² pixels with

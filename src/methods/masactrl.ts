@@ -36,7 +36,11 @@ const PAPER_STEPS = 50;
 
 export const masactrl = defineMethod({
   id: 'masactrl',
+  name: 'MasaCtrl',
   summary: "Change pose or layout by the prompt while keeping the source's content (mutual self-attention)",
+  edit: 'pose',
+  alternativeFor: { pose: 0, move: 1 },
+  promptDriven: true,
   params: z.strictObject({
     /** First controlled step, of 50 (official `start_step` 4); scaled to the run's steps. */
     startStep: z.number().int().min(0).max(PAPER_STEPS).default(4),

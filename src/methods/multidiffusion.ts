@@ -20,18 +20,25 @@ import { SamplingCancelled } from '../pipeline/sampler.ts';
 import { createRandom } from '../support/random.ts';
 import { mapSide } from './shared/layers.ts';
 import { boxMask, boxSchema } from './shared/feature-control.ts';
+import { cellBox, GRID_CELLS } from './shared/grid.ts';
 import { defineMethod, EditRequestError } from './types.ts';
 import { concatBatch } from '../pipeline/batch.ts';
 
 const regionSchema = z.strictObject({
   prompt: z.string().min(1),
-  /** A box in fractions of the canvas, or 'mask' for the request's mask (model-sized canvases only). */
-  region: z.union([boxSchema, z.literal('mask')]),
+  /**
+   * A box in fractions of the canvas, a cell of the 3×3 grid plans name places by, or 'mask' for the
+   * request's mask (model-sized canvases only).
+   */
+  region: z.union([boxSchema, z.enum(GRID_CELLS).transform(cellBox), z.literal('mask')]),
 });
 
 export const multidiffusion = defineMethod({
   id: 'multidiffusion',
+  name: 'MultiDiffusion',
   summary: 'Panoramas of any width and region prompts: windows denoised separately, fused every step',
+  edit: 'canvas',
+  promptDriven: false,
   params: z.strictObject({
     /** Canvas width in model widths (4 = a 4:1 panorama; 1 = the model's size). */
     widthFactor: z.number().min(1).max(16).default(1),

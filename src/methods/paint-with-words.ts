@@ -34,7 +34,10 @@ const regionSchema = z.strictObject({
 
 export const paintWithWords = defineMethod({
   id: 'paint_with_words',
+  name: 'paint-with-words',
   summary: 'Put each word of the prompt where its painted region is (cross-attention bias per word)',
+  edit: 'regions',
+  promptDriven: false,
   params: z.strictObject({
     regions: z.array(regionSchema).min(1).max(16),
     /** Global weight w of w·log(1+σ)·max(QKᵀ) (reference implementation: 0.4). */

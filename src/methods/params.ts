@@ -1,5 +1,5 @@
 // Reading a method's parameters: from a plan step, a slash command or `--param k=v`, checked by the
-// method's schema, with messages that name the parameter and the method.
+// method's schema, with messages that name the method, the parameter, the value and its range.
 import { z } from 'zod';
 import { EditRequestError, type EditMethod } from './types.ts';
 
@@ -40,9 +40,61 @@ export function checkParams(method: EditMethod, raw: Record<string, unknown> = {
       return `${method.id} has no parameter ${issue.keys.map((k) => `'${k}'`).join(', ')}${known.length ? ` (it takes ${known.join(', ')})` : ' (it takes none)'}`;
     }
     const where = issue.path.length ? `parameter '${issue.path.join('.')}'` : 'parameters';
+    const name = issue.path.length === 1 ? String(issue.path[0]) : undefined;
+    const range = name !== undefined && name in raw ? rangeOf(method, name) : undefined;
+    if (range) return `${method.id} ${where} is ${JSON.stringify(raw[name!])}; it ${range}`;
     return `${method.id} ${where}: ${issue.message}`;
   });
   throw new EditRequestError(problems.join('; '));
+}
+
+/** A numeric parameter's range and default in words ("must be more than 0 and at most 1 (default 0.5)"), if it has one. */
+export function rangeOf(method: EditMethod, name: string): string | undefined {
+  if (!(method.params instanceof z.ZodObject)) return undefined;
+  const field = method.params.shape[name] as z.ZodType | undefined;
+  if (!field) return undefined;
+  const json = z.toJSONSchema(field, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  const low = json.exclusiveMinimum !== undefined ? `more than ${String(json.exclusiveMinimum)}` : json.minimum !== undefined ? `at least ${String(json.minimum)}` : undefined;
+  const high = json.exclusiveMaximum !== undefined ? `less than ${String(json.exclusiveMaximum)}` : json.maximum !== undefined && Number(json.maximum) < Number.MAX_SAFE_INTEGER ? `at most ${String(json.maximum)}` : undefined;
+  if (!low && !high) return undefined;
+  const fallback = json.default !== undefined ? ` (default ${JSON.stringify(json.default)})` : '';
+  return `must be ${[low, high].filter(Boolean).join(' and ')}${fallback}`;
+}
+
+/** The strength at which methods whose dial is injection run with their defaults. */
+export const NEUTRAL_STRENGTH = 0.5;
+
+/**
+ * A plan step's `strength` (0..1, how far the edit may move from the source) as the injection
+ * fractions of a method whose dial is injection: the fraction of the steps in which the source's
+ * attention or features are injected. 0.5 means the method's published defaults; stronger shortens
+ * the injection in proportion (1 = no injection at all), weaker lengthens it (0 = twice the
+ * defaults, at most every step). Empty for other methods.
+ */
+export function injectionForStrength(method: EditMethod, strength: number): Record<string, number> {
+  if (method.dial?.kind !== 'injection' || !(method.params instanceof z.ZodObject)) return {};
+  const scale = 2 * (1 - Math.min(1, Math.max(0, strength)));
+  const out: Record<string, number> = {};
+  for (const name of method.dial.params) {
+    const field = method.params.shape[name] as z.ZodType | undefined;
+    // A defaulted field parses `undefined` to its default: the paper's value, kept in one place.
+    const fallback = field?.safeParse(undefined);
+    if (!fallback?.success || typeof fallback.data !== 'number') continue;
+    out[name] = Math.round(Math.min(1, fallback.data * scale) * 1000) / 1000;
+  }
+  return out;
+}
+
+/**
+ * A plan step's parameters as the method's own: the ones its schema declares (a step carries more
+ * than any one method takes), and the step's strength as injection fractions where the method's
+ * dial is injection.
+ */
+export function methodParams(method: EditMethod, stepParams: Record<string, unknown>): Record<string, unknown> {
+  const names = new Set(parameterNames(method));
+  const declared = Object.fromEntries(Object.entries(stepParams).filter(([name, value]) => names.has(name) && value !== undefined));
+  const strength = stepParams.strength;
+  return typeof strength === 'number' && !names.has('strength') ? { ...injectionForStrength(method, strength), ...declared } : declared;
 }
 
 /** The parameter names a method's schema declares (for help and error messages). */

@@ -33,7 +33,12 @@ const SD_FIRST_ATTENTION_LAYER = 8;
 
 export const pnp = defineMethod({
   id: 'pnp',
+  name: 'Plug-and-Play',
   summary: 'Keep the layout of the image (injected features and self-attention) while the prompt changes its appearance',
+  edit: 'style',
+  alternativeFor: { style: 1, swap: 3, attribute: 3 },
+  promptDriven: true,
+  dial: { kind: 'injection', params: ['featureSteps', 'attentionSteps'] },
   params: z.strictObject({
     /** Fraction of the steps with resnet-feature injection (official `pnp_f_t` = 0.8). */
     featureSteps: z.number().min(0).max(1).default(0.8),

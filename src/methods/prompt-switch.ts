@@ -17,7 +17,10 @@ const SWITCH_INVERSIONS: readonly InversionMethod[] = ['invert.direct', 'invert.
 
 export const promptSwitch = defineMethod({
   id: 'guide.prompt_switch',
+  name: 'eDiff-I prompt switching',
   summary: 'Sample with the source prompt for the first part of the steps and the target prompt after (layout from one, content from the other)',
+  edit: 'custom',
+  promptDriven: false,
   params: z.strictObject({
     /**
      * Fraction of the steps sampled with the source prompt. eDiff-I publishes no code or number for

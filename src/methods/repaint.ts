@@ -15,7 +15,11 @@ import { defineMethod } from './types.ts';
 
 export const repaint = defineMethod({
   id: 'repaint',
+  name: 'RePaint',
   summary: 'Inpaint the masked area from noise toward the target prompt, re-noising and resampling so it blends with the kept surroundings',
+  edit: 'remove',
+  alternativeFor: { remove: 2 },
+  promptDriven: false,
   params: z.strictObject({
     /**
      * Jump length j in steps of the run's schedule. The paper's j = 10 is 10 of 250 respaced steps

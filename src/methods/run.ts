@@ -1,11 +1,13 @@
 // One edit from an image to an image: check the request against the method, encode the source,
 // get its inversion when the method needs one, run the method, decode. The chat, the CLI, the
 // benchmark and the job workers all edit through here.
+import { GUIDANCE, SEED, STEPS } from '../config/limits.ts';
 import type { HostTensor } from '../engine/index.ts';
 import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, type InversionMethod, type InversionResult, type InvertOptions } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
+import type { SchedulerKind } from '../pipeline/schedulers/index.ts';
 import type { RgbImage } from '../support/image.ts';
 import { checkParams } from './params.ts';
 import { decodeCanvas } from './shared/canvas.ts';
@@ -14,7 +16,7 @@ import { pasteOutside } from './shared/paste.ts';
 import { EditRequestError, type EditMethod, type EditOutput } from './types.ts';
 import { samplingProblem } from '../pipeline/sampling-checks.ts';
 
-export const EDIT_DEFAULTS = { steps: 50, guidance: 7.5, seed: 0 };
+export const EDIT_DEFAULTS = { steps: STEPS.default, guidance: GUIDANCE.default, seed: SEED.default };
 
 export type EditPhase = 'encode' | 'invert' | 'edit' | 'decode';
 
@@ -26,8 +28,10 @@ export interface EditRequest {
   targetPrompt: string;
   negativePrompt?: string;
   mask?: MaskImage;
-  /** Which inversion to use (default: the method's first choice). */
-  inversion?: InversionMethod;
+  /** Which inversion to use: one the method accepts, or 'none' (default: the method's first choice). */
+  inversion?: InversionMethod | 'none';
+  /** Which scheduler to sample with: one the method lists (default: its first, DDIM for most). */
+  scheduler?: SchedulerKind;
   steps?: number;
   guidance?: number;
   seed?: number;
@@ -62,8 +66,8 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   const steps = request.steps ?? EDIT_DEFAULTS.steps;
   const guidance = request.guidance ?? EDIT_DEFAULTS.guidance;
   const seed = request.seed ?? EDIT_DEFAULTS.seed;
-  const problem = samplingProblem({ steps, guidance, seed });
-  if (problem) throw new EditRequestError(problem);
+  const sampling = samplingProblem({ steps, guidance, seed });
+  if (sampling) throw new EditRequestError(sampling);
   const [, , latentHeight, latentWidth] = diffusion.latentShape;
   const size = { width: diffusion.width, height: diffusion.height };
 
@@ -75,13 +79,9 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   if (method.needs.mask === 'required' && !request.mask) throw new EditRequestError(`${method.id} needs a mask of the area to change`);
   const mask = request.mask ? toEditMask(request.mask, size, { width: latentWidth, height: latentHeight }) : undefined;
   const inversionChoices = method.needs.inversion ?? [];
-  if (request.inversion && !inversionChoices.includes(request.inversion)) {
-    throw new EditRequestError(
-      inversionChoices.length
-        ? `${method.id} works with ${inversionChoices.join(' or ')}, not ${request.inversion}`
-        : `${method.id} does not use an inversion (asked for ${request.inversion})`,
-    );
-  }
+  const problem = inversionProblem(method, request.inversion) ?? schedulerProblem(method, request.scheduler);
+  if (problem) throw new EditRequestError(problem);
+  const scheduler = request.scheduler ?? schedulersOf(method)[0]!;
 
   const t0 = performance.now();
   await request.onPhase?.('encode');
@@ -92,7 +92,8 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
   const t1 = performance.now();
 
   let inversion: InversionResult | undefined;
-  const inversionMethod = inversionChoices.length && source ? (request.inversion ?? inversionChoices[0]) : undefined;
+  const chosen = request.inversion ?? inversionChoices[0];
+  const inversionMethod = source && chosen !== 'none' ? chosen : undefined;
   if (inversionMethod) {
     await request.onPhase?.('invert');
     const options: InvertOptions = { latent: sourceLatent, prompt: sourcePrompt, steps, guidance, signal: request.signal };
@@ -107,6 +108,7 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
       source: { latent: sourceLatent, prompt: sourcePrompt },
       target: { prompt: request.targetPrompt, negativePrompt: request.negativePrompt },
       mask,
+      scheduler,
       steps,
       guidance,
       seed,
@@ -137,6 +139,24 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
     inversion: inversionMethod,
     timings: { encodeMs: t1 - t0, inversionMs: t2 - t1, editMs: t3 - t2, decodeMs: t4 - t3 },
   };
+}
+
+/** The schedulers a method samples with, its default first. */
+export function schedulersOf(method: EditMethod): readonly SchedulerKind[] {
+  return method.schedulers ?? ['ddim'];
+}
+
+/** Why the method can't use this inversion, or undefined when it can ('none' for a method that takes one: it then gets none). */
+export function inversionProblem(method: EditMethod, inversion: InversionMethod | 'none' | undefined): string | undefined {
+  const choices = method.needs.inversion ?? [];
+  if (inversion === undefined || inversion === 'none' || choices.includes(inversion)) return undefined;
+  return choices.length ? `${method.id} works with ${choices.join(' or ')}, not ${inversion}` : `${method.id} does not use an inversion (asked for ${inversion})`;
+}
+
+export function schedulerProblem(method: EditMethod, scheduler: SchedulerKind | undefined): string | undefined {
+  const choices = schedulersOf(method);
+  if (scheduler === undefined || choices.includes(scheduler)) return undefined;
+  return `${method.id} samples with ${choices.join(' or ')}, not ${scheduler}`;
 }
 
 /** The source's pixels over `image` where `keep` says, in proportion (soft edges blend). */

@@ -1,12 +1,15 @@
-// The contract every editing method keeps: a parameter schema with the paper's defaults, what it
-// needs from the request, and `run()`, which turns a source latent into an edited latent. Methods
-// know the pipeline (sampling, inversions, hook controls); they know nothing of chat, plans or files.
+// The contract every editing method keeps: one descriptor of what it is (its name, the edits it
+// serves, a parameter schema with the paper's defaults, its dial, what it needs) and `run()`, which
+// turns a source latent into an edited latent. The planner, the chat and the workers read the
+// descriptors; methods know the pipeline (sampling, inversions, hook controls) and nothing of chat,
+// plans or files.
 import type { z } from 'zod';
 import type { HostTensor } from '../engine/index.ts';
-import type { MethodId } from '../plan/methods.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import type { InversionMethod, InversionResult } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
+import type { SchedulerKind } from '../pipeline/schedulers/index.ts';
+import type { EditKind, MethodId } from './catalogue.ts';
 
 /** A region of the image: 1 = edit here, 0 = keep; soft values allowed. */
 export interface EditMask {
@@ -29,12 +32,14 @@ export interface EditInput {
   target: { prompt: string; negativePrompt?: string };
   /** Where to edit, when the request says (a mask file, a region, a word's attention). */
   mask?: EditMask;
+  /** The sampler: one of the method's `schedulers`. */
+  scheduler: SchedulerKind;
   steps: number;
   guidance: number;
   seed: number;
   /**
-   * The source image's inversion by `inversionMethod` (computed or loaded from the store by the
-   * caller, at this run's steps and guidance). Present when the method `needs.inversion`.
+   * The source image's inversion (computed or loaded from the store by the caller, at this run's
+   * steps and guidance) by the method the request names; absent when it names 'none'.
    */
   inversion?: InversionResult;
   onStep?: (progress: StepProgress) => void | Promise<void>;
@@ -57,7 +62,7 @@ export interface EditOutput {
 }
 
 export interface MethodNeeds {
-  /** The source image's inversion; attention-control methods accept these inversions. */
+  /** The source image's inversion; attention-control methods accept these, the first is the planner's choice. */
   inversion?: readonly InversionMethod[];
   /** 'required': refuses to run without a mask; 'optional': uses one when given. */
   mask?: 'required' | 'optional';
@@ -74,13 +79,40 @@ export interface MethodNeeds {
   local?: boolean;
 }
 
+/** What Stronger / Weaker turn on a step done by this method. */
+export type MethodDial =
+  /** Its own `strength` parameter, up to 1 (a step's strength reaches it by name). */
+  | { kind: 'strength' }
+  /**
+   * The step's strength (0..1, 0.5 = the defaults) scales these fractions of the steps in which the
+   * source's attention or features are injected: stronger injects for fewer steps.
+   */
+  | { kind: 'injection'; params: readonly string[] }
+  /** Its `weight` parameter (a word's attention): above 1 more of the word, below 1 less. */
+  | { kind: 'weight' };
+
 export interface EditMethod<Schema extends z.ZodType = z.ZodType> {
   id: MethodId;
+  /** Its name in replies ("Prompt-to-Prompt word swap"). */
+  name: string;
   /** One line for help texts. */
   summary: string;
+  /** The kind of edit it makes when a user picks it by name (`/edit method:…`). */
+  edit: EditKind;
+  /**
+   * The kinds of edit "Try another method" offers it for, each with its place in that kind's order
+   * (lower first; the planner's first choice first, then the methods that keep less of the source).
+   */
+  alternativeFor?: Partial<Record<EditKind, number>>;
+  /** Redraws toward a new target prompt: a step without one would change nothing asked for. */
+  promptDriven: boolean;
   /** Parameters with the paper's / official code's defaults; strict, with ranges. */
   params: Schema;
+  /** What Stronger / Weaker turn; absent: nothing. */
+  dial?: MethodDial;
   needs: MethodNeeds;
+  /** The schedulers it can sample with, its default first; absent: DDIM only. */
+  schedulers?: readonly SchedulerKind[];
   run(input: EditInput, params: z.output<Schema>): Promise<EditOutput>;
 }
 

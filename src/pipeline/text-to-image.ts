@@ -1,3 +1,4 @@
+import { GUIDANCE, STEPS } from '../config/limits.ts';
 import type { HostTensor } from '../engine/index.ts';
 import { tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from './diffusion.ts';
@@ -32,7 +33,7 @@ export interface TextToImageResult {
   timings: { textMs: number; samplingMs: number; decodeMs: number };
 }
 
-export const TEXT_TO_IMAGE_DEFAULTS = { steps: 50, guidance: 7.5, scheduler: 'ddim' as SchedulerKind };
+export const TEXT_TO_IMAGE_DEFAULTS = { steps: STEPS.default, guidance: GUIDANCE.default, scheduler: 'ddim' as SchedulerKind };
 
 /** `sample.*` from a prompt: text embeddings, the sampling loop, the VAE decoder. */
 export async function textToImage(diffusion: Diffusion, options: TextToImageOptions): Promise<TextToImageResult> {

@@ -1,5 +1,5 @@
 // Plans as chat text: what will happen, with which method, and what isn't available yet.
-import { isAvailable, methodName } from './methods.ts';
+import { isAvailable, methodName, schedulerName } from '../methods/index.ts';
 import type { EditPlan, PlanStep } from './schema.ts';
 import { regionName } from './select.ts';
 
@@ -52,6 +52,7 @@ export function describePlan(plan: EditPlan): string {
   if (plan.inversion.method !== 'none') {
     lines.push('', `Inversion: ${methodName(plan.inversion.method)}${plan.inversion.reuseStored ? ' (stored, reused)' : ''}.`);
   }
+  if (plan.output.scheduler) lines.push('', `Sampler: ${schedulerName(plan.output.scheduler)}.`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,8 @@
 // From an instruction (or intents) to an EditPlan, or to a clarifying question with choices.
 import { readCaption, type Caption } from './caption.ts';
 import type { Intent } from './intents.ts';
-import { needsSourceBranch } from './methods.ts';
+import { findMethod, methodName, type InversionMethod, type SchedulerKind } from '../methods/index.ts';
+import { checkPlan, PlanRefused } from './check.ts';
 import { parseInstruction } from './parse.ts';
 import { DEFAULT_OUTPUT, EditPlan, PLAN_VERSION, type PlanStep, type SourceKind } from './schema.ts';
 import { selectMethod, type SelectionContext } from './select.ts';
@@ -18,6 +19,8 @@ export interface PlanOptions {
   seed?: number;
   steps?: number;
   guidance?: number;
+  /** The sampler of every step (one the steps' methods list); absent: their default. */
+  scheduler?: SchedulerKind;
   /** The model to run on, by its catalog name (src/models/catalog.ts); absent: the deployment's default. */
   model?: string;
   /** The model draws only the procedural world (src/plan/world.ts): fit instructions to it, refuse what it can't draw. */
@@ -102,7 +105,13 @@ export function planFromIntents(intents: Intent[], options: PlanOptions = {}, de
     }
     reasons.push(selection.reason);
   }
-  const plan = assemblePlan(steps.slice(0, 8), reasons, options, caption);
+  let plan: EditPlan;
+  try {
+    plan = assemblePlan(steps.slice(0, 8), reasons, options, caption);
+  } catch (error) {
+    if (error instanceof PlanRefused) return { kind: 'clarify', question: error.message, choices: [] };
+    throw error;
+  }
   if (!options.world) return { kind: 'plan', plan };
   const fitted = fitPlanToWorld(plan);
   return typeof fitted === 'string' ? { kind: 'clarify', question: fitted, choices: [] } : { kind: 'plan', plan: EditPlan.parse(fitted) };
@@ -139,19 +148,34 @@ function askWithChoices(ask: { question: string; alternatives: { label: string; 
   return { kind: 'clarify', question: ask.question, choices };
 }
 
+/**
+ * The inversion the steps run with: the first choice of the first step's method that takes one,
+ * when there is an image to invert.
+ */
+function plannedInversion(steps: PlanStep[], source: SourceKind): InversionMethod | 'none' {
+  if (source === 'none') return 'none';
+  for (const step of steps) {
+    const first = findMethod(step.method)?.needs.inversion?.[0];
+    if (first) return first;
+  }
+  return 'none';
+}
+
+/**
+ * Steps, reasons and options as a whole plan: the inversion its methods run with, the output
+ * settings, validated against every step's method (throws PlanRefused naming what is wrong).
+ */
 export function assemblePlan(steps: PlanStep[], reasons: string[], options: PlanOptions, caption?: Caption): EditPlan {
   const source: SourceKind = options.source ?? 'generated';
-  const needsBranch = steps.some((s) => needsSourceBranch(s.method));
-  const needsEncoding = steps.some((s) => s.method === 'diffedit');
-  let inversion: EditPlan['inversion'] = { method: 'none', reuseStored: false };
+  const method = plannedInversion(steps, source);
+  const inversion: EditPlan['inversion'] = { method, reuseStored: method !== 'none' && options.storedInversion === true };
   let inversionNote = '';
-  if (source === 'uploaded' && (needsBranch || needsEncoding)) {
-    inversion = { method: needsBranch ? 'invert.direct' : 'invert.ddim', reuseStored: options.storedInversion === true };
+  if (source === 'uploaded' && method !== 'none') {
     inversionNote = options.storedInversion
       ? 'the stored inversion of your photo is reused'
-      : needsBranch
+      : method === 'invert.direct'
         ? 'your photo is first inverted with Direct Inversion, which pins the unedited branch to it'
-        : 'your photo is first encoded with DDIM inversion';
+        : `your photo is first inverted with ${methodName(method)}`;
   }
   const sentence = joinReasons(reasons);
   const reason = inversionNote ? `${sentence.replace(/\.$/, '')}; ${inversionNote}.` : sentence;
@@ -166,13 +190,14 @@ export function assemblePlan(steps: PlanStep[], reasons: string[], options: Plan
     steps,
     output: {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.scheduler !== undefined ? { scheduler: options.scheduler } : {}),
       steps: options.steps ?? DEFAULT_OUTPUT.steps,
       guidance: options.guidance ?? DEFAULT_OUTPUT.guidance,
       ...(options.model !== undefined ? { model: options.model } : {}),
     },
     reason: reason.length > 600 ? `${reason.slice(0, 597)}...` : reason,
   };
-  return EditPlan.parse(plan);
+  return checkPlan(EditPlan.parse(plan));
 }
 
 function joinReasons(reasons: string[]): string {

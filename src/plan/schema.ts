@@ -1,24 +1,15 @@
 // The EditPlan: what an edit will do, stored with every edit. Objects are strict so a stored plan
 // never carries fields a later reader doesn't know; any change of meaning bumps `version`.
 import { z } from 'zod';
-import { METHOD_IDS, type MethodId } from './methods.ts';
-import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { GRID_CELLS } from '../methods/shared/grid.ts';
+import { EDIT_KINDS, INVERSION_METHODS, METHOD_IDS, SCHEDULER_KINDS, type InversionMethod, type MethodId, type SchedulerKind } from '../methods/index.ts';
+import { GUIDANCE, PROMPT_MAX_CHARS, SEED, STEPS } from '../config/limits.ts';
 import { MODEL_NAME } from '../models/catalog.ts';
 
 export const PLAN_VERSION = 1;
 
 /** The 3×3 grid of the canvas. */
-export const REGIONS = [
-  'top_left',
-  'top',
-  'top_right',
-  'left',
-  'center',
-  'right',
-  'bottom_left',
-  'bottom',
-  'bottom_right',
-] as const;
+export const REGIONS = GRID_CELLS;
 export const Region = z.enum(REGIONS);
 export type Region = z.infer<typeof Region>;
 
@@ -26,21 +17,6 @@ export const DIRECTIONS = ['left', 'right', 'up', 'down'] as const;
 export const Direction = z.enum(DIRECTIONS);
 export type Direction = z.infer<typeof Direction>;
 
-export const EDIT_KINDS = [
-  'generate',
-  'swap',
-  'attribute',
-  'add',
-  'remove',
-  'move',
-  'style',
-  'reweight',
-  'pose',
-  'canvas',
-  'regions',
-  'variations',
-  'custom',
-] as const;
 export const EditKind = z.enum(EDIT_KINDS);
 export type EditKind = z.infer<typeof EditKind>;
 
@@ -110,8 +86,8 @@ export const StepParams = z.strictObject({
   strength: z.number().min(0).max(1).optional(),
   count: z.number().int().min(1).max(16).optional(),
   /** The whole target prompt, when it can be written from the caption. */
-  prompt: z.string().min(1).max(500).optional(),
-  negativePrompt: z.string().min(1).max(500).optional(),
+  prompt: z.string().min(1).max(PROMPT_MAX_CHARS).optional(),
+  negativePrompt: z.string().min(1).max(PROMPT_MAX_CHARS).optional(),
 });
 export type StepParams = z.infer<typeof StepParams>;
 
@@ -131,19 +107,21 @@ export const EditPlan = z.strictObject({
     /** `generated`: we know its prompt and seed; `uploaded`: a photo; `none`: a new image. */
     kind: SourceKind,
     /** What the image shows: its prompt when generated, a caption when uploaded. */
-    caption: z.string().max(500).optional(),
+    caption: z.string().max(PROMPT_MAX_CHARS).optional(),
     imageId: z.string().max(200).optional(),
   }),
   inversion: z.strictObject({
-    method: z.union([z.literal('none'), z.enum(['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'])]),
+    method: z.union([z.literal('none'), z.custom<InversionMethod>((value) => (INVERSION_METHODS as readonly unknown[]).includes(value), { message: 'not an inversion id' })]),
     /** Reuse the inversion stored for this image instead of computing it again. */
     reuseStored: z.boolean(),
   }),
   steps: z.array(PlanStep).min(1).max(8),
   output: z.strictObject({
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-    steps: z.number().int().min(1).max(MAX_STEPS),
-    guidance: z.number().min(0).max(30),
+    seed: z.number().int().min(SEED.min).max(SEED.max).optional(),
+    /** The sampler of every step; absent: each method's default (DDIM). */
+    scheduler: z.custom<SchedulerKind>((value) => (SCHEDULER_KINDS as readonly unknown[]).includes(value), { message: 'not a scheduler' }).optional(),
+    steps: z.number().int().min(STEPS.min).max(STEPS.max),
+    guidance: z.number().min(GUIDANCE.min).max(GUIDANCE.max),
     /** The model by its catalog name; absent: the deployment's default. */
     model: z.string().regex(MODEL_NAME).optional(),
   }),
@@ -152,7 +130,7 @@ export const EditPlan = z.strictObject({
 });
 export type EditPlan = z.infer<typeof EditPlan>;
 
-export const DEFAULT_OUTPUT = { steps: 50, guidance: 7.5 } as const;
+export const DEFAULT_OUTPUT = { steps: STEPS.default, guidance: GUIDANCE.default } as const;
 
 /** Parses a stored plan; throws a ZodError when it isn't a valid version-1 plan. */
 export function parsePlan(value: unknown): EditPlan {

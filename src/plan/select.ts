@@ -5,7 +5,7 @@
 import { findObject, mainObject, mentions, type Caption, type CaptionObject } from './caption.ts';
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
-import { isAvailable } from './methods.ts';
+import { isAvailable } from '../methods/index.ts';
 import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
 import { completedObject, movedPrompt, rewordObject, substitute, withAddedObject, withoutObject, withPatternWord } from './prompts.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';

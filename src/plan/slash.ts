@@ -2,12 +2,13 @@
 // `/edit method:… strength:… source:… target:…` (or `/edit instruction:…`, which is parsed).
 import { z } from 'zod';
 import { readCaption } from './caption.ts';
-import { familyOf, isAvailable, isMethodId, methodName, type MethodId } from './methods.ts';
+import { familyOf, findMethod, isAvailable, isMethodId, methodName, SCHEDULER_KINDS, type MethodId, type SchedulerKind } from '../methods/index.ts';
+import { PlanRefused } from './check.ts';
 import { assemblePlan, planFromInstruction, type PlanOptions, type PlanResult } from './plan.ts';
 import { readDirection, readRegion } from './positions.ts';
-import { EditKind, StepParams, type PlanStep } from './schema.ts';
+import { StepParams, type EditKind, type PlanStep } from './schema.ts';
 import { safeWords, stripMarkup } from './text.ts';
-import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { GUIDANCE, PROMPT_MAX_CHARS, SEED, STEPS } from '../config/limits.ts';
 
 export type SlashCommand = 'edit' | 'imagine';
 export type SlashOptions = Record<string, string | number | boolean | undefined>;
@@ -20,11 +21,11 @@ const text = (max = 200) =>
 const unit = z.coerce.number().min(0).max(1);
 
 const ImagineOptions = z.object({
-  prompt: text(500),
-  negative: text(500).optional(),
-  seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
-  steps: z.coerce.number().int().min(1).max(MAX_STEPS).optional(),
-  guidance: z.coerce.number().min(0).max(30).optional(),
+  prompt: text(PROMPT_MAX_CHARS),
+  negative: text(PROMPT_MAX_CHARS).optional(),
+  seed: z.coerce.number().int().min(SEED.min).max(SEED.max).optional(),
+  steps: z.coerce.number().int().min(STEPS.min).max(STEPS.max).optional(),
+  guidance: z.coerce.number().min(GUIDANCE.min).max(GUIDANCE.max).optional(),
   ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
 });
 
@@ -44,32 +45,23 @@ const EditOptions = z.object({
   action: text(60).optional(),
   ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
   count: z.coerce.number().int().min(1).max(16).optional(),
-  prompt: text(500).optional(),
-  caption: text(500).optional(),
-  seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
-  steps: z.coerce.number().int().min(1).max(MAX_STEPS).optional(),
-  guidance: z.coerce.number().min(0).max(30).optional(),
+  prompt: text(PROMPT_MAX_CHARS).optional(),
+  caption: text(PROMPT_MAX_CHARS).optional(),
+  seed: z.coerce.number().int().min(SEED.min).max(SEED.max).optional(),
+  steps: z.coerce.number().int().min(STEPS.min).max(STEPS.max).optional(),
+  guidance: z.coerce.number().min(GUIDANCE.min).max(GUIDANCE.max).optional(),
+  scheduler: z.enum(SCHEDULER_KINDS as [string, ...string[]]).optional(),
 });
 
-/** The edit kind a method does when chosen by hand. */
-const EDIT_OF_METHOD: Partial<Record<MethodId, z.infer<typeof EditKind>>> = {
-  'p2p.replace': 'swap',
-  'p2p.local': 'swap',
-  'p2p.refine': 'add',
-  'p2p.reweight': 'reweight',
-  pnp: 'style',
-  fpe: 'style',
-  masactrl: 'pose',
-  sdedit: 'variations',
-  ilvr: 'variations',
-  blended: 'add',
-  diffedit: 'remove',
-  repaint: 'remove',
-  multidiffusion: 'canvas',
-  paint_with_words: 'regions',
+/** The edit kind of a method chosen by hand: its own, or for one not available yet what it would be. */
+const UNREGISTERED_EDITS: Partial<Record<MethodId, EditKind>> = {
   'sae.move': 'move',
   'sae.style': 'style',
 };
+
+function editOfMethod(method: MethodId): EditKind {
+  return findMethod(method)?.edit ?? UNREGISTERED_EDITS[method] ?? 'custom';
+}
 
 function ratioOf(value: string | undefined) {
   if (!value) return undefined;
@@ -82,7 +74,8 @@ function ratioOf(value: string | undefined) {
 export function planFromSlashOptions(command: SlashCommand, options: SlashOptions, context: PlanOptions = {}): PlanResult {
   try {
     return command === 'imagine' ? imagine(options, context) : edit(options, context);
-  } catch {
+  } catch (error) {
+    if (error instanceof PlanRefused) return { kind: 'clarify', question: error.message, choices: [] };
     return { kind: 'clarify', question: 'Sorry, I could not read those options.', choices: [] };
   }
 }
@@ -99,6 +92,7 @@ function problem(error: z.ZodError, raw: SlashOptions): PlanResult {
       issue.code === 'too_big' ? `at most ${String(issue.maximum)}`
       : issue.code === 'too_small' ? (typeof given === 'string' ? 'some words (emoji, code and formatting are left out)' : `at least ${String(issue.minimum)}`)
       : issue.code === 'invalid_format' ? 'like 2:1 (width:height)'
+      : issue.code === 'invalid_value' ? `one of ${issue.values.map(String).join(', ')}`
       : 'a valid value';
     described.set(field, `${field} must be ${allowed}, not ${shown}`);
   }
@@ -140,6 +134,7 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     seed: o.seed ?? context.seed,
     steps: o.steps ?? context.steps,
     guidance: o.guidance ?? context.guidance,
+    ...(o.scheduler ? { scheduler: o.scheduler as SchedulerKind } : {}),
   };
   if (o.method !== undefined && !isMethodId(o.method)) {
     return { kind: 'clarify', question: `method must be an editing method (/help edit lists them), not "${safeWords(o.method, 40)}".`, choices: [] };
@@ -160,7 +155,7 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     const steps = [{ ...first!, method, params: StepParams.parse({ ...first!.params, ...explicitParams(o) }) }, ...rest];
     return { kind: 'plan', plan: assemblePlan(steps, [`${chosenReason(method)} ${result.plan.reason}`], options, readCaption(options.caption)) };
   }
-  const step: PlanStep = { edit: EDIT_OF_METHOD[method] ?? 'custom', method, params: StepParams.parse(explicitParams(o)) };
+  const step: PlanStep = { edit: editOfMethod(method), method, params: StepParams.parse(explicitParams(o)) };
   return { kind: 'plan', plan: assemblePlan([step], [chosenReason(method)], options, readCaption(options.caption)) };
 }
 

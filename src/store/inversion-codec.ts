@@ -26,7 +26,9 @@
 // container (a future version, a bug) are refused the same way.
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { endianness } from 'node:os';
-import type { HostTensor } from '../engine/runtime/session.ts';
+import type { Float32Tensor, HostTensor } from '../engine/runtime/session.ts';
+
+export type { Float32Tensor };
 import { float16ToFloat32Array, float32ToFloat16Array } from '../engine/float16.ts';
 
 /** The codec name written into the container header and the inversion row. */
@@ -39,12 +41,6 @@ const PREFIX_BYTES = 10;
 const BROTLI_QUALITY = 3;
 /** Far above any real inversion (a 512×512 SD null-text inversion is ~110 MB as float32). */
 const MAX_RAW_BYTES = 1 << 30;
-
-/** A float32 tensor on the host: what the store gives back. */
-export interface Float32Tensor extends HostTensor {
-  readonly dtype: 'float32';
-  readonly data: Float32Array;
-}
 
 /** A tensor as stored: float16 bits. */
 export interface Float16Tensor extends HostTensor {

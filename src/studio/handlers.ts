@@ -13,7 +13,7 @@ import { edit, MethodNotAvailableError } from './edit.ts';
 import { generate, type DrawingReport } from './generate.ts';
 import { invertImage } from './invert.ts';
 import type { Studio } from './studio.ts';
-import { MAX_STEPS } from '../pipeline/sampling-checks.ts';
+import { GUIDANCE, PROMPT_MAX_CHARS, STEPS } from '../config/limits.ts';
 import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
@@ -37,9 +37,9 @@ export const InvertPayload = z.strictObject({
   owner: Owner,
   imageId: z.string().min(1),
   method: z.enum(INVERSION_METHODS),
-  caption: z.string().max(500),
-  steps: z.number().int().min(1).max(MAX_STEPS),
-  guidance: z.number().min(0).max(30),
+  caption: z.string().max(PROMPT_MAX_CHARS),
+  steps: z.number().int().min(STEPS.min).max(STEPS.max),
+  guidance: z.number().min(GUIDANCE.min).max(GUIDANCE.max),
   model: z.string().regex(MODEL_NAME).optional(),
   deliverTo: DeliverTo.optional(),
 });

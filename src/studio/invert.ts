@@ -4,7 +4,8 @@
 // to measure how faithful it is.
 import { EditRequestError } from '../methods/index.ts';
 import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
-import { invertWithStore, reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { reconstruct, type InversionMethod } from '../pipeline/inversion/index.ts';
+import { invertWithStore } from '../store/stored-inversions.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
 import type { Logger } from '../log.ts';
 import type { PrismaClient } from '../store/database.ts';

@@ -1,16 +1,15 @@
 // Plans run on a model-sized image without a database: each step edits the previous step's result,
 // through the editing methods; the first step's inversion may come from (or go to) the user's
 // store, keyed by the source image's blob hash. /edit's job, the CLI and the evals run plans here.
-import { findMethod, parameterNames, runEdit, type EditMethod, type EditPhase } from '../methods/index.ts';
+import { findMethod, methodParams, runEdit, type EditMethod, type EditPhase } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import type { EditPlan, PlanStep, Region } from '../plan/index.ts';
 import { REGIONS } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
-import { invertWithStore } from '../pipeline/inversion/stored.ts';
+import { invertWithStore } from '../store/stored-inversions.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
 import type { InversionStore } from '../store/inversions.ts';
 import type { RgbImage } from '../support/image.ts';
-import { injectionForStrength } from './strength.ts';
 import { previewMaker } from './preview.ts';
 import { cell } from '../reading/index.ts';
 
@@ -37,17 +36,6 @@ export function methodFor(step: PlanStep): EditMethod {
   const method = findMethod(step.method);
   if (!method) throw new MethodNotAvailableError(`\`${step.method}\` is not available yet`);
   return method;
-}
-
-/**
- * The plan's parameters the method's schema declares (the plan carries more than any one method
- * takes), and its strength as the method's injection fractions where the method has no `strength`.
- */
-function paramsFor(method: EditMethod, step: PlanStep): Record<string, unknown> {
-  const names = new Set(parameterNames(method));
-  const declared = Object.fromEntries(Object.entries(step.params).filter(([name, value]) => names.has(name) && value !== undefined));
-  const strength = step.params.strength;
-  return strength !== undefined && !names.has('strength') ? { ...injectionForStrength(method, strength), ...declared } : declared;
 }
 
 export interface PlanRunOptions {
@@ -108,13 +96,15 @@ export async function runPlanStep(diffusion: (options: { hooks: boolean }) => Di
   const targetPrompt = targetPromptOf(step, caption);
   const run = await runEdit(compiled, {
     method,
-    params: { ...paramsFor(method, step), ...override.params },
+    params: { ...methodParams(method, step.params), ...override.params },
     source: { image, prompt: caption },
     targetPrompt: override.targetPrompt ?? targetPrompt,
     negativePrompt: step.params.negativePrompt,
     mask,
     keepSource: override.keepSource,
-    inversion: plan.inversion.method !== 'none' && method.needs.inversion?.includes(plan.inversion.method) ? plan.inversion.method : undefined,
+    // The plan's inversion for a method that takes one ('none' included: then it has none to use).
+    inversion: method.needs.inversion?.length ? plan.inversion.method : undefined,
+    scheduler: plan.output.scheduler,
     steps: plan.output.steps,
     guidance: plan.output.guidance,
     seed: override.seed ?? plan.output.seed ?? 0,

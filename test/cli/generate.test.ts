@@ -29,7 +29,7 @@ test('retouch generate refuses bad options (exit 2) and a missing model (exit 1)
   assert.match(steps.stderr, /--steps must be a non-negative integer, got 'many'/);
   const guidance = await runRetouch(['generate', '--prompt', 'a ring', '--guidance', '99']);
   assert.equal(guidance.code, 2);
-  assert.match(guidance.stderr, /--guidance must be a number from 0 to 50/);
+  assert.match(guidance.stderr, /--guidance must be a number from 0 to 30/);
   const missing = await runRetouch(['generate', '--prompt', 'a ring', '--model', join(dir, 'nowhere'), '--json']);
   assert.equal(missing.code, 1);
   assert.match((JSON.parse(missing.stdout) as { error: string }).error, /no such model folder \(from --model\)/);

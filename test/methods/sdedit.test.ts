@@ -30,6 +30,17 @@ describe('sdedit on models/world-sd', () => {
     assert.ok(distances[0]! < distances[1]! && distances[1]! < distances[2]!, `distance to the source by strength 0.1/0.2/0.3: ${distances.map((d) => d.toFixed(1)).join(' / ')}`);
   });
 
+  it('samples with the scheduler it is given, among the ones it lists', async () => {
+    const { rendered } = heldOutScenes(1)[0]!;
+    const base = { method: sdedit, params: { strength: 0.5 }, source: { image: rendered, prompt: rendered.caption }, targetPrompt: 'a large flat blue circle in the center on night', steps: 6, guidance: 1, seed: 3 };
+    const ddim = await runEdit(shippedDiffusion(), base);
+    const euler = await runEdit(shippedDiffusion(), { ...base, scheduler: 'euler_a' });
+    const again = await runEdit(shippedDiffusion(), { ...base, scheduler: 'ddim' });
+    assert.deepEqual(again.image.rgb, ddim.image.rgb, 'DDIM is the default');
+    assert.ok(meanAbsoluteDifference(euler.image, ddim.image) > 0.5, 'Euler ancestral samples differently');
+    await assert.rejects(runEdit(shippedDiffusion(), { ...base, method: getMethod('blended'), params: {}, mask: { data: new Uint8Array(128 * 128).fill(255), width: 128, height: 128 }, scheduler: 'euler_a' }), /blended samples with ddim, not euler_a/);
+  });
+
   it('refuses bad requests with a message that names the problem', async () => {
     const { rendered } = heldOutScenes(1)[0]!;
     const base = { method: sdedit, source: { image: rendered, prompt: rendered.caption }, targetPrompt: 'x', steps: 2 };

@@ -31,7 +31,7 @@ export async function editInput(
   const guidance = options.guidance ?? SHORT_RUN_GUIDANCE;
   const latent = await diffusion.encode(rgbToTensor(image.rgb, image.width, image.height));
   const inversion = await invert(diffusion, options.inversion, { latent, prompt: prompts.source, steps, guidance });
-  return { diffusion, source: { latent, prompt: prompts.source }, target: { prompt: prompts.target }, steps, guidance, seed: options.seed ?? 0, inversion };
+  return { diffusion, source: { latent, prompt: prompts.source }, target: { prompt: prompts.target }, scheduler: 'ddim', steps, guidance, seed: options.seed ?? 0, inversion };
 }
 
 export async function decodeImage(diffusion: Diffusion, latent: Float32Array): Promise<RgbImage> {

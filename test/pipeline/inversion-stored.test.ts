@@ -9,18 +9,15 @@ import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
 import type { CompiledUNet } from '../../src/models/unet/model.ts';
 import { rgbToTensor } from '../../src/models/vae/index.ts';
 import { Diffusion } from '../../src/pipeline/diffusion.ts';
+import { invert, reconstruct, type InversionMethod, type InversionResult } from '../../src/pipeline/inversion/index.ts';
 import {
   imageContentHash,
   inversionTensors,
-  invert,
   invertWithStore,
-  reconstruct,
   storedInversionKey,
-  type InversionMethod,
-  type InversionResult,
   type StoredInversionModel,
   type StoredInvertOptions,
-} from '../../src/pipeline/inversion/index.ts';
+} from '../../src/store/stored-inversions.ts';
 import { PrismaClient } from '../../src/store/generated/client.ts';
 import { decodeInversionHalves } from '../../src/store/inversion-codec.ts';
 import { InversionStore } from '../../src/store/inversions.ts';

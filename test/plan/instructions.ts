@@ -1,7 +1,7 @@
 // The labelled instruction set: what a careful person would want each instruction to become.
-// Expectations name the method family (METHODS.md's machinery, see src/plan/methods.ts) and the key
+// Expectations name the method family (METHODS.md's machinery, see src/methods/catalogue.ts) and the key
 // arguments; where two methods are equally right the family (or a list) is what's checked.
-import type { MethodFamily, MethodId } from '../../src/plan/methods.ts';
+import type { MethodFamily, MethodId } from '../../src/methods/catalogue.ts';
 
 export type ArgExpectation =
   | string

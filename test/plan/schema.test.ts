@@ -52,12 +52,13 @@ test('output settings carry seed, steps and guidance; the reason is one plain se
   assert.ok(!plan.reason.includes('\n'));
 });
 
-test('uploaded photos get an inversion; a stored one is reused; generated images need none', () => {
+test('an edit through a source branch plans the inversion it runs with, generated or uploaded; a stored one is reused', () => {
   const generated = planFromInstruction('make the cat a tiger', { caption: 'a cat on a sofa', source: 'generated' });
   const uploaded = planFromInstruction('make the cat a tiger', { caption: 'a cat on a sofa', source: 'uploaded' });
   const stored = planFromInstruction('make the cat a tiger', { caption: 'a cat on a sofa', source: 'uploaded', storedInversion: true });
   assert.ok(generated.kind === 'plan' && uploaded.kind === 'plan' && stored.kind === 'plan');
-  assert.deepEqual(generated.plan.inversion, { method: 'none', reuseStored: false });
+  // A generated image is inverted too: prompt-to-prompt's source branch runs from its inversion.
+  assert.deepEqual(generated.plan.inversion, { method: 'invert.direct', reuseStored: false });
   assert.deepEqual(uploaded.plan.inversion, { method: 'invert.direct', reuseStored: false });
   assert.deepEqual(stored.plan.inversion, { method: 'invert.direct', reuseStored: true });
   assert.match(uploaded.plan.reason, /Direct Inversion/);

@@ -1,5 +1,5 @@
 // Scores a labelled instruction set against the parser: method family and key arguments per case.
-import { familyOf } from '../../src/plan/methods.ts';
+import { familyOf } from '../../src/methods/catalogue.ts';
 import { planFromInstruction, type PlanResult } from '../../src/plan/index.ts';
 import type { PlanStep } from '../../src/plan/schema.ts';
 import type { ArgExpectation, ExpectedStep, LabelledCase } from './instructions.ts';

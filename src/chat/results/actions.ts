@@ -4,7 +4,7 @@
 // was made from, with its own plan.
 import { randomInt } from 'node:crypto';
 import { EditPlan } from '../../plan/index.ts';
-import { methodName } from '../../plan/methods.ts';
+import { methodName } from '../../methods/index.ts';
 import type { ButtonContext } from '../command.ts';
 import { escapeMarkdown } from '../markdown.ts';
 import { anotherMethod } from './alternatives.ts';

@@ -1,12 +1,11 @@
 // Stronger / Weaker: the one knob of a plan that says how far its result moves, turned one notch.
-// A drawing's knob is its guidance (how closely it follows the prompt); an edit's is its step's
-// strength (SDEdit's and DiffEdit's own, or the injection fractions the studio derives from it for
-// Prompt-to-Prompt, Plug-and-Play and Free-Prompt-Editing), or Prompt-to-Prompt reweighting's weight.
+// A drawing's knob is its guidance (how closely it follows the prompt); an edit's is what its step's
+// method declares as its dial (src/methods/types.ts): its own strength, the injection fractions the
+// studio derives from the step's strength, or a word's attention weight.
 import { z } from 'zod';
-import { findMethod } from '../../methods/index.ts';
+import { GUIDANCE_DIAL } from '../../config/limits.ts';
+import { findMethod, methodName, NEUTRAL_STRENGTH } from '../../methods/index.ts';
 import { EditPlan, type PlanStep } from '../../plan/index.ts';
-import { methodName } from '../../plan/methods.ts';
-import { NEUTRAL_STRENGTH, strengthIsMapped } from '../../studio/strength.ts';
 
 export type Direction = 'stronger' | 'weaker';
 
@@ -28,7 +27,6 @@ export type Turn =
   | { kind: 'at-end'; message: string }
   | { kind: 'no-dial'; message: string };
 
-const GUIDANCE = { min: 1, max: 20, notch: 2.5 };
 const STRENGTH_NOTCH = 0.1;
 const WEIGHT_NOTCH = 0.5;
 
@@ -38,41 +36,50 @@ function withStep(plan: EditPlan, index: number, step: PlanStep): EditPlan {
   return EditPlan.parse({ ...plan, steps: plan.steps.map((s, i) => (i === index ? step : s)) });
 }
 
-/** The schema default of a method's own `strength` (SDEdit 0.5, DiffEdit 0.8). */
-function declaredStrengthDefault(step: PlanStep): number | undefined {
-  const method = findMethod(step.method);
-  const field = method?.params instanceof z.ZodObject ? (method.params.shape.strength as z.ZodType | undefined) : undefined;
+/** A numeric parameter of the method's schema: its default and range. */
+function declared(schema: z.ZodType, name: string): { default?: number; min: number; max: number } {
+  const field = schema instanceof z.ZodObject ? (schema.shape[name] as z.ZodType | undefined) : undefined;
   // A defaulted field parses `undefined` to its default.
   const parsed = field?.safeParse(undefined);
-  return parsed?.success && typeof parsed.data === 'number' ? parsed.data : undefined;
+  let inner: unknown = field;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap();
+  const number = inner instanceof z.ZodNumber ? inner : undefined;
+  return {
+    ...(parsed?.success && typeof parsed.data === 'number' ? { default: parsed.data } : {}),
+    min: number?.minValue ?? -Infinity,
+    max: number?.maxValue ?? Infinity,
+  };
 }
 
 function stepDial(plan: EditPlan, index: number): Dial | undefined {
   const step = plan.steps[index]!;
   const params = step.params;
   const setParams = (changes: Partial<PlanStep['params']>) => withStep(plan, index, { ...step, params: { ...params, ...changes } });
-  const declared = declaredStrengthDefault(step);
-  if (declared !== undefined) {
-    // SDEdit's t0 must stay above 0 (a strength of 0 would return the source unchanged).
-    return { name: 'strength', value: params.strength ?? declared, min: STRENGTH_NOTCH, max: 1, notch: STRENGTH_NOTCH, increasing: true, set: (strength) => setParams({ strength }) };
+  const method = findMethod(step.method);
+  switch (method?.dial?.kind) {
+    case 'strength': {
+      const strength = declared(method.params, 'strength');
+      // SDEdit's t0 must stay above 0 (a strength of 0 would return the source unchanged).
+      return { name: 'strength', value: params.strength ?? strength.default ?? NEUTRAL_STRENGTH, min: STRENGTH_NOTCH, max: Math.min(1, strength.max), notch: STRENGTH_NOTCH, increasing: true, set: (s) => setParams({ strength: s }) };
+    }
+    case 'injection':
+      return { name: 'strength', value: params.strength ?? NEUTRAL_STRENGTH, min: 0, max: 1, notch: STRENGTH_NOTCH, increasing: true, set: (s) => setParams({ strength: s }) };
+    case 'weight': {
+      const weight = declared(method.params, 'weight');
+      const value = params.weight ?? weight.default ?? 1;
+      // More of a word: weights above 1 (up to the schema's maximum); less: below 1 (down to its minimum). 1 is no change.
+      return value >= 1
+        ? { name: 'weight', value, min: 1.1, max: weight.max, notch: WEIGHT_NOTCH, increasing: true, set: (w) => setParams({ weight: w }) }
+        : { name: 'weight', value, min: weight.min, max: 0.9, notch: WEIGHT_NOTCH, increasing: false, set: (w) => setParams({ weight: w }) };
+    }
+    case undefined:
+      return undefined;
   }
-  if (strengthIsMapped(step.method)) {
-    return { name: 'strength', value: params.strength ?? NEUTRAL_STRENGTH, min: 0, max: 1, notch: STRENGTH_NOTCH, increasing: true, set: (strength) => setParams({ strength }) };
-  }
-  if (step.method === 'p2p.reweight') {
-    const weight = params.weight ?? 2;
-    // More of a word: weights above 1 (up to the schema's 5); less: below 1 (down to −2). 1 is no change.
-    const more = weight >= 1;
-    return more
-      ? { name: 'weight', value: weight, min: 1.1, max: 5, notch: WEIGHT_NOTCH, increasing: true, set: (w) => setParams({ weight: w }) }
-      : { name: 'weight', value: weight, min: -2, max: 0.9, notch: WEIGHT_NOTCH, increasing: false, set: (w) => setParams({ weight: w }) };
-  }
-  return undefined;
 }
 
 function dialOf(plan: EditPlan): Dial | undefined {
   if (plan.steps[0]?.edit === 'generate') {
-    return { name: 'guidance', value: plan.output.guidance, ...GUIDANCE, increasing: true, set: (guidance) => EditPlan.parse({ ...plan, output: { ...plan.output, guidance } }) };
+    return { name: 'guidance', value: plan.output.guidance, ...GUIDANCE_DIAL, increasing: true, set: (guidance) => EditPlan.parse({ ...plan, output: { ...plan.output, guidance } }) };
   }
   for (let index = 0; index < plan.steps.length; index++) {
     const dial = stepDial(plan, index);

@@ -3,6 +3,7 @@
 // word-level difference from the caption it started from (red → blue, or words appended) and made
 // again on the new image's caption. A change whose words the new image doesn't have can't apply.
 import { mentions, readCaption } from '../../plan/caption.ts';
+import { PlanRefused } from '../../plan/check.ts';
 import { assemblePlan } from '../../plan/plan.ts';
 import type { EditPlan, PlanStep } from '../../plan/index.ts';
 
@@ -102,6 +103,11 @@ export function retargetPlan(plan: EditPlan, target: { caption: string; imageId:
     }
   }
   const reason = `Remixing a gallery entry onto your image. The original: ${plan.reason}`;
-  const remixed = assemblePlan(steps, [reason], { source: 'generated', imageId: target.imageId, seed: plan.output.seed, steps: plan.output.steps, guidance: plan.output.guidance }, read);
-  return { kind: 'plan', plan: remixed };
+  try {
+    const remixed = assemblePlan(steps, [reason], { source: 'generated', imageId: target.imageId, seed: plan.output.seed, scheduler: plan.output.scheduler, steps: plan.output.steps, guidance: plan.output.guidance }, read);
+    return { kind: 'plan', plan: remixed };
+  } catch (error) {
+    if (error instanceof PlanRefused) return { kind: 'refused', reason: error.message.replace(/\.$/, '') };
+    throw error;
+  }
 }

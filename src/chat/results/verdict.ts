@@ -2,7 +2,7 @@
 // reply says what the read-back found: done, done with other changes, or not done (the closest
 // attempt shown as failed), with the ways tried. Where nothing was read back (other models), it
 // says what the method is designed to do and that the result was not checked.
-import { methodName, type MethodId } from '../../plan/methods.ts';
+import { methodName, type MethodId } from '../../methods/index.ts';
 import type { EditPlan } from '../../plan/index.ts';
 import type { Change } from '../../reading/index.ts';
 import type { CheckReport, StepReport, TryReport } from '../../studio/checked.ts';

@@ -15,6 +15,12 @@ export interface HostTensor {
   readonly data: TypedArray;
 }
 
+/** A float32 tensor on the host (what stored tensors decode to). */
+export interface Float32Tensor extends HostTensor {
+  readonly dtype: 'float32';
+  readonly data: Float32Array;
+}
+
 export interface CompileOptions extends EmitOptions {
   provider?: ProviderRequest;
   /** Intra-op threads (default: onnxruntime's choice). Fix it for bit-reproducible runs. */

@@ -10,7 +10,12 @@ const Word = z.string().trim().min(1).max(120);
 
 export const p2pLocal = defineMethod({
   id: 'p2p.local',
+  name: 'Prompt-to-Prompt with local blending',
   summary: 'Prompt-to-prompt edit that changes only where the edited words attend (local blend); the rest stays the source',
+  edit: 'swap',
+  alternativeFor: { swap: 1, attribute: 2 },
+  promptDriven: true,
+  dial: { kind: 'injection', params: ['crossReplaceSteps', 'selfReplaceSteps'] },
   params: z.strictObject({
     /** Blend words in the source prompt (official blend_word[0]); default: the words the target changes. */
     sourceWords: z.array(Word).max(8).optional(),

@@ -8,7 +8,12 @@ import { P2P_INVERSIONS, promptEdit, runPromptToPrompt, scheduleParams, tokenize
 
 export const p2pRefine = defineMethod({
   id: 'p2p.refine',
+  name: 'Prompt-to-Prompt refinement',
   summary: 'Add or change words of the prompt keeping the layout: aligned tokens take the source’s attention maps',
+  edit: 'add',
+  alternativeFor: { add: 0, attribute: 1, swap: 2 },
+  promptDriven: true,
+  dial: { kind: 'injection', params: ['crossReplaceSteps', 'selfReplaceSteps'] },
   params: z.strictObject({ ...scheduleParams }),
   needs: { inversion: P2P_INVERSIONS, sourcePrompt: true, hooks: true },
   async run(input, params) {

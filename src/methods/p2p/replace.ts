@@ -8,7 +8,12 @@ import { P2P_INVERSIONS, promptEdit, runPromptToPrompt, scheduleParams, tokenize
 
 export const p2pReplace = defineMethod({
   id: 'p2p.replace',
+  name: 'Prompt-to-Prompt word swap',
   summary: 'Swap words of the prompt (same length) keeping the layout: the new words take the old words’ attention maps',
+  edit: 'swap',
+  alternativeFor: { swap: 0, attribute: 0 },
+  promptDriven: true,
+  dial: { kind: 'injection', params: ['crossReplaceSteps', 'selfReplaceSteps'] },
   params: z.strictObject({ ...scheduleParams }),
   needs: { inversion: P2P_INVERSIONS, sourcePrompt: true, hooks: true },
   async run(input, params) {

@@ -10,7 +10,11 @@ const Word = z.string().trim().min(1).max(120);
 
 export const p2pReweight = defineMethod({
   id: 'p2p.reweight',
+  name: 'Prompt-to-Prompt reweighting',
   summary: 'Strengthen or weaken a word of the prompt by scaling its cross-attention (c > 1 more, c < 1 less)',
+  edit: 'reweight',
+  promptDriven: false,
+  dial: { kind: 'weight' },
   params: z.strictObject({
     /** The word(s) of the target prompt to reweight (the official equalizer indexes prompts[1]); a phrase is several words. */
     token: z.union([Word, z.array(Word).min(1).max(8)]),

@@ -2,7 +2,7 @@ import type { HostTensor } from '../../engine/index.ts';
 import { DdimScheduler, guide } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
 import { concatBatch } from '../batch.ts';
-import { checkInvertOptions, INVERSION_DEFAULTS, twice, type DdimInversionResult, type InversionModel, type InvertOptions } from './types.ts';
+import { checkInvertOptions, INVERSION_DEFAULTS, twice, type DdimInversionResult, type Inversion, type InversionModel, type InvertOptions } from './types.ts';
 
 export interface DdimInversionOptions {
   /** The clean latent x_0 (VAE encoding of the image, scaled). */
@@ -92,3 +92,12 @@ export async function invertDdimMethod(model: InversionModel, options: InvertOpt
     timings: { totalMs, ddimMs: totalMs },
   };
 }
+
+export const ddimInversion: Inversion<DdimInversionResult> = {
+  id: 'invert.ddim',
+  name: 'DDIM inversion',
+  summary: 'Run DDIM backwards at guidance 1; regenerate with the empty prompt as the null (the baseline whose error guidance amplifies)',
+  invert: invertDdimMethod,
+  sampling: (model, inversion) => ({ scheduler: model.scheduler('ddim'), uncond: inversion.uncond }),
+  storage: { tensors: [], decode: (common) => ({ ...common, method: 'invert.ddim' }) },
+};

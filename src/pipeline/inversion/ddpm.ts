@@ -1,14 +1,9 @@
 import { DdimScheduler, guide, NoiseSource } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
-import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type InversionModel, type InvertOptions } from './types.ts';
+import { checkInvertOptions, concatBatch, INVERSION_DEFAULTS, twice, type DdpmInversionResult, type ExtraInvertOptions, type Inversion, type InversionModel, type InvertOptions } from './types.ts';
 import { samplingProblem } from '../sampling-checks.ts';
 
-export interface DdpmInvertOptions extends InvertOptions {
-  /** Seed of the independent forward noises (default 0). */
-  seed?: number;
-  /** DDIM eta of the stochastic sampler the noises are for (1 = DDPM, the paper's choice; must be > 0). */
-  eta?: number;
-}
+export type DdpmInvertOptions = InvertOptions & Pick<ExtraInvertOptions, 'seed' | 'eta'>;
 
 /**
  * `invert.ddpm` (Huberman-Spiegelglas et al. 2023, "An Edit Friendly DDPM Noise Space"): sample
@@ -91,3 +86,28 @@ export async function invertDdpm(model: InversionModel, options: DdpmInvertOptio
     timings: { totalMs, ddpmMs: totalMs },
   };
 }
+
+export const ddpmInversion: Inversion<DdpmInversionResult> = {
+  id: 'invert.ddpm',
+  name: 'Edit-friendly DDPM inversion',
+  summary: 'Store per-step noises so stochastic sampling gives back the image exactly',
+  invert: invertDdpm,
+  sampling(model, inversion) {
+    const noises = inversion.noises;
+    return {
+      scheduler: model.scheduler('ddim', { eta: inversion.eta }),
+      uncond: inversion.uncond,
+      noiseAt: (step) => {
+        const z = noises[step];
+        if (!z) throw new RangeError(`invert.ddpm: no stored noise for step ${step} of ${noises.length}`);
+        return z;
+      },
+    };
+  },
+  storage: {
+    tensors: ['noises'],
+    keyParams: (options) => ({ eta: options.eta ?? 1, seed: options.seed ?? 0 }),
+    encode: (inversion, pack) => ({ noises: pack.latents('noises', inversion.noises) }),
+    decode: (common, params, read) => ({ ...common, method: 'invert.ddpm', eta: params.eta as number, seed: params.seed as number, noises: read.latents('noises', common.steps) }),
+  },
+};

@@ -1,5 +1,5 @@
 import { invertDdimMethod } from './ddim.ts';
-import type { DirectInversionResult, InversionModel, InvertOptions } from './types.ts';
+import type { DirectInversionResult, Inversion, InversionModel, InvertOptions } from './types.ts';
 
 /**
  * `invert.direct` (Ju et al. 2023, "Direct Inversion" / PnP inversion): the DDIM inversion's
@@ -67,3 +67,16 @@ export class DirectInversionCorrection {
   /** For `sample({ afterStep })`. */
   readonly afterStep = (step: number, latent: Float32Array): Float32Array => this.apply(step, latent);
 }
+
+export const directInversion: Inversion<DirectInversionResult> = {
+  id: 'invert.direct',
+  name: 'Direct Inversion',
+  summary: "Keep the DDIM inversion's latents and pin the source branch to them at every step, so the edit branch alone changes",
+  invert: invertDirect,
+  sampling(model, inversion) {
+    const correction = new DirectInversionCorrection(inversion.trajectory);
+    return { scheduler: model.scheduler('ddim'), uncond: inversion.uncond, afterStep: correction.afterStep, correction };
+  },
+  // The offsets are computed while sampling from the trajectory: nothing more to keep.
+  storage: { tensors: [], decode: (common) => ({ ...common, method: 'invert.direct' }) },
+};

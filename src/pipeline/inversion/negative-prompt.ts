@@ -1,5 +1,5 @@
 import { invertDdimMethod } from './ddim.ts';
-import type { InversionModel, InvertOptions, NegativePromptInversionResult } from './types.ts';
+import type { Inversion, InversionModel, InvertOptions, NegativePromptInversionResult } from './types.ts';
 
 /**
  * `invert.negative_prompt` (Miyake et al. 2023, "Negative-prompt Inversion"): the DDIM inversion at
@@ -12,3 +12,13 @@ export async function invertNegativePrompt(model: InversionModel, options: Inver
   const ddim = await invertDdimMethod(model, options);
   return { ...ddim, method: 'invert.negative_prompt', uncond: ddim.cond };
 }
+
+export const negativePromptInversion: Inversion<NegativePromptInversionResult> = {
+  id: 'invert.negative_prompt',
+  name: 'Negative-prompt inversion',
+  summary: "Use the source prompt's embedding as the null at every step; no optimisation",
+  invert: invertNegativePrompt,
+  // The stored `uncond` is the source prompt's embedding: sampling with it as the null is the method.
+  sampling: (model, inversion) => ({ scheduler: model.scheduler('ddim'), uncond: inversion.uncond }),
+  storage: { tensors: [], decode: (common) => ({ ...common, method: 'invert.negative_prompt' }) },
+};

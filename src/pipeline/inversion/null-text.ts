@@ -3,13 +3,9 @@ import { buildUNet } from '../../models/unet/unet.ts';
 import { DdimScheduler, guide, type Scheduler } from '../schedulers/index.ts';
 import { SamplingCancelled } from '../sampler.ts';
 import { invertDdimMethod } from './ddim.ts';
-import { checkInvertOptions, INVERSION_DEFAULTS, type InversionModel, type InvertOptions, type NullTextInversionResult } from './types.ts';
+import { checkInvertOptions, INVERSION_DEFAULTS, type ExtraInvertOptions, type Inversion, type InversionModel, type InvertOptions, type NullTextInversionResult } from './types.ts';
 
-export interface NullTextOptions extends InvertOptions {
-  /** Adam iterations per timestep at most (official code: 10). */
-  innerSteps?: number;
-  /** Early stop when the loss is below epsilon + i·2e-5 at step i (official code: 1e-5). */
-  epsilon?: number;
+export interface NullTextOptions extends InvertOptions, Pick<ExtraInvertOptions, 'innerSteps' | 'epsilon'> {
   /** A compiled gradient graph to reuse across images (else one is compiled and released per call). */
   graph?: NullTextGraph;
 }
@@ -222,3 +218,33 @@ export function nullEmbeddingAt(embeddings: E.HostTensor, step: number): E.HostT
   const size = rest.reduce((a, b) => a * b, 1);
   return { dtype: 'float32', shape: [1, ...rest], data: (embeddings.data as Float32Array).subarray(step * size, (step + 1) * size) };
 }
+
+export const nullTextInversion: Inversion<NullTextInversionResult> = {
+  id: 'invert.null_text',
+  name: 'Null-text inversion',
+  summary: 'Optimise one null embedding per step so guided sampling retraces the DDIM inversion',
+  invert: invertNullText,
+  sampling(model, inversion) {
+    const embeddings = inversion.nullEmbeddings;
+    return { scheduler: model.scheduler('ddim'), uncond: nullEmbeddingAt(embeddings, 0), uncondAt: (step) => nullEmbeddingAt(embeddings, step) };
+  },
+  storage: {
+    tensors: ['nullEmbeddings', 'losses', 'iterations'],
+    keyParams: (options) => ({ innerSteps: options.innerSteps ?? NULL_TEXT_DEFAULTS.innerSteps, epsilon: options.epsilon ?? NULL_TEXT_DEFAULTS.epsilon }),
+    encode: (inversion, pack) => ({
+      nullEmbeddings: pack.host('nullEmbeddings', inversion.nullEmbeddings),
+      losses: pack.numbers(inversion.losses),
+      iterations: pack.numbers(inversion.iterations),
+    }),
+    decode(common, _params, read) {
+      const nulls = read.tensor('nullEmbeddings', [common.steps, ...common.uncond.shape.slice(1)]);
+      return {
+        ...common,
+        method: 'invert.null_text',
+        nullEmbeddings: { dtype: 'float32', shape: [...nulls.shape], data: nulls.data.slice() },
+        losses: read.numbers('losses', common.steps),
+        iterations: read.numbers('iterations', common.steps),
+      };
+    },
+  },
+};

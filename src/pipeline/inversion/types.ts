@@ -1,18 +1,11 @@
-import type { CompileOptions, HostTensor } from '../../engine/index.ts';
+import type { CompileOptions, Float32Tensor, HostTensor } from '../../engine/index.ts';
 import type { UNetConfig } from '../../models/unet/config.ts';
 import type { CompiledUNet } from '../../models/unet/model.ts';
 import type { Weights } from '../../models/weights.ts';
 import type { Scheduler, SchedulerKind } from '../schedulers/index.ts';
+import { GUIDANCE, STEPS } from '../../config/limits.ts';
 import { repeatLatent } from '../batch.ts';
 import { samplingProblem } from '../sampling-checks.ts';
-
-/** The `invert.*` ids of METHODS.md. */
-export const INVERSION_METHODS = ['invert.ddim', 'invert.null_text', 'invert.negative_prompt', 'invert.direct', 'invert.ddpm'] as const;
-export type InversionMethod = (typeof INVERSION_METHODS)[number];
-
-export function isInversionMethod(id: string): id is InversionMethod {
-  return (INVERSION_METHODS as readonly string[]).includes(id);
-}
 
 /**
  * What the inversions need of a model: a `Diffusion` is one; tests pass a small stand-in around a
@@ -44,7 +37,7 @@ export interface InvertOptions {
   signal?: AbortSignal;
 }
 
-export const INVERSION_DEFAULTS = { steps: 50, guidance: 7.5 };
+export const INVERSION_DEFAULTS = { steps: STEPS.default, guidance: GUIDANCE.default };
 
 interface InversionBase {
   method: InversionMethod;
@@ -109,6 +102,89 @@ export type InversionResult =
   | NegativePromptInversionResult
   | DirectInversionResult
   | DdpmInversionResult;
+
+/** The `invert.*` ids of METHODS.md that have a module (registry.ts lists them). */
+export type InversionMethod = InversionResult['method'];
+
+/** What every inversion keeps: the result without its method and method-specific fields. */
+export type InversionCommon = Omit<InversionBase, 'method'>;
+
+/**
+ * How to sample from an inversion: what an edit's source (and, for the null, target) branch needs.
+ * Spread into `sample()` together with a UNet of batch `guidance === 1 ? 1 : 2`.
+ */
+export interface InversionSampling {
+  scheduler: Scheduler;
+  steps: number;
+  guidance: number;
+  start: Float32Array;
+  cond: HostTensor;
+  uncond: HostTensor;
+  uncondAt?: (step: number) => HostTensor;
+  noiseAt?: (step: number) => Float32Array;
+  afterStep?: (step: number, latent: Float32Array) => Float32Array;
+  /** invert.direct: the correction (its `offsets` fill in as sampling runs). */
+  correction?: { readonly trajectory: readonly Float32Array[]; readonly offsets: Float32Array[] };
+}
+
+/** What an inversion's own sampling sets: the scheduler, the null (per step) and any per-step noise or correction. */
+export type InversionPath = Omit<InversionSampling, 'steps' | 'guidance' | 'start' | 'cond'>;
+
+/** Builds stored tensors: latent stacks [n, C, H, W], embeddings as they are, number lists. */
+export interface TensorPacker {
+  latents(name: string, parts: readonly Float32Array[]): Float32Tensor;
+  host(name: string, tensor: HostTensor): Float32Tensor;
+  numbers(values: readonly number[]): Float32Tensor;
+}
+
+/** Reads stored tensors back, checking shapes and values (a mismatch throws). */
+export interface TensorReader {
+  /** `count` latents of the model's size. */
+  latents(name: string, count: number): Float32Array[];
+  /** A tensor of this shape, finite, as numbers or as a copy. */
+  numbers(name: string, length: number): number[];
+  tensor(name: string, shape: readonly number[]): Float32Tensor;
+}
+
+/**
+ * What an inversion keeps beyond the trajectory, timesteps and both embeddings (which every one
+ * keeps), and the options that decide its values (part of the store's key).
+ */
+export interface InversionStorage<Result extends InversionResult> {
+  /** The names of its own tensors. */
+  tensors: readonly string[];
+  /** Its options that change its values, defaults filled in. */
+  keyParams?(options: ExtraInvertOptions): Record<string, number>;
+  encode?(inversion: Result, pack: TensorPacker): Record<string, Float32Tensor>;
+  decode(common: InversionCommon, params: Readonly<Record<string, unknown>>, read: TensorReader): Result;
+}
+
+/** Options of the inversions that take more than `InvertOptions` (null-text's and ddpm's). */
+export interface ExtraInvertOptions {
+  /** invert.null_text: Adam iterations per timestep at most (official code: 10). */
+  innerSteps?: number;
+  /** invert.null_text: early stop when the loss is below epsilon + i·2e-5 at step i (official code: 1e-5). */
+  epsilon?: number;
+  /** invert.ddpm: seed of the independent forward noises (default 0). */
+  seed?: number;
+  /** invert.ddpm: DDIM eta of the stochastic sampler the noises are for (1 = DDPM; must be > 0). */
+  eta?: number;
+}
+
+/**
+ * An inversion as the registry (registry.ts) lists it: what it is, how to run it, how to sample
+ * from its result (`reconstruct` and an edit's source branch), and how its result is stored.
+ */
+export interface Inversion<Result extends InversionResult = InversionResult> {
+  id: Result['method'];
+  /** Its name in replies. */
+  name: string;
+  /** One line for help texts. */
+  summary: string;
+  invert(model: InversionModel, options: InvertOptions & ExtraInvertOptions): Promise<Result>;
+  sampling(model: InversionModel, inversion: Result): InversionPath;
+  storage: InversionStorage<Result>;
+}
 
 export function checkInvertOptions(model: InversionModel, options: InvertOptions): void {
   const problem = samplingProblem({ steps: options.steps, guidance: options.guidance });

@@ -34,12 +34,12 @@ import { EulerAncestralScheduler } from './euler-ancestral.ts';
 
 export const SCHEDULER_KINDS: readonly SchedulerKind[] = ['ddim', 'ddpm', 'euler_a', 'dpmpp2m'];
 
-/** The METHODS.md foundation ids (`sample.ddim`, …) for each scheduler kind. */
-export const METHOD_IDS: Record<SchedulerKind, string> = {
-  ddim: 'sample.ddim',
-  ddpm: 'sample.ddpm',
-  euler_a: 'sample.euler',
-  dpmpp2m: 'sample.dpmpp2m',
+/** The METHODS.md foundation id (`sample.ddim`, …) and the name in replies of each scheduler kind. */
+export const SCHEDULER_IDS: Record<SchedulerKind, { id: string; name: string }> = {
+  ddim: { id: 'sample.ddim', name: 'DDIM sampling' },
+  ddpm: { id: 'sample.ddpm', name: 'DDPM sampling' },
+  euler_a: { id: 'sample.euler', name: 'Euler ancestral sampling' },
+  dpmpp2m: { id: 'sample.dpmpp2m', name: 'DPM-Solver++ 2M sampling' },
 };
 
 const CLASS_KINDS: Record<string, SchedulerKind> = {

@@ -8,7 +8,7 @@ import { capturingLogger } from '../../chat/helpers.ts';
 import { startTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startFakeDiscord, type FakeDiscord, type RecordedCall } from '../../support/discord/fake-discord.ts';
 import type { MessagePayload } from '../../support/discord/payloads.ts';
-import { MAX_STEPS } from '../../../src/pipeline/sampling-checks.ts';
+import { STEPS } from '../../../src/config/limits.ts';
 import { startTestStudio, type TestStudio } from '../../support/studio.ts';
 import { eventually, isCallback, isFollowUp, isOriginalEdit, ofInteraction, startBot } from './support.ts';
 import { requireShippedModel } from '../../support/shipped-models.ts';
@@ -292,7 +292,7 @@ describe('Discord bot on the shipped model', () => {
   });
 
   it('cancels a running job from its Cancel button, for its owner only', async () => {
-    const interaction = discord.slashCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a small blue circle in the top left on sky' }, { name: 'steps', type: 4, value: MAX_STEPS }] });
+    const interaction = discord.slashCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a small blue circle in the top left on sky' }, { name: 'steps', type: 4, value: STEPS.max }] });
     const running = await discord.waitForCall(
       (c) => ofInteraction(interaction.token)(c) && isOriginalEdit(c) && /%/.test(c.body?.content ?? '') && JSON.stringify(c.body.components).includes('imagine:cancel:'),
       LONG,

@@ -1,5 +1,7 @@
-// Inversions through the per-user store (src/store/inversions.ts): the second edit of an image with
-// the same model, method and parameters loads its inversion instead of inverting again.
+// Inversions through the per-user store (inversions.ts): the second edit of an image with the same
+// model, method and parameters loads its inversion instead of inverting again. Each inversion says
+// which tensors it keeps and how they come back (its `storage`, src/pipeline/inversion); this file
+// keeps what all of them share and talks to the store.
 //
 // `invertWithStore()` looks the inversion up; a hit is decoded into an InversionResult with no model
 // work at all (no UNet, no text encoder, and the image's latent — a VAE encode — is not asked for);
@@ -13,20 +15,16 @@
 // fraction of their own error; edit-friendly DDPM loses its bit-exact regeneration (stored noises are
 // halves) but stays far below the VAE's error (test/pipeline/inversion-stored.test.ts measures it).
 //
-// What is stored, per method (see types.ts): the trajectory x_0 … x_T [steps+1, C, H, W] (x_T is its
-// last entry), the descending timesteps [steps] (integers < 2048, exact in float16), the prompt and
-// empty-prompt embeddings; null-text adds nullEmbeddings [steps, tokens, width], losses and
-// iterations [steps]; ddpm adds noises [steps, C, H, W] (eta and seed are in the key's parameters).
-// Direct inversion's offsets are computed while sampling from the trajectory: nothing more to keep.
+// What every inversion stores: the trajectory x_0 … x_T [steps+1, C, H, W] (x_T is its last entry),
+// the descending timesteps [steps] (integers < 2048, exact in float16), the prompt and empty-prompt
+// embeddings; then its own tensors (null-text's null embeddings, ddpm's noises).
 // The original inversion's timings are not kept; a loaded result's timings say how long loading took.
 import { createHash } from 'node:crypto';
-import { float16ToFloat32Array, float32ToFloat16Array } from '../../engine/float16.ts';
-import type { HostTensor } from '../../engine/index.ts';
-import type { Logger } from '../../log.ts';
-import type { Float32Tensor, InversionKey, InversionStore, JsonObject, PutResult } from '../../store/inversions.ts';
-import { invert, type AnyInvertOptions } from './index.ts';
-import { INVERSION_DEFAULTS, isInversionMethod, type InversionMethod, type InversionModel, type InversionResult } from './types.ts';
-import { NULL_TEXT_DEFAULTS } from './null-text.ts';
+import { float16ToFloat32Array, float32ToFloat16Array } from '../engine/float16.ts';
+import type { HostTensor } from '../engine/index.ts';
+import type { Logger } from '../log.ts';
+import { getInversion, INVERSION_DEFAULTS, invert, isInversionMethod, type AnyInvertOptions, type InversionMethod, type InversionModel, type InversionResult, type TensorPacker, type TensorReader } from '../pipeline/inversion/index.ts';
+import type { Float32Tensor, InversionKey, InversionStore, JsonObject, PutResult } from './inversions.ts';
 
 /** Bumped when the stored layout changes: it is part of the key, so older entries simply miss. */
 export const STORED_INVERSION_FORMAT = 1;
@@ -110,15 +108,7 @@ export function storedInversionParams(model: InversionModel, method: InversionMe
     latent: [...model.latentShape.slice(1)],
     weights: model.model.unet.weights.dtype,
   };
-  if (method === 'invert.null_text') {
-    params.innerSteps = options.innerSteps ?? NULL_TEXT_DEFAULTS.innerSteps;
-    params.epsilon = options.epsilon ?? NULL_TEXT_DEFAULTS.epsilon;
-  }
-  if (method === 'invert.ddpm') {
-    params.eta = options.eta ?? 1;
-    params.seed = options.seed ?? 0;
-  }
-  return params;
+  return { ...params, ...getInversion(method).storage.keyParams?.(options) };
 }
 
 /** The store key of an inversion. */
@@ -168,25 +158,14 @@ export function inversionTensors(inversion: InversionResult, latentShape: readon
     throw new Error(`${inversion.method}: x_T is not the trajectory's last latent`);
   }
   for (const t of inversion.timesteps) if (!Number.isInteger(t) || t < 0 || t > 2048) throw new RangeError(`timestep ${t} is not exact in float16`);
-  const tensors: Record<string, Float32Tensor> = {
+  const pack: TensorPacker = { latents, host, numbers: (values) => f32([values.length], Float32Array.from(values)) };
+  return {
     trajectory: latents('trajectory', inversion.trajectory),
     timesteps: f32([steps], Float32Array.from(inversion.timesteps)),
     cond: host('cond', inversion.cond),
     uncond: host('uncond', inversion.uncond),
+    ...getInversion(inversion.method).storage.encode?.(inversion, pack),
   };
-  switch (inversion.method) {
-    case 'invert.null_text':
-      tensors.nullEmbeddings = host('nullEmbeddings', inversion.nullEmbeddings);
-      tensors.losses = f32([inversion.losses.length], Float32Array.from(inversion.losses));
-      tensors.iterations = f32([inversion.iterations.length], Float32Array.from(inversion.iterations));
-      break;
-    case 'invert.ddpm':
-      tensors.noises = latents('noises', inversion.noises);
-      break;
-    default:
-      break;
-  }
-  return tensors;
 }
 
 /** Thrown by `inversionFromTensors` when stored tensors don't make the inversion their key names. */
@@ -211,7 +190,8 @@ export function inversionFromTensors(
   const steps = params.steps as number;
   const dims = [...latentShape.slice(1)];
   const size = dims.reduce((a, b) => a * b, 1);
-  const expected = ['trajectory', 'timesteps', 'cond', 'uncond', ...(method === 'invert.null_text' ? ['nullEmbeddings', 'losses', 'iterations'] : []), ...(method === 'invert.ddpm' ? ['noises'] : [])];
+  const { storage } = getInversion(method);
+  const expected = ['trajectory', 'timesteps', 'cond', 'uncond', ...storage.tensors];
   const names = Object.keys(tensors);
   if (names.length !== expected.length || !expected.every((n) => n in tensors)) throw bad(`tensors [${names.join(', ')}], expected [${expected.join(', ')}]`);
   const get = (name: string, shape?: readonly number[]): Float32Tensor => {
@@ -250,25 +230,16 @@ export function inversionFromTensors(
     uncond,
     timings: { totalMs: 0 },
   };
-  switch (method) {
-    case 'invert.ddim':
-    case 'invert.negative_prompt':
-    case 'invert.direct':
-      return { ...base, method };
-    case 'invert.null_text': {
-      const nulls = get('nullEmbeddings', [steps, ...uncond.shape.slice(1)]);
-      finite('nullEmbeddings', nulls.data);
-      return {
-        ...base,
-        method,
-        nullEmbeddings: { dtype: 'float32', shape: [...nulls.shape], data: nulls.data.slice() },
-        losses: [...get('losses', [steps]).data],
-        iterations: [...get('iterations', [steps]).data],
-      };
-    }
-    case 'invert.ddpm':
-      return { ...base, method, eta: params.eta as number, seed: params.seed as number, noises: split('noises', steps) };
-  }
+  const read: TensorReader = {
+    latents: split,
+    numbers: (name, length) => [...get(name, [length]).data],
+    tensor(name, shape) {
+      const tensor = get(name, shape);
+      finite(name, tensor.data);
+      return tensor;
+    },
+  };
+  return storage.decode(base, params, read);
 }
 
 /** Each value rounded to float16 and back (what the store will give back); undefined if one overflows. */

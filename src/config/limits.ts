@@ -1,0 +1,29 @@
+// The limits and defaults of sampling that every entry point shares (plan schemas, slash commands,
+// chat settings, the CLI, the workers, the pipeline), so each says the same thing about the same
+// value. Defaults are Stable Diffusion's (50 DDIM steps, guidance 7.5), as in the papers of METHODS.md.
+
+export const STEPS = {
+  min: 1,
+  /**
+   * Below the 1000 training timesteps: SD's DDIM spacing (leading, offset 1) would put a 1000-step
+   * schedule's first timestep at 1000, past the end; and no edit needs more than a few hundred.
+   */
+  max: 500,
+  default: 50,
+} as const;
+
+export const GUIDANCE = {
+  min: 0,
+  /** Far past what any method uses (SD's 7.5, InstructPix2Pix's text scale 7.5); higher only saturates. */
+  max: 30,
+  default: 7.5,
+} as const;
+
+/** The range Stronger / Weaker move a drawing's guidance in, a notch at a time. */
+export const GUIDANCE_DIAL = { min: 1, max: 20, notch: 2.5 } as const;
+
+/** Seeds: the sampler's generator takes 32 bits. */
+export const SEED = { min: 0, max: 2 ** 32 - 1, default: 0 } as const;
+
+/** Characters of a prompt, a negative prompt or a caption. */
+export const PROMPT_MAX_CHARS = 500;

@@ -1,0 +1,1 @@
+import { openShipped } from './test/support/shipped.ts';
