@@ -242,7 +242,7 @@ test('a reload brings the conversation back, and an old picture can be replied t
 
   const count = await results.count();
   await results.first().getByRole('button', { name: 'Reply' }).click();
-  await page.locator('#text').fill('make the star yellow steps:6 seed:4');
+  await page.locator('#text').fill('make the star yellow steps:20 seed:4');
   await page.locator('#text').press('Enter');
   const next = results.nth(count);
   await next.waitFor({ timeout: 60_000 });
