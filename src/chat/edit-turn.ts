@@ -36,6 +36,8 @@ export type TurnPlan =
 export async function planTurn(input: TurnInput): Promise<TurnPlan> {
   let picture = input.picture;
   let options = input.options;
+  // "it" is what the last edit was about, also in "undo that and make it red" (not the edit before it).
+  const focus = picture.madeBy?.steps.at(-1)?.params.object;
   let onParent = false;
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const instruction = text(options.instruction);
@@ -51,7 +53,6 @@ export async function planTurn(input: TurnInput): Promise<TurnPlan> {
   const described = await describePicture(picture, input.modelName, text(options.caption));
   if (described.kind !== 'described') return { kind: 'reply', text: described.text };
   const { caption, world } = described;
-  const focus = picture.madeBy?.steps.at(-1)?.params.object;
   const planned = planFromSlashOptions('edit', world ? { ...options, caption: undefined } : options, {
     ...input.defaults,
     caption,
