@@ -358,7 +358,11 @@ function chooseInstruction(random: Random, split: ConversationEvalOptions['phras
 function fill(random: Random, phrase: Phrase, scene: Scene, picture: Picture, parentReading: Reading | undefined): Chosen | undefined {
   const objects = scene.objects;
   const focusObject = objects.find((o) => o.shape === picture.focus);
-  const target = phrase.kind === 'followup' ? focusObject : objects.length ? random.pick(objects) : undefined;
+  // "can it be a circle instead?" says "it" itself: the thing just edited, as a person means it, or
+  // the only thing there; with several things and none just edited it says nothing definite.
+  const saysIt = /\bit\b/.test(phrase.text.replace(/\{it\}/g, ''));
+  if (saysIt && objects.length > 1 && !focusObject && phrase.kind !== 'compound') return undefined;
+  const target = phrase.kind === 'followup' || (saysIt && focusObject && phrase.kind !== 'compound') ? focusObject : objects.length ? random.pick(objects) : undefined;
   const it = (o: SceneObject | undefined) => (objects.length === 1 ? 'it' : `the ${o?.shape}`);
   const free = placeNames.filter((p) => !objects.some((o) => o.position === p));
   const slots: Record<string, string> = {};
