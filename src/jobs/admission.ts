@@ -9,6 +9,7 @@ import type { JobsConfig } from './config.ts';
 import { limitsFor, usagePriority } from './limits.ts';
 import { CONTROL_CHANNEL, publish } from './notify.ts';
 import type { JobKind } from './types.ts';
+import { transaction } from './transaction.ts';
 
 /** Per-user lock, so concurrent submits and finishes can't admit past the limit. */
 export async function lockUser(client: pg.PoolClient, userId: string): Promise<void> {
@@ -21,9 +22,7 @@ export const dispatchedSql = (queueParam: string) =>
 
 /** Sends the user's oldest held jobs to pg-boss while they have free slots; returns how many. */
 export async function admit(pool: pg.Pool, boss: PgBoss, config: JobsConfig, userId: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return transaction(pool, async (client) => {
     await lockUser(client, userId);
     const { rows } = await client.query<{ id: string; kind: JobKind; workspace_id: string | null; state: string; dispatched: boolean }>(
       `SELECT j.id, j.kind, j.workspace_id, j.state, ${dispatchedSql('$2')} AS dispatched
@@ -51,14 +50,8 @@ export async function admit(pool: pg.Pool, boss: PgBoss, config: JobsConfig, use
       }
       if (admitted > 0) await publish(client, CONTROL_CHANNEL, { type: 'wake' });
     }
-    await client.query('COMMIT');
     return admitted;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Users with held jobs (for the maintenance pass, in case an admission was missed). */

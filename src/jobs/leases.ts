@@ -16,6 +16,7 @@ import { admit } from './admission.ts';
 import { BOSS_SCHEMA, inTransaction } from './boss.ts';
 import type { JobsConfig } from './config.ts';
 import { closeJob, requeueJob } from './records.ts';
+import { transaction } from './transaction.ts';
 
 export const DEAD_WORKER = 'the worker running it stopped responding';
 
@@ -57,11 +58,7 @@ function orphaned(leaseParam: string): string {
 }
 
 async function reclaim(pool: pg.Pool, boss: PgBoss, config: JobsConfig, id: string): Promise<'retried' | 'failed' | 'skipped'> {
-  const client = await pool.connect();
-  let outcome: 'retried' | 'failed' | 'skipped' = 'skipped';
-  let userId: string | undefined;
-  try {
-    await client.query('BEGIN');
+  const taken = await transaction(pool, async (client) => {
     // Checked again under the row lock: another process may have taken it back meanwhile.
     const { rows } = await client.query<{ state: string; user_id: string }>(
       `SELECT j.state, j.user_id FROM jobs j
@@ -71,31 +68,22 @@ async function reclaim(pool: pg.Pool, boss: PgBoss, config: JobsConfig, id: stri
       [config.queueName, config.workerLeaseMs, id],
     );
     const job = rows[0];
-    if (job) {
-      userId = job.user_id;
-      await boss.fail(config.queueName, id, { message: DEAD_WORKER }, { db: inTransaction(client) });
-      const after = await client.query<{ state: string; retry_count: number }>(
-        `SELECT state, retry_count FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = $2`,
-        [config.queueName, id],
-      );
-      if (after.rows[0]?.state === 'retry') {
-        await requeueJob(client, id, DEAD_WORKER);
-        outcome = 'retried';
-      } else {
-        await closeJob(client, id, 'failed', `${DEAD_WORKER}, and it had been retried ${after.rows[0]?.retry_count ?? config.retryLimit} times`);
-        outcome = 'failed';
-      }
+    if (!job) return { outcome: 'skipped' as const };
+    await boss.fail(config.queueName, id, { message: DEAD_WORKER }, { db: inTransaction(client) });
+    const after = await client.query<{ state: string; retry_count: number }>(
+      `SELECT state, retry_count FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = $2`,
+      [config.queueName, id],
+    );
+    if (after.rows[0]?.state === 'retry') {
+      await requeueJob(client, id, DEAD_WORKER);
+      return { outcome: 'retried' as const, userId: job.user_id };
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    await closeJob(client, id, 'failed', `${DEAD_WORKER}, and it had been retried ${after.rows[0]?.retry_count ?? config.retryLimit} times`);
+    return { outcome: 'failed' as const, userId: job.user_id };
+  });
   // A job that failed for good frees its user's slot.
-  if (outcome === 'failed' && userId) await admit(pool, boss, config, userId);
-  return outcome;
+  if (taken.outcome === 'failed' && taken.userId) await admit(pool, boss, config, taken.userId);
+  return taken.outcome;
 }
 
 /** Runs `reclaimJobsOfDeadWorkers` every `leaseCheckIntervalMs` (never two at once); returns a stop function. */

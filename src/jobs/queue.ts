@@ -12,6 +12,7 @@ import { CONTROL_CHANNEL, EVENTS_CHANNEL, Listener, publish } from './notify.ts'
 import { queuePosition, type QueuePosition } from './position.ts';
 import { activeJobs, claimDelivery, closeJob, getJob, insertJob, undeliveredJobs, unfinishedJobs, type NewJob } from './records.ts';
 import type { JobEvent, JobRecord } from './types.ts';
+import { transaction } from './transaction.ts';
 
 export interface JobQueueOptions {
   url: string;
@@ -78,23 +79,14 @@ export class JobQueue {
    * QuotaExceededError past the user's daily quota.
    */
   async submit(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
-    const client = await this.pool.connect();
-    let outcome: { record: JobRecord; created: boolean };
-    try {
-      await client.query('BEGIN');
+    const outcome = await transaction(this.pool, async (client) => {
       await lockUser(client, job.userId);
       const existing = await client.query<{ id: string }>('SELECT id FROM jobs WHERE idempotency_key = $1', [job.idempotencyKey]);
       if (existing.rows.length === 0) {
         await assertQuota(client, job.userId, job.workspaceId ?? null, await limitsFor(client, job.workspaceId ?? null, this.config));
       }
-      outcome = await insertJob(client, job);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return insertJob(client, job);
+    });
     if (outcome.created) await admit(this.pool, this.boss, this.config, job.userId);
     return { job: (await getJob(this.pool, outcome.record.id)) ?? outcome.record, created: outcome.created };
   }

@@ -13,6 +13,7 @@ import { watchLeases } from './leases.ts';
 import { CONTROL_CHANNEL, Listener, type ControlMessage } from './notify.ts';
 import { finishAttempt, recordProgress, requeueAttempt, startAttempt } from './records.ts';
 import { Throttle } from './throttle.ts';
+import { transaction } from './transaction.ts';
 import type { JobHandlers, JobRecord, JsonValue } from './types.ts';
 
 type Outcome = { ok: true; value: JsonValue } | { ok: false; error: unknown };
@@ -239,7 +240,7 @@ class WorkerLoop {
     const reason: unknown = signal.aborted ? signal.reason : undefined;
     if (reason instanceof JobCancelledError) return;
     if (outcome.ok) {
-      await this.transaction(async (client) => {
+      await transaction(this.pool, async (client) => {
         if (await finishAttempt(client, record.id, record.attempts, { state: 'succeeded', value: outcome.value })) {
           await this.boss.complete(queue, job.id, {}, { db: inTransaction(client) });
         }
@@ -251,26 +252,12 @@ class WorkerLoop {
     // A timeout would most likely time out again; other failures (a stopped worker too) are retried.
     const retry = !(reason instanceof JobTimeoutError) && job.retryCount < job.retryLimit;
     this.logger?.warn({ jobId: record.id, attempt: record.attempts, err: error, retry }, 'job attempt failed');
-    await this.transaction(async (client) => {
+    await transaction(this.pool, async (client) => {
       if (retry) {
         if (await requeueAttempt(client, record.id, record.attempts, message)) await this.boss.fail(queue, job.id, { message }, { db: inTransaction(client) });
       } else if (await finishAttempt(client, record.id, record.attempts, { state: 'failed', error: message })) {
         await this.boss.complete(queue, job.id, { failed: message }, { db: inTransaction(client) });
       }
     });
-  }
-
-  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
