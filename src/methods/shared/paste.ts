@@ -4,6 +4,7 @@
 // it never touched (a red heart decoded pink beside a removed triangle). Inpainting front-ends do the
 // same (diffusers' apply_overlay, A1111's "mask blur"): keep the original where nothing was asked.
 import type { RgbImage } from '../../support/image.ts';
+import { distanceToArea } from '../../pipeline/mask-morphology.ts';
 import { upsample } from './mask.ts';
 
 export interface PasteOptions {
@@ -36,40 +37,6 @@ export function pasteOutsideArea(edited: RgbImage, source: RgbImage, area: Float
     for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a * edited.rgb[p * 3 + c]! + (1 - a) * source.rgb[p * 3 + c]!);
   }
   return { image: { rgb, width, height }, keptFraction: kept / (width * height) };
-}
-
-/** Chebyshev distance in pixels from each pixel to the nearest pixel of the area (0 inside), capped at 255. */
-function distanceToArea(area: Float32Array | Uint8Array, width: number, height: number): Uint8Array {
-  const distance = new Uint8Array(width * height).fill(255);
-  for (let p = 0; p < area.length; p++) if (area[p]! > 0) distance[p] = 0;
-  // Two passes of the 8-neighbour chamfer: exact for the Chebyshev metric.
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      let d = distance[p]!;
-      if (x > 0) d = Math.min(d, distance[p - 1]! + 1);
-      if (y > 0) {
-        d = Math.min(d, distance[p - width]! + 1);
-        if (x > 0) d = Math.min(d, distance[p - width - 1]! + 1);
-        if (x + 1 < width) d = Math.min(d, distance[p - width + 1]! + 1);
-      }
-      distance[p] = d;
-    }
-  }
-  for (let y = height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--) {
-      const p = y * width + x;
-      let d = distance[p]!;
-      if (x + 1 < width) d = Math.min(d, distance[p + 1]! + 1);
-      if (y + 1 < height) {
-        d = Math.min(d, distance[p + width]! + 1);
-        if (x + 1 < width) d = Math.min(d, distance[p + width + 1]! + 1);
-        if (x > 0) d = Math.min(d, distance[p + width - 1]! + 1);
-      }
-      distance[p] = d;
-    }
-  }
-  return distance;
 }
 
 /** 1 within `grow` of the area, falling linearly to 0 over the next `feather` pixels. */
