@@ -643,7 +643,7 @@ def stage_unet(args, budget):
     tok, vocab = load_tokenizer(args.work)
     lat = np.load(os.path.join(args.work, "latents.npy"), mmap_mode="r")
     captions = load_captions(args.work)[: len(lat)]
-    scenes = load_scenes(args.work) if args.partial_captions else None
+    scenes = load_scenes(args.work) if args.partial_captions or args.multi_object_weight != 1 else None
     ids_all = torch.from_numpy(encode_captions(tok, vocab, captions))
     empty = torch.from_numpy(encode_captions(tok, vocab, [""]))[0]
     n_train = len(lat) - args.held_out
@@ -715,6 +715,12 @@ def stage_unet(args, budget):
     log(f"unet: {sum(p.numel() for p in unet.parameters())} + text {sum(p.numel() for p in text.parameters())} parameters, "
         f"latent scale {scale:.5f}, batch {args.unet_batch} on {dev}{' (bf16 autocast)' if bf16 else ''}, "
         f"partial captions {args.partial_captions}, from step {step} to {total or '(timing)'}")
+    sample_weights = None
+    if args.multi_object_weight != 1:
+        # Scenes of two or three objects drawn more often: binding each colour to its shape is what
+        # short two-object prompts get wrong most.
+        w = np.array([args.multi_object_weight if len(s["objects"]) > 1 else 1.0 for s in scenes[:n_train]])
+        sample_weights = w / w.sum()
     t0, seen, window, t_window = time.time(), 0, [], time.time()
     unet.train()
     text.train()
@@ -723,10 +729,11 @@ def stage_unet(args, budget):
         save_checkpoint(path, unet=unet.state_dict(), text=text.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
                         total=total, scale=scale, vae_step=vae_step,
                         started_from=started_from, partial_captions=args.partial_captions,
-                        partial_caption_scheme="subsets" if args.partial_captions else None)
+                        partial_caption_scheme="subsets" if args.partial_captions else None,
+                        multi_object_weight=args.multi_object_weight)
 
     while (not total or step < total) and not budget.over():
-        idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False)))
+        idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False, p=sample_weights)))
         d = lat[idx.to(dev)] if dev.type == "cuda" else torch.from_numpy(np.ascontiguousarray(lat[idx.numpy()]))
         x0 = (d[:, :4] + d[:, 4:] * torch.randn(d[:, :4].shape, generator=gen, device=dev)) * scale
         ids = ids_all[idx.to(ids_all.device)].clone()
@@ -911,6 +918,8 @@ def main():
     p.add_argument("--partial-captions", type=float, default=0.0,
                    help="share of UNet samples trained on their caption with words left out (partial_caption: any subset "
                         "of each object's place, size, style, colour and the background, short ones likelier)")
+    p.add_argument("--multi-object-weight", type=float, default=1.0,
+                   help="UNet samples: a scene of several objects is drawn this many times as often as one of one object")
     p.add_argument("--from-model", default="", help="continue from this model folder (e.g. models/world-sd): its tokenizer "
                    "and VAE as they are, its UNet and text encoder as --unet-init (see stage_import)")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
