@@ -1,0 +1,58 @@
+// A concept dictionary: for one model, a TopK SAE per UNet site (a transformer block at a point of
+// the schedule, conditional or unconditional branch) and what each of its features means — the words
+// of the objects its activation overlaps, a concept vector, and how strongly it shows per image.
+import type { TopKSae } from './sae.ts';
+
+/** Where the vectors came from: a transformer block's residual delta at a point of the schedule. */
+export interface SiteKey {
+  /** diffusers module path of a Transformer2DModel, e.g. `mid_block.attentions.0`. */
+  block: string;
+  /** Fraction of the schedule: 1 = the first (noisiest) step, 0.5 the middle, 0 the last. */
+  time: number;
+  branch: 'cond' | 'uncond';
+}
+
+export interface SaeQualityFigures {
+  explainedVariance: number;
+  scaledMse: number;
+  deadFraction: number;
+}
+
+export interface FeatureMeaning {
+  feature: number;
+  /** Label words with how many images gave each (an object mask the activation overlapped, IoU > 0.5). */
+  words: { word: string; count: number }[];
+  /** Mean text-encoder vector of the words (unit norm), or empty when the feature has no label. */
+  vector: Float32Array;
+  /** Mean activation per image (the paper's concept intensity γ). */
+  intensity: number;
+  /** The prompts of the images it is most active in, strongest first. */
+  topImages: string[];
+}
+
+export interface DictionarySite extends SiteKey {
+  sae: TopKSae;
+  quality: SaeQualityFigures;
+  /** Only features with a label or a measurable intensity; indexed by `feature`. */
+  features: FeatureMeaning[];
+  /** Spatial size of the block's map (positions = height × width). */
+  height: number;
+  width: number;
+}
+
+export interface ConceptDictionary {
+  /** The model's content id (hash of its weights). */
+  modelHash: string;
+  name: string;
+  sites: DictionarySite[];
+  /** How it was built: prompts, steps, seed, SAE options (shown by `retouch concepts show`). */
+  build: Record<string, unknown>;
+}
+
+export function siteName(site: SiteKey): string {
+  return `${site.block}@t=${site.time}/${site.branch}`;
+}
+
+export function findSite(dictionary: ConceptDictionary, key: SiteKey): DictionarySite | undefined {
+  return dictionary.sites.find((s) => s.block === key.block && s.time === key.time && s.branch === key.branch);
+}
