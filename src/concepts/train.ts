@@ -168,7 +168,7 @@ export async function trainSae(source: VectorSource, options: SaeTrainOptions, h
   const gradCentred = new Float32Array(inputs);
   const x = new Float32Array(inputs);
   let chunkKey = -1;
-  let chunkData = new Float32Array(0);
+  let chunkData: Float32Array = new Float32Array(0);
   let lastReport = { normalizedMse: 1, deadFraction: 0 };
   const fired = new Uint8Array(features);
 
