@@ -10,6 +10,7 @@
 //   studio              the worker side: runs a job's plan on its model, stores the result
 //   store               Postgres: below whoever owns the data, never used by what computes it
 //   plan                instruction → typed EditPlan, method selection
+//   concepts            concept dictionaries: collect, train and label SAEs on the UNet
 //   reading             how the shipped model reads its own pictures: the one way into the world
 //   methods             the editing methods
 //   pipeline            schedulers, sampling, inversion
@@ -29,6 +30,7 @@ const LAYERS = [
   ['studio', '^src/studio/'],
   ['store', '^src/store/'],
   ['plan', '^src/plan/'],
+  ['concepts', '^src/concepts/'],
   ['reading', '^src/reading/'],
   ['methods', '^src/methods/'],
   ['pipeline', '^src/pipeline/'],

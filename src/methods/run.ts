@@ -4,6 +4,7 @@
 import { GUIDANCE, SEED, STEPS } from '../config/limits.ts';
 import type { HostTensor } from '../engine/index.ts';
 import { rgbToTensor, tensorToRgb } from '../models/vae/index.ts';
+import type { ConceptDictionary } from '../models/sae/dictionary.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invert, type InversionMethod, type InversionResult, type InvertOptions } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
@@ -37,6 +38,8 @@ export interface EditRequest {
   seed?: number;
   /** Gets the inversion (e.g. from the per-user store); default: computes it. */
   invert?: (method: InversionMethod, options: InvertOptions) => Promise<InversionResult>;
+  /** The model's concept dictionary, for methods that steer with it (`needs.concepts`). */
+  concepts?: ConceptDictionary;
   /**
    * For a method that edits locally: put the source's pixels back outside its mask after decoding
    * (default true; false shows what the decoder made of the untouched latents).
@@ -77,6 +80,7 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
     throw new EditRequestError(`the image is ${source.image.width}×${source.image.height}; this model edits ${size.width}×${size.height} (resize it first)`);
   }
   if (method.needs.mask === 'required' && !request.mask) throw new EditRequestError(`${method.id} needs a mask of the area to change`);
+  if (method.needs.concepts && !request.concepts) throw new EditRequestError(`${method.id} needs the model's concept dictionary, and there is none yet; build it with 'retouch concepts build'`);
   const mask = request.mask ? toEditMask(request.mask, size, { width: latentWidth, height: latentHeight }) : undefined;
   const inversionChoices = method.needs.inversion ?? [];
   const problem = inversionProblem(method, request.inversion) ?? schedulerProblem(method, request.scheduler);
@@ -113,6 +117,7 @@ export async function runEdit(diffusion: Diffusion, request: EditRequest): Promi
       guidance,
       seed,
       inversion,
+      concepts: request.concepts,
       onStep: request.onStep,
       signal: request.signal,
     },

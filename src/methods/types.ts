@@ -5,6 +5,7 @@
 // plans or files.
 import type { z } from 'zod';
 import type { HostTensor } from '../engine/index.ts';
+import type { ConceptDictionary } from '../models/sae/dictionary.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import type { InversionMethod, InversionResult } from '../pipeline/inversion/index.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
@@ -42,6 +43,8 @@ export interface EditInput {
    * steps and guidance) by the method the request names; absent when it names 'none'.
    */
   inversion?: InversionResult;
+  /** The model's concept dictionary (SAE steering needs it; `needs.concepts`). */
+  concepts?: ConceptDictionary;
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
@@ -77,6 +80,8 @@ export interface MethodNeeds {
    * source's pixels back outside it after decoding (see shared/paste.ts).
    */
   local?: boolean;
+  /** The model's concept dictionary (its SAEs and what their features mean). */
+  concepts?: boolean;
 }
 
 /** What Stronger / Weaker turn on a step done by this method. */

@@ -13,9 +13,13 @@ export interface SiteKey {
 }
 
 export interface SaeQualityFigures {
+  /** On held-out images' vectors. */
   explainedVariance: number;
   scaledMse: number;
+  /** Share of features that fired on none of the vectors. */
   deadFraction: number;
+  /** Mean norm of the site's vectors (steering's β is relative to a position's norm; this is the first step's). */
+  meanNorm: number;
 }
 
 export interface FeatureMeaning {
