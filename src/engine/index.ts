@@ -19,4 +19,4 @@ export { Random } from './random.ts';
 export { checkGradients, type CheckedInput, type GradientCheckOptions, type GradientReport } from './gradcheck.ts';
 export { adam, adamw, sgd, type AdamOptions, type Optimizer, type SgdOptions } from './optim.ts';
 export { Trainer, type TrainerOptions } from './runtime/trainer.ts';
-export { convertHost, loadParams, readSafetensors, writeSafetensors, type SafetensorsFile } from './safetensors.ts';
+export { convertHost, decodeSafetensors, encodeSafetensors, loadParams, readSafetensors, writeSafetensors, type SafetensorsFile } from './safetensors.ts';

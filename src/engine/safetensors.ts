@@ -32,35 +32,73 @@ function readExactly(fd: number, length: number, position: number): Uint8Array {
 export function readSafetensors(path: string, names?: ReadonlySet<string>): SafetensorsFile {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const headerLength = Number(new DataView(readExactly(fd, 8, 0).buffer).getBigUint64(0, true));
-    if (headerLength > size - 8) throw new Error(`safetensors: ${path} has a header of ${headerLength} bytes in a ${size}-byte file`);
-    const header = JSON.parse(new TextDecoder().decode(readExactly(fd, headerLength, 8))) as Record<string, HeaderEntry | Record<string, string>>;
-    const base = 8 + headerLength;
-    const tensors = new Map<string, HostTensor>();
-    let metadata: Record<string, string> = {};
-    for (const [name, entry] of Object.entries(header)) {
-      if (name === '__metadata__') {
-        metadata = entry as Record<string, string>;
-        continue;
-      }
-      if (names && !names.has(name)) continue;
-      const { dtype: code, shape, data_offsets: [begin, end] } = entry as HeaderEntry;
-      const dtype = CODES[code];
-      if (!dtype) throw new Error(`safetensors: ${path}: tensor '${name}' has unsupported dtype ${code}`);
-      if (end - begin !== numel(shape) * DTYPE_BYTES[dtype] || base + end > size) {
-        throw new Error(`safetensors: ${path}: tensor '${name}' has ${end - begin} bytes for ${code} ${JSON.stringify(shape)}`);
-      }
-      tensors.set(name, { dtype, shape, data: viewBytes(dtype, readExactly(fd, end - begin, base + begin)) });
-    }
-    return { tensors, metadata };
+    return parseSafetensors(path, fstatSync(fd).size, (length, position) => readExactly(fd, length, position), names);
   } finally {
     closeSync(fd);
   }
 }
 
+/** Reads the tensors of a .safetensors file held in memory (a database blob); `source` names it in errors. */
+export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors bytes'): SafetensorsFile {
+  return parseSafetensors(source, bytes.byteLength, (length, position) => {
+    if (position + length > bytes.byteLength) throw new Error(`safetensors: ${source} ends at byte ${bytes.byteLength}, expected ${position + length}`);
+    return bytes.slice(position, position + length);
+  });
+}
+
+function parseSafetensors(source: string, size: number, read: (length: number, position: number) => Uint8Array, names?: ReadonlySet<string>): SafetensorsFile {
+  const headerLength = Number(new DataView(read(8, 0).buffer).getBigUint64(0, true));
+  if (headerLength > size - 8) throw new Error(`safetensors: ${source} has a header of ${headerLength} bytes in a ${size}-byte file`);
+  const header = JSON.parse(new TextDecoder().decode(read(headerLength, 8))) as Record<string, HeaderEntry | Record<string, string>>;
+  const base = 8 + headerLength;
+  const tensors = new Map<string, HostTensor>();
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    if (names && !names.has(name)) continue;
+    const { dtype: code, shape, data_offsets: [begin, end] } = entry as HeaderEntry;
+    const dtype = CODES[code];
+    if (!dtype) throw new Error(`safetensors: ${source}: tensor '${name}' has unsupported dtype ${code}`);
+    if (end - begin !== numel(shape) * DTYPE_BYTES[dtype] || base + end > size) {
+      throw new Error(`safetensors: ${source}: tensor '${name}' has ${end - begin} bytes for ${code} ${JSON.stringify(shape)}`);
+    }
+    tensors.set(name, { dtype, shape, data: viewBytes(dtype, read(end - begin, base + begin)) });
+  }
+  return { tensors, metadata };
+}
+
 /** Writes tensors (in the given order) and optional string metadata as .safetensors. */
 export function writeSafetensors(path: string, tensors: Readonly<Record<string, HostTensor>>, metadata?: Record<string, string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    let position = 0;
+    for (const chunk of safetensorsChunks(tensors, metadata)) {
+      let done = 0;
+      while (done < chunk.byteLength) done += writeSync(fd, chunk, done, Math.min(chunk.byteLength - done, 1 << 30), position + done);
+      position += chunk.byteLength;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes writeSafetensors would write, in memory (a database blob). */
+export function encodeSafetensors(tensors: Readonly<Record<string, HostTensor>>, metadata?: Record<string, string>): Uint8Array<ArrayBuffer> {
+  const chunks = safetensorsChunks(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let position = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, position);
+    position += chunk.byteLength;
+  }
+  return out;
+}
+
+/** The header length, the JSON header, then each tensor's bytes. */
+function safetensorsChunks(tensors: Readonly<Record<string, HostTensor>>, metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
@@ -75,17 +113,7 @@ export function writeSafetensors(path: string, tensors: Readonly<Record<string, 
   const jsonBytes = new TextEncoder().encode(json);
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
-  const fd = openSync(path, 'w');
-  try {
-    let position = 0;
-    for (const chunk of [prefix, jsonBytes, ...Object.values(tensors).map((t) => bytesOf(t.data))]) {
-      let done = 0;
-      while (done < chunk.byteLength) done += writeSync(fd, chunk, done, Math.min(chunk.byteLength - done, 1 << 30), position + done);
-      position += chunk.byteLength;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return [prefix, jsonBytes, ...Object.values(tensors).map((t) => bytesOf(t.data))];
 }
 
 /** Converts a float tensor to another float dtype on the host (through float32). */

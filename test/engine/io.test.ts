@@ -34,6 +34,23 @@ test('safetensors round-trips f32, f16, bf16, f64 and i64 tensors with metadata'
   assert.deepEqual(Array.from(brain), [1, -2.5, 0.10009765625, 29952]);
 });
 
+test('safetensors bytes in memory are the bytes of the file, and read back the same', () => {
+  const tensors: Record<string, E.HostTensor> = {
+    w: { dtype: 'float32', shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, -0, 1e-30]) },
+    ids: { dtype: 'int32', shape: [2], data: Int32Array.of(7, -1) },
+  };
+  const path = join(dir, 'memory.safetensors');
+  E.writeSafetensors(path, tensors, { kind: 'sae' });
+  const bytes = E.encodeSafetensors(tensors, { kind: 'sae' });
+  assert.ok(Buffer.from(bytes).equals(readFileSync(path)));
+  const { tensors: read, metadata } = E.decodeSafetensors(bytes);
+  assert.deepEqual(metadata, { kind: 'sae' });
+  assert.deepEqual([...read.keys()], ['w', 'ids']);
+  assert.deepEqual(read.get('w'), tensors.w);
+  assert.deepEqual(read.get('ids'), tensors.ids);
+  assert.throws(() => E.decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'the blob'), /the blob/);
+});
+
 test('safetensors reads a file laid out by hand from the format specification', () => {
   const header = JSON.stringify({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'BF16', shape: [1], data_offsets: [8, 10] } });
   const headerBytes = Buffer.from(header, 'utf8');

@@ -101,11 +101,20 @@ test('every model round-trips through the Prisma client', async () => {
     },
   });
   const dictionary = await p.conceptDictionary.create({
-    data: { modelHash: 'b'.repeat(64), scope: 'workspace', workspaceId: workspace.id, name: 'shapes', description: 'd' },
+    data: { modelHash: 'b'.repeat(64), scope: 'workspace', workspaceId: workspace.id, name: 'shapes', description: 'd', build: { seed: 1 } },
+  });
+  const site = await p.conceptSite.create({
+    data: {
+      dictionaryId: dictionary.id, block: 'mid_block.attentions.0', time: 0.5, branch: 'cond', k: 4, inputs: 8, features: 32,
+      height: 8, width: 8, quality: { explainedVariance: 0.9, scaledMse: 0.1, deadFraction: 0 }, weights: bytes, weightsSha256: hash,
+    },
   });
   const vector = Buffer.from(new Float32Array([0.25, -1, 3.5]).buffer);
   const concept = await p.concept.create({
-    data: { dictionaryId: dictionary.id, label: 'star', featureIndex: 42, vector, meta: { iou: 0.8 } },
+    data: {
+      siteId: site.id, featureIndex: 42, label: 'star', words: [{ word: 'star', count: 3 }], terms: ['star'], vector,
+      intensity: 1.5, topImages: ['a star'],
+    },
   });
   const entry = await p.galleryEntry.create({
     data: {
@@ -126,8 +135,13 @@ test('every model round-trips through the Prisma client', async () => {
   assert.deepEqual(await p.edit.findUniqueOrThrow({ where: { id: edit.id } }), edit);
   assert.deepEqual(await p.inversion.findUniqueOrThrow({ where: { id: inversion.id } }), inversion);
   assert.deepEqual(await p.conceptDictionary.findUniqueOrThrow({ where: { id: dictionary.id } }), dictionary);
+  assert.equal(dictionary.status, 'building', 'a new dictionary is not served until it is saved');
+  const siteBack = await p.conceptSite.findUniqueOrThrow({ where: { id: site.id } });
+  assert.deepEqual(Buffer.from(siteBack.weights), bytes);
+  assert.deepEqual({ ...siteBack, weights: null }, { ...site, weights: null });
   const conceptBack = await p.concept.findUniqueOrThrow({ where: { id: concept.id } });
   assert.deepEqual([...new Float32Array(new Uint8Array(conceptBack.vector).buffer)], [0.25, -1, 3.5]);
+  assert.deepEqual({ ...conceptBack, vector: null }, { ...concept, vector: null });
   assert.deepEqual(await p.galleryEntry.findUniqueOrThrow({ where: { id: entry.id } }), entry);
   assert.deepEqual(
     await p.vote.findUniqueOrThrow({ where: { entryId_userId: { entryId: entry.id, userId: user.id } } }),
@@ -143,8 +157,16 @@ test('every model round-trips through the Prisma client', async () => {
   // The constraints the schema promises hold in the database.
   await assert.rejects(p.job.create({ data: { kind: 'edit', userId: user.id, idempotencyKey: 'k-1', payload: {} } }));
   await assert.rejects(p.vote.create({ data: { entryId: entry.id, userId: user.id, value: -1 } }));
+  await assert.rejects(
+    p.concept.create({ data: { siteId: site.id, featureIndex: 42, words: [], vector, intensity: 0, topImages: [] } }),
+    'one meaning per feature of a site',
+  );
   const children = await p.edit.findMany({ where: { parentId: parent.id } });
   assert.deepEqual(children.map((c) => c.id), [edit.id]);
+  // Deleting a dictionary removes its sites and their concepts.
+  await p.conceptDictionary.delete({ where: { id: dictionary.id } });
+  assert.equal(await p.conceptSite.count(), 0);
+  assert.equal(await p.concept.count(), 0);
   // Deleting a user removes what they own.
   await p.user.delete({ where: { id: user.id } });
   assert.equal(await p.image.count(), 0);

@@ -1,0 +1,426 @@
+// Concept dictionaries in Postgres: for one model, a TopK SAE per UNet site and what its features
+// mean (src/models/sae/dictionary.ts). A build begins a `building` row, and saveDictionary() writes
+// every site and concept and flips it to `ready` in one transaction, deleting the older ready
+// dictionary of the same model, scope, owner and name in that same transaction: readers see the old
+// one or the new one, whole, never a mix, a half-written one or none. Reads run in one
+// repeatable-read transaction, so a replacement committing between their queries can't split them.
+//
+// Each site's SAE is stored as a safetensors file (sae.toTensors()) with its sha256, checked on
+// every read: a damaged blob is a CorruptConceptSiteError naming the dictionary and the site.
+import { createHash } from 'node:crypto';
+import { decodeSafetensors, encodeSafetensors } from '../engine/safetensors.ts';
+import type { Logger } from '../log.ts';
+import { siteName, type ConceptDictionary, type DictionarySite, type FeatureMeaning, type SaeQualityFigures, type SiteKey } from '../models/sae/dictionary.ts';
+import { TopKSae } from '../models/sae/sae.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+import { canonicalJson } from './inversions.ts';
+
+export type DictionaryScope = 'model' | 'workspace' | 'user';
+export type DictionaryStatus = 'building' | 'ready' | 'failed';
+
+/** Whose dictionary: the model's shared one (scope model), a workspace's or a user's. */
+export interface DictionaryOwner {
+  scope: DictionaryScope;
+  userId?: string | undefined;
+  workspaceId?: string | undefined;
+}
+
+export interface BeginDictionary extends DictionaryOwner {
+  modelHash: string;
+  name: string;
+  description?: string;
+  /** How it is being built: prompts, steps, seed, SAE options. */
+  build: Record<string, unknown>;
+}
+
+export interface LoadDictionary {
+  modelHash: string;
+  /** Default: the model's shared dictionary. */
+  scope?: DictionaryScope;
+  userId?: string | undefined;
+  workspaceId?: string | undefined;
+  /** Default: the owner's most recently saved one. */
+  name?: string;
+}
+
+export interface StoredConceptDictionary extends ConceptDictionary {
+  id: string;
+  scope: DictionaryScope;
+  updatedAt: Date;
+}
+
+export interface SearchConcepts {
+  modelHash: string;
+  word: string;
+  /** Besides the model's shared dictionary, search this user's and this workspace's own. */
+  userId?: string | undefined;
+  workspaceId?: string | undefined;
+  limit: number;
+}
+
+export interface ConceptMatch {
+  dictionary: { id: string; name: string; scope: DictionaryScope };
+  site: SiteKey;
+  feature: number;
+  label: string | null;
+  words: { word: string; count: number }[];
+  intensity: number;
+  topImages: string[];
+}
+
+export interface ListDictionaries {
+  modelHash?: string;
+  scope?: DictionaryScope;
+  userId?: string;
+  workspaceId?: string;
+  status?: DictionaryStatus;
+}
+
+export interface DictionarySummary {
+  id: string;
+  modelHash: string;
+  scope: DictionaryScope;
+  userId: string | null;
+  workspaceId: string | null;
+  name: string;
+  description: string;
+  status: DictionaryStatus;
+  /** Why the build failed. */
+  failure: string | null;
+  build: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  sites: SiteSummary[];
+}
+
+export interface SiteSummary extends SiteKey {
+  k: number;
+  inputs: number;
+  features: number;
+  height: number;
+  width: number;
+  quality: SaeQualityFigures;
+  /** Features with a stored meaning. */
+  concepts: number;
+}
+
+/** A site's stored SAE does not match its sha256, or doesn't decode to the SAE it describes. */
+export class CorruptConceptSiteError extends Error {
+  override readonly name = 'CorruptConceptSiteError';
+  constructor(readonly dictionaryId: string, readonly dictionaryName: string, readonly site: string, readonly reason: string) {
+    super(`concept dictionary ${dictionaryId} (${JSON.stringify(dictionaryName)}), site ${site}: ${reason}`);
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_NAME = 100;
+export const MAX_SEARCH_LIMIT = 500;
+/** Namespace of the advisory lock that serialises the saves of one model + scope + owner + name. */
+const REPLACE_LOCK = 0x52_43_44_52; // "RCDR"
+/** A shared dictionary of a large UNet is hundreds of megabytes of weights to write or read. */
+const TRANSACTION_TIMEOUT_MS = 10 * 60_000;
+
+export class ConceptDictionaryStore {
+  constructor(private readonly prisma: PrismaClient, private readonly logger?: Logger) {}
+
+  /** Records a dictionary about to be built; it is never served until saveDictionary() makes it ready. */
+  async beginDictionary(request: BeginDictionary): Promise<string> {
+    checkModelHash(request.modelHash);
+    checkOwner(request);
+    checkName(request.name);
+    const row = await this.prisma.conceptDictionary.create({
+      data: {
+        modelHash: request.modelHash, scope: request.scope, userId: request.userId ?? null, workspaceId: request.workspaceId ?? null,
+        name: request.name, description: request.description ?? '', build: jsonObject(request.build, 'build'),
+      },
+      select: { id: true },
+    });
+    return row.id;
+  }
+
+  /**
+   * Writes every site and concept of a begun dictionary and makes it ready, replacing the older
+   * ready one of the same model, scope, owner and name — all in one transaction.
+   */
+  async saveDictionary(id: string, dictionary: ConceptDictionary): Promise<void> {
+    checkId(id, 'dictionary id');
+    const row = await this.prisma.conceptDictionary.findUnique({ where: { id } });
+    if (!row) throw new Error(`saveDictionary: there is no concept dictionary ${id}`);
+    if (dictionary.modelHash !== row.modelHash) throw new Error(`saveDictionary: dictionary ${id} was begun for model ${row.modelHash}, this one is of ${dictionary.modelHash}`);
+    if (dictionary.name !== row.name) throw new Error(`saveDictionary: dictionary ${id} was begun as ${JSON.stringify(row.name)}, this one is named ${JSON.stringify(dictionary.name)}`);
+    checkSites(dictionary.sites);
+    const sites = dictionary.sites.map(siteRow);
+    const build = jsonObject(dictionary.build, 'build');
+    const replaceKey = JSON.stringify([row.modelHash, row.scope, row.userId, row.workspaceId, row.name]);
+
+    const replaced = await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REPLACE_LOCK}::int4, hashtext(${replaceKey}::text))`;
+        const { count } = await tx.conceptDictionary.updateMany({ where: { id, status: 'building' }, data: { status: 'ready', build } });
+        if (count === 0) {
+          const now = await tx.conceptDictionary.findUnique({ where: { id }, select: { status: true } });
+          throw new Error(`saveDictionary: concept dictionary ${id} is ${now ? now.status : 'gone'}, not building`);
+        }
+        for (const site of sites) await tx.conceptSite.create({ data: { dictionaryId: id, ...site } });
+        const older = await tx.conceptDictionary.deleteMany({
+          where: { id: { not: id }, status: 'ready', modelHash: row.modelHash, scope: row.scope, userId: row.userId, workspaceId: row.workspaceId, name: row.name },
+        });
+        return older.count;
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
+    this.logger?.info({ dictionaryId: id, modelHash: row.modelHash, scope: row.scope, name: row.name, sites: sites.length, replaced }, 'concept dictionary ready');
+  }
+
+  /** A build that failed: recorded with its reason. False when the dictionary isn't building (gone, ready, or failed already). */
+  async markFailed(id: string, reason: string): Promise<boolean> {
+    checkId(id, 'dictionary id');
+    const { count } = await this.prisma.conceptDictionary.updateMany({ where: { id, status: 'building' }, data: { status: 'failed', failure: reason } });
+    return count === 1;
+  }
+
+  /** The ready dictionary of a model for an owner (the model's shared one by default), or undefined. */
+  async loadDictionary(request: LoadDictionary): Promise<StoredConceptDictionary | undefined> {
+    checkModelHash(request.modelHash);
+    const owner = { scope: request.scope ?? 'model', userId: request.userId, workspaceId: request.workspaceId };
+    checkOwner(owner);
+    const row = await this.prisma.$transaction(
+      (tx) =>
+        tx.conceptDictionary.findFirst({
+          where: {
+            modelHash: request.modelHash, scope: owner.scope, userId: owner.userId ?? null, workspaceId: owner.workspaceId ?? null,
+            status: 'ready', ...(request.name === undefined ? {} : { name: request.name }),
+          },
+          orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
+          include: {
+            sites: {
+              orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
+              include: { concepts: { orderBy: { featureIndex: 'asc' } } },
+            },
+          },
+        }),
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead, timeout: TRANSACTION_TIMEOUT_MS },
+    );
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      scope: row.scope,
+      updatedAt: row.updatedAt,
+      modelHash: row.modelHash,
+      name: row.name,
+      build: row.build as Record<string, unknown>,
+      sites: row.sites.map((site) => storedSite(row, site)),
+    };
+  }
+
+  /**
+   * Features whose label or words include `word` (case-insensitive, whole words), in the model's
+   * shared dictionary and the user's and workspace's own (ready ones only). Best first: the word
+   * as the label, then the more images gave the word, then the stronger feature.
+   */
+  async searchConcepts(request: SearchConcepts): Promise<ConceptMatch[]> {
+    checkModelHash(request.modelHash);
+    const term = request.word.trim().toLowerCase();
+    if (!term) throw new TypeError('searchConcepts: word must have a letter, got an empty string');
+    if (!(Number.isInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_SEARCH_LIMIT)) {
+      throw new RangeError(`searchConcepts: limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}, got ${request.limit}`);
+    }
+    if (request.userId !== undefined) checkId(request.userId, 'userId');
+    if (request.workspaceId !== undefined) checkId(request.workspaceId, 'workspaceId');
+    const owners: Prisma.ConceptDictionaryWhereInput[] = [{ scope: 'model' }];
+    if (request.userId !== undefined) owners.push({ scope: 'user', userId: request.userId });
+    if (request.workspaceId !== undefined) owners.push({ scope: 'workspace', workspaceId: request.workspaceId });
+
+    const rows = await this.prisma.concept.findMany({
+      where: { terms: { has: term }, site: { dictionary: { modelHash: request.modelHash, status: 'ready', OR: owners } } },
+      select: {
+        featureIndex: true, label: true, words: true, intensity: true, topImages: true,
+        site: { select: { block: true, time: true, branch: true, dictionary: { select: { id: true, name: true, scope: true } } } },
+      },
+    });
+    const matches = rows.map((r) => ({
+      dictionary: r.site.dictionary,
+      site: { block: r.site.block, time: r.site.time, branch: r.site.branch as SiteKey['branch'] },
+      feature: r.featureIndex,
+      label: r.label,
+      words: r.words as ConceptMatch['words'],
+      intensity: r.intensity,
+      topImages: r.topImages as string[],
+    }));
+    const asLabel = (m: ConceptMatch) => (m.label?.toLowerCase() === term ? 1 : 0);
+    const count = (m: ConceptMatch) => m.words.reduce((sum, w) => sum + (w.word.toLowerCase() === term ? w.count : 0), 0);
+    matches.sort((a, b) => asLabel(b) - asLabel(a) || count(b) - count(a) || b.intensity - a.intensity);
+    return matches.slice(0, request.limit);
+  }
+
+  /** Dictionaries with their status and sites (no weights), newest first; each filter optional. */
+  async listDictionaries(filter: ListDictionaries = {}): Promise<DictionarySummary[]> {
+    if (filter.modelHash !== undefined) checkModelHash(filter.modelHash);
+    if (filter.userId !== undefined) checkId(filter.userId, 'userId');
+    if (filter.workspaceId !== undefined) checkId(filter.workspaceId, 'workspaceId');
+    const rows = await this.prisma.conceptDictionary.findMany({
+      where: { modelHash: filter.modelHash, scope: filter.scope, userId: filter.userId, workspaceId: filter.workspaceId, status: filter.status },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      include: {
+        sites: {
+          orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
+          select: {
+            block: true, time: true, branch: true, k: true, inputs: true, features: true, height: true, width: true, quality: true,
+            _count: { select: { concepts: true } },
+          },
+        },
+      },
+    });
+    return rows.map(({ sites, build, ...row }) => ({
+      ...row,
+      build: build as Record<string, unknown>,
+      sites: sites.map(({ _count, quality, branch, ...site }) => ({
+        ...site, branch: branch as SiteKey['branch'], quality: quality as unknown as SaeQualityFigures, concepts: _count.concepts,
+      })),
+    }));
+  }
+}
+
+type SiteRow = Prisma.ConceptSiteGetPayload<{ include: { concepts: true } }>;
+
+/** A stored site back in memory; its SAE rebuilt from the blob after checking its sha256. */
+function storedSite(dictionary: { id: string; name: string }, row: SiteRow): DictionarySite {
+  const key: SiteKey = { block: row.block, time: row.time, branch: row.branch as SiteKey['branch'] };
+  const corrupt = (reason: string) => new CorruptConceptSiteError(dictionary.id, dictionary.name, siteName(key), reason);
+  if (sha256(row.weights) !== row.weightsSha256) throw corrupt(`its SAE weights (${row.weights.length} bytes) do not match their sha256 ${row.weightsSha256}`);
+  let sae: TopKSae;
+  try {
+    sae = TopKSae.fromTensors(decodeSafetensors(row.weights, 'the SAE weights').tensors, row.k);
+  } catch (error) {
+    throw corrupt(`its SAE weights do not decode: ${(error as Error).message}`);
+  }
+  if (sae.inputs !== row.inputs || sae.features !== row.features) {
+    throw corrupt(`its SAE weights are ${sae.features}×${sae.inputs}, the site records ${row.features}×${row.inputs}`);
+  }
+  const features = row.concepts.map((concept): FeatureMeaning => {
+    if (concept.vector.length % 4 !== 0) throw corrupt(`feature ${concept.featureIndex}'s vector has ${concept.vector.length} bytes, not whole float32s`);
+    return {
+      feature: concept.featureIndex,
+      words: concept.words as FeatureMeaning['words'],
+      vector: new Float32Array(Uint8Array.from(concept.vector).buffer),
+      intensity: concept.intensity,
+      topImages: concept.topImages as string[],
+    };
+  });
+  return { ...key, sae, quality: row.quality as unknown as SaeQualityFigures, features, height: row.height, width: row.width };
+}
+
+/** A site as the row (and its concept rows) to create. */
+function siteRow(site: DictionarySite) {
+  const weights = encodeSafetensors(site.sae.toTensors());
+  const quality: SaeQualityFigures = { explainedVariance: site.quality.explainedVariance, scaledMse: site.quality.scaledMse, deadFraction: site.quality.deadFraction };
+  return {
+    block: site.block, time: site.time, branch: site.branch, k: site.sae.k, inputs: site.sae.inputs, features: site.sae.features,
+    height: site.height, width: site.width, quality: { ...quality }, weights, weightsSha256: sha256(weights),
+    concepts: {
+      createMany: {
+        data: site.features.map((f) => ({
+          featureIndex: f.feature,
+          label: topWord(f.words),
+          words: f.words.map((w) => ({ word: w.word, count: w.count })),
+          terms: [...new Set(f.words.map((w) => w.word.toLowerCase()))],
+          vector: toBytes(f.vector),
+          intensity: f.intensity,
+          topImages: [...f.topImages],
+        })),
+      },
+    },
+  };
+}
+
+/** The word most images gave (the first of equals), or null. */
+function topWord(words: readonly { word: string; count: number }[]): string | null {
+  let best: { word: string; count: number } | undefined;
+  for (const w of words) if (!best || w.count > best.count) best = w;
+  return best?.word ?? null;
+}
+
+/** What a dictionary must be for its rows to read back as the same dictionary. */
+function checkSites(sites: readonly DictionarySite[]): void {
+  if (sites.length === 0) throw new RangeError('saveDictionary: a dictionary needs at least one site, got none');
+  const seen = new Set<string>();
+  for (const site of sites) {
+    const name = siteName(site);
+    const fail = (message: string) => new RangeError(`saveDictionary: site ${name}: ${message}`);
+    if (seen.has(name)) throw fail('appears twice');
+    seen.add(name);
+    if (!site.block) throw fail('block must be a non-empty module path');
+    if (!(Number.isFinite(site.time) && site.time >= 0 && site.time <= 1)) throw fail(`time must be from 0 to 1, got ${site.time}`);
+    if (site.branch !== 'cond' && site.branch !== 'uncond') throw fail(`branch must be 'cond' or 'uncond', got ${JSON.stringify(site.branch)}`);
+    for (const side of ['height', 'width'] as const) {
+      if (!(Number.isInteger(site[side]) && site[side] >= 1)) throw fail(`${side} must be a positive integer, got ${site[side]}`);
+    }
+    for (const figure of ['explainedVariance', 'scaledMse', 'deadFraction'] as const) {
+      if (!Number.isFinite(site.quality[figure])) throw fail(`quality.${figure} must be a finite number, got ${site.quality[figure]}`);
+    }
+    if (!(site.sae instanceof TopKSae)) throw fail('sae must be a TopKSae');
+    const features = new Set<number>();
+    for (const meaning of site.features) {
+      const feature = meaning.feature;
+      if (!(Number.isInteger(feature) && feature >= 0 && feature < site.sae.features)) throw fail(`feature ${feature} is outside 0–${site.sae.features - 1}`);
+      if (features.has(feature)) throw fail(`feature ${feature} has two meanings`);
+      features.add(feature);
+      if (!Number.isFinite(meaning.intensity)) throw fail(`feature ${feature}: intensity must be a finite number, got ${meaning.intensity}`);
+      if (!(meaning.vector instanceof Float32Array)) throw fail(`feature ${feature}: vector must be a Float32Array`);
+      for (const w of meaning.words) {
+        if (!w.word.trim()) throw fail(`feature ${feature}: a word is empty`);
+        if (!(Number.isInteger(w.count) && w.count >= 0)) throw fail(`feature ${feature}: the count of ${JSON.stringify(w.word)} must be a whole number, got ${w.count}`);
+      }
+      if (!meaning.topImages.every((prompt) => typeof prompt === 'string')) throw fail(`feature ${feature}: topImages must be prompts (strings)`);
+    }
+  }
+}
+
+function checkModelHash(modelHash: string): void {
+  if (!HEX64.test(modelHash)) throw new TypeError(`modelHash must be 64 lowercase hex digits, got ${JSON.stringify(modelHash)}`);
+}
+
+function checkId(id: string, what: string): void {
+  if (!UUID.test(id)) throw new TypeError(`${what} must be a UUID, got ${JSON.stringify(id)}`);
+}
+
+function checkName(name: string): void {
+  if (!name.trim() || name.length > MAX_NAME) throw new RangeError(`a dictionary name must have 1 to ${MAX_NAME} characters, got ${JSON.stringify(name)} (${name.length})`);
+}
+
+/** The model's shared dictionary has no owner; a user's names only the user, a workspace's only the workspace. */
+function checkOwner({ scope, userId, workspaceId }: DictionaryOwner): void {
+  if (scope === 'model') {
+    if (userId !== undefined || workspaceId !== undefined) throw new TypeError("scope 'model' is the model's shared dictionary: it takes no userId or workspaceId");
+  } else if (scope === 'user') {
+    if (userId === undefined || workspaceId !== undefined) throw new TypeError("scope 'user' needs a userId and no workspaceId");
+    checkId(userId, 'userId');
+  } else if (scope === 'workspace') {
+    if (workspaceId === undefined || userId !== undefined) throw new TypeError("scope 'workspace' needs a workspaceId and no userId");
+    checkId(workspaceId, 'workspaceId');
+  } else {
+    throw new TypeError(`scope must be 'model', 'workspace' or 'user', got ${JSON.stringify(scope)}`);
+  }
+}
+
+/** A plain JSON object as Prisma stores it; non-finite numbers and class instances are refused, not silently changed. */
+function jsonObject(value: Record<string, unknown>, what: string): Prisma.InputJsonObject {
+  let json: string;
+  try {
+    json = canonicalJson(value);
+  } catch (error) {
+    throw new TypeError(`${what} must be plain JSON: ${(error as Error).message}`);
+  }
+  const parsed = JSON.parse(json) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError(`${what} must be a JSON object, got ${json.slice(0, 40)}`);
+  return parsed as Prisma.InputJsonObject;
+}
+
+function toBytes(array: Float32Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer);
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
