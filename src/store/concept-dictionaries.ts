@@ -314,7 +314,7 @@ function storedSite(dictionary: { id: string; name: string }, row: SiteRow): Dic
 /** A site as the row (and its concept rows) to create. */
 function siteRow(site: DictionarySite) {
   const weights = encodeSafetensors(site.sae.toTensors());
-  const quality: SaeQualityFigures = { explainedVariance: site.quality.explainedVariance, scaledMse: site.quality.scaledMse, deadFraction: site.quality.deadFraction };
+  const quality: SaeQualityFigures = { explainedVariance: site.quality.explainedVariance, scaledMse: site.quality.scaledMse, deadFraction: site.quality.deadFraction, meanNorm: site.quality.meanNorm };
   return {
     block: site.block, time: site.time, branch: site.branch, k: site.sae.k, inputs: site.sae.inputs, features: site.sae.features,
     height: site.height, width: site.width, quality: { ...quality }, weights, weightsSha256: sha256(weights),
@@ -356,7 +356,7 @@ function checkSites(sites: readonly DictionarySite[]): void {
     for (const side of ['height', 'width'] as const) {
       if (!(Number.isInteger(site[side]) && site[side] >= 1)) throw fail(`${side} must be a positive integer, got ${site[side]}`);
     }
-    for (const figure of ['explainedVariance', 'scaledMse', 'deadFraction'] as const) {
+    for (const figure of ['explainedVariance', 'scaledMse', 'deadFraction', 'meanNorm'] as const) {
       if (!Number.isFinite(site.quality[figure])) throw fail(`quality.${figure} must be a finite number, got ${site.quality[figure]}`);
     }
     if (!(site.sae instanceof TopKSae)) throw fail('sae must be a TopKSae');

@@ -63,7 +63,7 @@ function dictionaryOf(name: string, seed: number, features: FeatureMeaning[][] =
   ].map((key, i) => ({
     ...(key as Pick<DictionarySite, 'block' | 'time' | 'branch' | 'height' | 'width'>),
     sae: randomSae(seed * 10 + i),
-    quality: { explainedVariance: 0.81 + i / 100, scaledMse: 0.19 - i / 100, deadFraction: i / 32 },
+    quality: { explainedVariance: 0.81 + i / 100, scaledMse: 0.19 - i / 100, deadFraction: i / 32, meanNorm: 4 + i },
     features: features[i] ?? [],
   }));
   return { modelHash, name, sites, build: { generation: seed, prompts: ['a dog', 'a sky'], sae: { k: 4, features: 32 }, steps: 20 } };
