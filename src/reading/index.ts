@@ -5,6 +5,7 @@
 // model that draws only that world. The evaluation suites build scenes of the world directly.
 export { hasReader, IN_WORLD_FIT_DB, readPicture, sceneOf, type Reading } from './read.ts';
 export { checkDrawing, checkScene, type Change } from './check.ts';
+export { sampleWorldCaptions } from './captions.ts';
 export { cell, changeArea, objectsArea } from './area.ts';
 export {
   BACKGROUNDS, COLOURS, POSITIONS, SHAPES, SIZES, STYLES, captionOf, parseCaption, readPrompt, sortObjects,

@@ -1,7 +1,8 @@
-// The labelled regions of a picture of the shipped model's world: each object read back (its mask,
-// with its shape and colour words, and its pattern's unless flat) and the background (what no object
-// covers, with the background's word).
-import { readPicture } from '../reading/index.ts';
+// What a concept dictionary of the shipped model is built from: captions of the world's scenes, and
+// the labelled regions of each picture drawn from them — each object read back (its mask, with its
+// shape and colour words, and its pattern's unless flat) and the background (what no object covers,
+// with the background's word).
+import { readPicture, sampleWorldCaptions } from '../reading/index.ts';
 import { LABEL_DEFAULTS, regionMask, type LabelRegion } from './label.ts';
 
 export async function worldRegions(image: { pixels: Uint8Array; width: number; height: number }, side: number = LABEL_DEFAULTS.side): Promise<LabelRegion[] | undefined> {
@@ -16,4 +17,9 @@ export async function worldRegions(image: { pixels: Uint8Array; width: number; h
   for (const r of regions) for (let i = 0; i < background.length; i++) if (r.mask[i]) background[i] = 0;
   regions.push({ words: [reading.background], mask: background });
   return regions;
+}
+
+/** `count` captions of random scenes of the world, the same for the same seed. */
+export function worldPrompts(count: number, seed: number): string[] {
+  return sampleWorldCaptions(count, seed);
 }
