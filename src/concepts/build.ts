@@ -34,11 +34,19 @@ export interface BuildOptions {
   heldOut?: number;
   /** The labelled regions of a collected image (masks at the labeller's side), or undefined if it has none. */
   regions: (image: { index: number; prompt: string; pixels: Uint8Array; width: number; height: number }) => Promise<readonly LabelRegion[] | undefined>;
-  onProgress?: (stage: 'collect' | 'train' | 'label', fraction: number, detail: string) => void | Promise<void>;
+  /** Stop after this stage (the stages before it are resumed or run); default: all three. */
+  stopAfter?: BuildStage;
+  onProgress?: (stage: BuildStage, fraction: number, detail: string) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
-export async function buildDictionary(diffusion: Diffusion, work: string, options: BuildOptions): Promise<ConceptDictionary> {
+export const BUILD_STAGES = ['collect', 'train', 'label'] as const;
+export type BuildStage = (typeof BUILD_STAGES)[number];
+
+/** The dictionary, or undefined when `stopAfter` ended the build before labelling. */
+export async function buildDictionary(diffusion: Diffusion, work: string, options: BuildOptions & { stopAfter?: 'label' }): Promise<ConceptDictionary>;
+export async function buildDictionary(diffusion: Diffusion, work: string, options: BuildOptions): Promise<ConceptDictionary | undefined>;
+export async function buildDictionary(diffusion: Diffusion, work: string, options: BuildOptions): Promise<ConceptDictionary | undefined> {
   const settings = { ...SAE_DEFAULTS, ...options.sae };
   const progress = options.onProgress ?? (() => undefined);
   const collectionDir = join(work, 'collection');
@@ -50,6 +58,7 @@ export async function buildDictionary(diffusion: Diffusion, work: string, option
     signal: options.signal,
     onProgress: (done, total) => progress('collect', done / total, `${done} of ${total} images`),
   });
+  if (options.stopAfter === 'collect') return undefined;
   const sites = manifest.sites.filter((s) => options.sites?.(s) ?? true);
   const heldOut = Math.max(1, Math.round(manifest.images * (options.heldOut ?? 0.1)));
   const trainImages = manifest.images - heldOut;
@@ -61,6 +70,7 @@ export async function buildDictionary(diffusion: Diffusion, work: string, option
     trained.push({ site, sae, quality });
   }
 
+  if (options.stopAfter === 'train') return undefined;
   const regions = new Map<number, readonly LabelRegion[] | undefined>();
   const regionsOf = async (index: number) => {
     if (!regions.has(index)) regions.set(index, await options.regions({ index, prompt: manifest.prompts[index] as string, ...collectedImage(collectionDir, manifest, index) }));
