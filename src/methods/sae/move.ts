@@ -1,39 +1,45 @@
-// SAE spatial steering (Tinaz et al. 2025, sae.move): the picture is sampled again from its inversion
-// and, in the first steps, the object's concept direction (the sum of the decoder columns of the
-// features labelled with its word) is added to a transformer block's residual delta inside the asked
-// grid cell and taken away where the object is now, each position by β times its own delta's norm.
-// Early steps fix the layout, so the object is drawn where it was pushed. The source is pasted back
-// outside the object's old area (the request's mask) and the new cell.
+// SAE spatial steering (Tinaz et al. 2025, sae.move). The paper adds β·Σ_{f∈C_o} W_dec[f] to a
+// transformer block's residual delta inside the new region R and subtracts it where the object would
+// have appeared, in the first steps, with C_o the dictionary features labelled o. On the shipped model
+// that fixed sum barely moves anything at β ≤ 4 (relative to each position's norm) and wrecks the
+// picture at β 20 (tuning seed 1: 0 of 6 moved at 4), because few features carry a shape's label
+// (its objects are small on an 8×8 map). So C_o is taken from the picture itself: the SAE features
+// most particular to the object's area (active there, not around it) in a reconstruction from the
+// source's inversion. At each of the first steps, the object's part of the delta at its old
+// positions — Σ_{f∈C_o} z_f W_dec[f], the SAE's own code of that step — is added at the same positions
+// shifted into R and taken away where it was, times β. The source is pasted back outside the old
+// area and the new cell.
 import { z } from 'zod';
 import type { HostTensor } from '../../engine/index.ts';
+import { toFloat32 } from '../../engine/index.ts';
+import type { DictionarySite } from '../../models/sae/dictionary.ts';
 import { inversionSampling, type InversionMethod } from '../../pipeline/inversion/index.ts';
 import { sampleBranches } from '../../pipeline/sampler.ts';
 import type { Scheduler } from '../../pipeline/schedulers/index.ts';
-import { GRID_CELLS } from '../shared/grid.ts';
+import { cellBox, GRID_CELLS, type GridCell } from '../shared/grid.ts';
 import { defineMethod, EditRequestError, type EditInput } from '../types.ts';
-import { cellPositions, direction, featuresFor, requireSite } from './concepts.ts';
-import { steerer } from './steer.ts';
+import { cellPositions, featuresFor, requireSite } from './concepts.ts';
 
 const MOVE_INVERSIONS: readonly InversionMethod[] = ['invert.ddim', 'invert.negative_prompt', 'invert.null_text'];
 
 export const saeMove = defineMethod({
   id: 'sae.move',
   name: 'SAE spatial steering',
-  summary: "Moves an object by pushing its concept's SAE direction into the new place in the first steps (needs the model's concept dictionary)",
+  summary: "Moves an object by carrying its SAE features into the new place in the first steps (needs the model's concept dictionary)",
   edit: 'move',
   promptDriven: false,
   params: z.strictObject({
     /** The object's word, as the dictionary labels it ("star"). */
     object: z.string().trim().min(1).max(40),
     region: z.enum(GRID_CELLS),
-    /** The paper: β 4000 / 400 / 1000 early / middle / final on SD's raw scale; here relative to each position's norm. */
-    beta: z.number().min(0).max(50).default(4),
+    /** How much of the object's features is carried over (1: all of it). */
+    beta: z.number().min(0).max(10).default(1),
     /** Fraction of the steps steered (the paper: steering works early). */
     until: z.number().min(0).max(1).default(0.3),
-    /** The transformer block steered (default: the dictionary's up block, the paper's best for layout). */
+    /** The transformer block steered (default: the dictionary's up block). */
     block: z.string().optional(),
-    /** Features of the object's word summed into its direction. */
-    features: z.number().int().min(1).max(64).default(4),
+    /** Features in the object's concept set. */
+    features: z.number().int().min(1).max(64).default(8),
     // Planner context the method does not use (shared with masactrl's move params).
     direction: z.string().optional(),
     distance: z.number().optional(),
@@ -44,34 +50,152 @@ export const saeMove = defineMethod({
     const dictionary = input.concepts;
     const block = params.block ?? dictionary?.sites.find((s) => s.block.startsWith('up_blocks'))?.block ?? dictionary?.sites[0]?.block ?? '';
     const site = requireSite(dictionary, { block, time: 1, branch: 'cond' }, 'sae.move');
-    const features = featuresFor(site, params.object, params.features);
-    if (features.length === 0) throw new EditRequestError(`sae.move: no feature of ${block} is labelled '${params.object}'; the dictionary knows ${[...new Set(site.features.flatMap((f) => f.words.slice(0, 1).map((w) => w.word)))].sort().join(', ')}`);
-    const push = direction(site, features);
-    const inside = cellPositions(params.region, site.height, site.width);
-    const steer = steerer(site, push, {
-      beta: params.beta,
-      untilStep: Math.round(params.until * input.steps),
-      // Add the object's direction inside the new cell, take it away where its features are active now.
-      weightAt: (position, activity) => (inside[position] ? 1 : activity[position]! > 0.1 ? -1 : 0),
-      activityOf: features,
+    const positions = site.height * site.width;
+    const untilStep = Math.max(1, Math.round(params.until * input.steps));
+
+    // Pass 1: the source's own codes at the steered steps.
+    const codes: Float32Array[] = [];
+    await sampleFromSource(input, { capture: `capture.${site.block}.delta`, untilStep, onDelta: (step, delta) => (codes[step] = denseCodes(site, delta)) });
+
+    const [, , latentHeight, latentWidth] = input.diffusion.latentShape;
+    const old = input.mask ? downsample(input.mask.latent, latentHeight, latentWidth, site.height, site.width) : labelledArea(site, codes[0] as Float32Array, params.object, params.features);
+    if (!old.some((v) => v)) throw new EditRequestError(`sae.move: can't find the ${params.object} in the picture${input.mask ? ' (its mask is empty at this block)' : ''}`);
+    const concept = particularFeatures(site, codes, old, params.features);
+    const shift = shiftInto(old, params.region, site.height, site.width);
+
+    // Pass 2: the object's part of the delta carried from its old positions into the new ones.
+    const latent = await sampleFromSource(input, {
+      untilStep,
+      steer: { block: site.block, map: (step) => {
+        const code = codes[step];
+        if (!code || params.beta === 0) return undefined;
+        const map = new Float32Array(site.sae.inputs * positions);
+        for (let p = 0; p < positions; p++) {
+          if (!old[p]) continue;
+          const to = shift(p);
+          const part = objectPart(site, code, p, concept);
+          for (let c = 0; c < site.sae.inputs; c++) {
+            const v = params.beta * (part[c] as number);
+            map[c * positions + p] = (map[c * positions + p] as number) - v;
+            if (to !== undefined) map[c * positions + to] = (map[c * positions + to] as number) + v;
+          }
+        }
+        return map;
+      } },
     });
-    const latent = await sampleSteered(input, steer);
-    const area = input.mask ? mergeArea(input.mask.latent, cellPositions(params.region, input.diffusion.latentShape[2], input.diffusion.latentShape[3])) : undefined;
+    const area = mergeArea(input.mask?.latent, cellPositions(params.region, latentHeight, latentWidth));
     return {
       latent,
       mask: area,
-      metrics: { features: features.length, steeredSteps: steer.steered() },
-      notes: [`pushed ${features.length} '${params.object}' feature(s) of ${block} into the ${params.region.replace('_', ' ')} for the first ${Math.round(params.until * 100)}% of the steps`],
+      metrics: { features: concept.length, steeredSteps: untilStep },
+      notes: [`carried ${concept.length} SAE features of the ${params.object} (${block}) into the ${params.region.replace('_', ' ')} for the first ${untilStep} of ${input.steps} steps`],
     };
   },
 });
 
-function mergeArea(a: Float32Array, b: Uint8Array): Float32Array {
-  return a.map((v, i) => Math.max(v, b[i] as number));
+/** Every feature's activation at every position [positions × features] of one captured delta (cond element). */
+function denseCodes(site: DictionarySite, delta: Float32Array): Float32Array {
+  const channels = site.sae.inputs;
+  const positions = site.height * site.width;
+  const features = site.sae.features;
+  const out = new Float32Array(positions * features);
+  const x = new Float32Array(channels);
+  const base = (delta.length / (channels * positions) - 1) * channels * positions; // the last element: cond
+  for (let p = 0; p < positions; p++) {
+    for (let c = 0; c < channels; c++) x[c] = delta[base + c * positions + p] as number;
+    const code = site.sae.encode(x);
+    for (let i = 0; i < code.indices.length; i++) out[p * features + (code.indices[i] as number)] = code.values[i] as number;
+  }
+  return out;
 }
 
-/** Samples from the source's inversion (or seeded noise) with the source prompt, steered. */
-export async function sampleSteered(input: EditInput, steer: ReturnType<typeof steerer>): Promise<Float32Array> {
+/** Features ranked by mean activation inside the area minus outside it, over the steered steps. */
+function particularFeatures(site: DictionarySite, codes: readonly Float32Array[], area: Uint8Array, count: number): number[] {
+  const features = site.sae.features;
+  const inside = area.reduce((a, b) => a + b, 0);
+  const outside = area.length - inside;
+  const score = new Float64Array(features);
+  for (const code of codes) {
+    if (!code) continue;
+    for (let p = 0; p < area.length; p++) {
+      const w = area[p] ? 1 / inside : -1 / Math.max(1, outside);
+      for (let f = 0; f < features; f++) score[f] = (score[f] as number) + w * (code[p * features + f] as number);
+    }
+  }
+  return [...score.keys()].filter((f) => (score[f] as number) > 0).sort((a, b) => (score[b] as number) - (score[a] as number)).slice(0, count);
+}
+
+/** Σ_{f∈concept} z_f(p) W_dec[f]: the object's part of the delta at position p. */
+function objectPart(site: DictionarySite, code: Float32Array, p: number, concept: readonly number[]): Float32Array {
+  const out = new Float32Array(site.sae.inputs);
+  const features = site.sae.features;
+  for (const f of concept) {
+    const z = code[p * features + f] as number;
+    if (z === 0) continue;
+    const d = site.sae.direction(f);
+    for (let c = 0; c < out.length; c++) out[c] = (out[c] as number) + z * (d[c] as number);
+  }
+  return out;
+}
+
+/** Where the dictionary's features labelled with the word are active (without a mask of the object). */
+function labelledArea(site: DictionarySite, code: Float32Array, word: string, count: number): Uint8Array {
+  const features = featuresFor(site, word, count);
+  if (features.length === 0) throw new EditRequestError(`sae.move: no feature of ${site.block} is labelled '${word}'; give the object's mask`);
+  const positions = site.height * site.width;
+  const activity = new Float32Array(positions);
+  for (let p = 0; p < positions; p++) for (const f of features) activity[p] = (activity[p] as number) + (code[p * site.sae.features + f] as number);
+  const max = Math.max(...activity);
+  return Uint8Array.from(activity, (a) => (max > 0 && a / max > 0.5 ? 1 : 0));
+}
+
+/** Maps a position of the old area to the one shifted so that the area's centre lands in the cell. */
+function shiftInto(area: Uint8Array, cell: GridCell, height: number, width: number): (p: number) => number | undefined {
+  let sx = 0, sy = 0, n = 0;
+  for (let p = 0; p < area.length; p++) {
+    if (!area[p]) continue;
+    sx += (p % width) + 0.5;
+    sy += Math.floor(p / width) + 0.5;
+    n++;
+  }
+  const box = cellBox(cell);
+  const dx = Math.round(((box.x0 + box.x1) / 2) * width - sx / n);
+  const dy = Math.round(((box.y0 + box.y1) / 2) * height - sy / n);
+  return (p) => {
+    const x = (p % width) + dx, y = Math.floor(p / width) + dy;
+    return x >= 0 && x < width && y >= 0 && y < height ? y * width + x : undefined;
+  };
+}
+
+/** A latent-resolution mask [lh × lw] area-averaged to a block's map, cells at least a quarter covered. */
+function downsample(mask: Float32Array, lh: number, lw: number, h: number, w: number): Uint8Array {
+  const out = new Uint8Array(h * w);
+  const fy = lh / h, fx = lw / w;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let yy = 0; yy < fy; yy++) for (let xx = 0; xx < fx; xx++) sum += mask[(y * fy + yy) * lw + x * fx + xx] as number;
+      out[y * w + x] = sum / (fx * fy) >= 0.25 ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+function mergeArea(a: Float32Array | undefined, b: Uint8Array): Float32Array {
+  return Float32Array.from(b, (v, i) => Math.max(v, a?.[i] ?? 0));
+}
+
+interface SourceSampling {
+  untilStep: number;
+  /** Capture this block's delta at the steps before untilStep, handed to onDelta. */
+  capture?: string;
+  onDelta?: (step: number, delta: Float32Array) => void;
+  /** Add map(step) ([C × positions]) to this block's delta in the cond element, before untilStep. */
+  steer?: { block: string; map: (step: number) => Float32Array | undefined };
+}
+
+/** Samples from the source's inversion (or seeded noise) with the source prompt. */
+async function sampleFromSource(input: EditInput, how: SourceSampling): Promise<Float32Array> {
   const { diffusion } = input;
   const guided = input.guidance !== 1;
   const unet = await diffusion.unet(guided ? 2 : 1);
@@ -87,17 +211,23 @@ export async function sampleSteered(input: EditInput, steer: ReturnType<typeof s
     uncond = plan.uncond ?? uncond;
     uncondAt = plan.uncondAt;
   }
-  const prompt = input.source.prompt || input.target.prompt;
+  const { capture, steer } = how;
   const { latents } = await sampleBranches({
     unet,
     scheduler,
     steps: input.steps,
     guidance: input.guidance,
     seed: input.seed,
-    branches: [{ cond: await diffusion.encodePrompt(prompt), uncond, uncondAt, start }],
-    controls: (step) => steer.controls(unet, step, guided),
-    captures: (step) => steer.captures(step),
-    onCaptures: (step, captures) => steer.observe(step, captures),
+    branches: [{ cond: await diffusion.encodePrompt(input.source.prompt || input.target.prompt), uncond, uncondAt, start }],
+    controls: (step) => {
+      const map = steer && step < how.untilStep ? steer.map(step) : undefined;
+      return map && steer ? unet.controls().addTransformerDelta(steer.block, guided ? 1 : 0, map) : undefined;
+    },
+    captures: (step) => (capture && step < how.untilStep ? [capture] : undefined),
+    onCaptures: (step, captures) => {
+      const t = capture ? captures[capture] : undefined;
+      if (t) how.onDelta?.(step, t.dtype === 'float32' ? (t.data as Float32Array) : toFloat32(t.dtype, t.data));
+    },
     onStep: input.onStep,
     signal: input.signal,
   });
