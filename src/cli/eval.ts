@@ -17,6 +17,10 @@ import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
 import { chatTable, evaluateChatEdits } from '../eval/chat.ts';
 import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
+import { buildDictionary, conceptsWorkDir, DICTIONARY_DEFAULTS } from '../concepts/build.ts';
+import { worldPrompts, worldRegions } from '../concepts/world.ts';
+import { conceptsTable, CONCEPTS_EVAL_SEED, evaluateConcepts } from '../eval/concepts.ts';
+import { loadConfig } from '../config/env.ts';
 import { BACKGROUNDS, OBJECT_ATTRIBUTES, POSITIONS } from '../world/index.ts';
 
 const SUITES = {
@@ -28,6 +32,7 @@ const SUITES = {
   chat: 'the edit benchmark as a user meets it: each case\'s plain-English instruction planned from the source caption and the plan run as the bot runs it; per edit type the methods planned, questions asked, success, kept, PSNR, seconds (default n 5 cases per edit type)',
   conversation: 'conversations as people have them: /imagine with short prompts or a picture sent without a caption, then plain-English instructions from a phrase bank, run as the chat runs them (read back, checked, retried) and read back against what was meant; per kind success, kept, questions, truthfulness, seconds (default n 10 conversations of --turns 3; --seed, --phrases held|tune|all)',
   attention: "self-attention per layer on noised held-out scenes: entropy, locality and object routing of its maps (what FPE and MasaCtrl rely on; default n 20)",
+  concepts: 'concept dictionaries (the model\'s, built in --work or resumed there): per SAE site explained variance, scaled MSE, dead features and composition IoU on fresh scenes of --seed; sae.move hit rate early / middle / late and sae.style success, with what they kept (default n 40 images, --trials 20)',
   prompts: `the prompts people write: world scenes captioned with words left out ("a star", "a red star on sand", "a red star and a blue heart"), every subset of place, size, style, colour and background, short ones likelier; exact, shape present, colour, background, count, empty, colours bound per form (default n 100 one-object + 50 two-object prompts, --seed ${PROMPT_EVAL_SEED})`,
 } as const;
 
@@ -42,6 +47,8 @@ interface EvalOptions {
   guidance: number;
   model?: string;
   methods?: string[];
+  work?: string;
+  trials?: number;
   json?: boolean;
 }
 
@@ -110,6 +117,8 @@ export function registerEval(program: Command): void {
     .option('--save <folder>', 'conversation suite: write every turn\'s pictures there, to look at')
     .option('--turns <n>', 'conversation suite: instructions per conversation', positive('--turns'), 3)
     .addOption(new Option('--phrases <split>', 'conversation suite: the phrasings held out of tuning, those used in tuning, or all').choices(['held', 'tune', 'all']).default('held'))
+    .option('--work <folder>', 'concepts suite: the dictionary\'s build folder (default: the one `retouch concepts build` uses)')
+    .option('--trials <n>', 'concepts suite: steering trials per stage, and style trials', positive('--trials'), 20)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)} ${v}`).join('\n')}`)
     .action(async (suite: string, options: EvalOptions) => {
@@ -150,7 +159,7 @@ export function registerEval(program: Command): void {
           }
           return;
         }
-        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' || suite === 'chat' || suite === 'attention' });
+        const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(options.model)), { hooks: suite === 'edits' || suite === 'chat' || suite === 'attention' || suite === 'concepts' });
         try {
           if (suite === 't2i') {
             const result = await evaluateTextToImage(diffusion, { n: options.n ?? 100, steps: options.steps, guidance: options.guidance, onImage: progress });
@@ -197,6 +206,16 @@ export function registerEval(program: Command): void {
               `edit benchmark through the planner: ${options.n ?? 5} instructions per edit type, ${result.steps} steps, guidance ${result.guidance}; asked = the bot asked a question instead (a failure)`,
               chatTable(result),
               ...Object.entries(result.questions).map(([type, q]) => `  ${type}: “${q.instruction}” → ${q.question}`),
+            ].join('\n'));
+          } else if (suite === 'concepts') {
+            if (resolveModelPath(options.model) !== SHIPPED_MODEL_DIR) throw new UsageError('the concepts suite reads pictures back with the world\'s analysis, so it runs on the shipped model only');
+            const work = options.work ?? conceptsWorkDir(loadConfig().dataDir, diffusion.model.hash);
+            const dictionary = await buildDictionary(diffusion, work, { name: 'world', prompts: worldPrompts(DICTIONARY_DEFAULTS.prompts, DICTIONARY_DEFAULTS.seed), seed: DICTIONARY_DEFAULTS.seed, steps: DICTIONARY_DEFAULTS.steps, regions: (image) => worldRegions(image), onProgress: json ? undefined : (stage, fraction) => void process.stderr.write(`\rbuild ${stage}: ${Math.round(fraction * 100)}%   `) });
+            const seed = options.seed ?? CONCEPTS_EVAL_SEED;
+            const result = await evaluateConcepts(diffusion, { dictionary, seed, n: options.n ?? 40, moves: options.trials, steps: options.steps, onProgress: json ? undefined : (what) => process.stderr.write(`\r${what}          `) });
+            printResult(json, { suite, model: diffusion.model.hash, ...result }, [
+              `concept dictionary of ${work}, measured on ${result.images} fresh scenes (seed ${seed}); best block ${result.summary.block}`,
+              conceptsTable(result),
             ].join('\n'));
           } else if (suite === 'attention') {
             const result = await evaluateAttention(diffusion, { n: options.n ?? 20, onImage: progress });

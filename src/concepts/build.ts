@@ -18,6 +18,14 @@ export interface SaeSettings extends Omit<SaeTrainOptions, 'features' | 'seed'> 
   expansion: number;
 }
 
+/** How many prompts a dictionary is built from, their seed, and the sampling steps of the collection. */
+export const DICTIONARY_DEFAULTS = { prompts: 600, seed: 1, steps: 25 } as const;
+
+/** Where a model's dictionary is built (resumable): under the data folder, by the model's hash. */
+export function conceptsWorkDir(dataDir: string, modelHash: string): string {
+  return join(dataDir, 'concepts', modelHash.slice(0, 16));
+}
+
 /** The shipped model's settings (chosen on tuning seed 1; `retouch eval concepts` measures them). */
 export const SAE_DEFAULTS: SaeSettings = { expansion: 4, k: 10, kAux: 256, auxWeight: 1 / 32, lr: 1e-3, batch: 4096, epochs: 20 };
 

@@ -18,6 +18,8 @@ import { paintWithWords } from './paint-with-words.ts';
 import { pnp } from './pnp.ts';
 import { promptSwitch } from './prompt-switch.ts';
 import { repaint } from './repaint.ts';
+import { saeMove } from './sae/move.ts';
+import { saeStyle } from './sae/style.ts';
 import { sdedit } from './sdedit.ts';
 import { EditRequestError, type EditMethod } from './types.ts';
 
@@ -37,6 +39,8 @@ export const EDIT_METHODS: readonly EditMethod[] = [
   paintWithWords,
   multidiffusion,
   promptSwitch,
+  saeMove,
+  saeStyle,
 ];
 
 const BY_ID = new Map<string, EditMethod>(EDIT_METHODS.map((method) => [method.id, method]));

@@ -5,7 +5,6 @@
 import { findObject, mainObject, mentions, type Caption, type CaptionObject } from './caption.ts';
 import type { Amount, Intent } from './intents.ts';
 import { BODY_PARTS, SIZE_WORDS, SIZES, type Size } from './lexicon.ts';
-import { isAvailable } from '../methods/index.ts';
 import { besideRegion, cellOf, promptPlace, shiftRegion } from './positions.ts';
 import { completedObject, movedPrompt, rewordObject, substitute, withAddedObject, withoutObject, withPatternWord } from './prompts.ts';
 import { REGIONS, type PlanStep, type Region, type SourceKind, type StepParams } from './schema.ts';
@@ -291,15 +290,17 @@ export function selectMethod(intent: Intent, context: SelectionContext): Selecti
         : intent.direction && !intent.region
           ? `${intent.direction === 'up' || intent.direction === 'down' ? intent.direction : `to the ${intent.direction}`}`
           : `to the ${regionName(region ?? 'center')}`;
-      // Until SAE spatial steering ships, MasaCtrl moves the object: the picture is redrawn toward a
-      // prompt that names the new place while the object reads its look from the original.
+      // MasaCtrl moves the object: the picture is redrawn toward a prompt that names the new place
+      // while the object reads its look from the original. SAE spatial steering (sae.move) moves an
+      // object only when the picture is drawn again from its own noise; started from an inversion, as
+      // any picture the planner edits is, it moved 0 of 6 (tuning seed 1; src/methods/sae/move.ts).
       const prompt = object && region ? movedPrompt(caption, object, region) : undefined;
-      if (!isAvailable('sae.move') && prompt) {
+      if (prompt) {
         return step('move', 'masactrl', { ...params, prompt },
-          `Moving the ${object} ${where} with MasaCtrl: the picture is redrawn as ${quote(prompt)} while the ${object} copies its look from the original (a method that moves it without redrawing, sae.move, is not available yet).`);
+          `Moving the ${object} ${where} with MasaCtrl: the picture is redrawn as ${quote(prompt)} while the ${object} copies its look from the original.`);
       }
       return step('move', 'sae.move', params,
-        `Moving the ${object ?? 'subject'} ${where} without redrawing the picture needs a method that isn't available yet (sae.move).`);
+        `Moving the ${object ?? 'subject'} ${where} with SAE spatial steering, which carries its concept-dictionary features to the new place.`);
     }
     case 'style': {
       const strength = STRENGTH[intent.amount];

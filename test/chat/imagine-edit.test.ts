@@ -64,7 +64,7 @@ describe('/imagine and /edit on the shipped model', () => {
     assert.match(second.text, /inversion reused/, second.text);
   });
 
-  it('moves an object by plain English (MasaCtrl toward a prompt naming the new place, while sae.move is not available)', async () => {
+  it('moves an object by plain English (MasaCtrl toward a prompt naming the new place)', async () => {
     const drawing = recordingChannel();
     await dispatcher.handleMessage(message(`/imagine ${MOVED.caption} seed:${MOVED.seed} steps:${MOVED.steps}`), drawing);
     const drawn = drawing.edits.at(-1)!.reply.images![0]!.imageId;

@@ -50,7 +50,7 @@ test('every id of METHODS.md is registered or reported as not available yet', ()
   for (const id of registered) assert.ok(isAvailable(id) && !notYet.has(id), id);
   // Every other id is a foundation the pipeline has (a scheduler, classifier-free guidance) or reported.
   for (const id of METHOD_IDS) assert.equal(isAvailable(id), !notYet.has(id), id);
-  assert.ok(notYet.has('inpaint') && notYet.has('sae.move') && !notYet.has('sample.euler'));
+  assert.ok(notYet.has('inpaint') && notYet.has('sae.compose') && !notYet.has('sample.euler'));
   // The catalogue is METHODS.md's list: every id written in its tables' first column is in it.
   if (existsSync(METHODS_MD)) {
     const ids = [...readFileSync(METHODS_MD, 'utf8').matchAll(/^\| `([a-z0-9_.]+)`(?: \/ `([a-z0-9_.]+)`)*/gm)].flatMap((m) => m[0].match(/`[a-z0-9_.]+`/g)!.map((s) => s.slice(1, -1)));
@@ -67,7 +67,7 @@ test('`retouch methods --json` prints every registered method and inversion with
   assert.deepEqual(printed.inversions.map((i) => i.id), INVERSIONS.map((i) => i.id));
   const sdedit = printed.methods.find((m) => m.id === 'sdedit')!;
   assert.deepEqual((sdedit.params.properties as Record<string, unknown>).strength, { default: 0.5, type: 'number', exclusiveMinimum: 0, maximum: 1 });
-  assert.ok(printed.notAvailableYet.some((m) => m.id === 'sae.move'));
+  assert.ok(printed.notAvailableYet.some((m) => m.id === 'sae.compose'));
   const human = await runRetouch(['methods']);
   assert.match(human.stdout, /p2p\.replace +Prompt-to-Prompt word swap/);
   assert.match(human.stdout, /invert\.null_text +Null-text inversion/);

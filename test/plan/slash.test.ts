@@ -30,10 +30,13 @@ test('/edit method:… maps its options onto the step', () => {
   assert.ok(reweight.kind === 'plan');
   assert.deepEqual(reweight.plan.steps[0]!.params, { token: 'snow', weight: 0.5 });
 
-  const move = planFromSlashOptions('edit', { method: 'sae.move', region: 'top left' });
+  const move = planFromSlashOptions('edit', { method: 'sae.move', region: 'top left', target: 'star' });
   assert.ok(move.kind === 'plan');
   assert.equal(move.plan.steps[0]!.params.region, 'top_left');
-  assert.match(move.plan.reason, /not available yet/);
+  assert.match(move.plan.reason, /SAE spatial steering \(sae\.move\) as you asked\.$/);
+  const unknown = planFromSlashOptions('edit', { method: 'sae.compose', region: 'top left' });
+  assert.ok(unknown.kind === 'plan');
+  assert.match(unknown.plan.reason, /not available yet/);
 });
 
 test('/edit instruction:… is parsed, and method:… overrides the first step', () => {

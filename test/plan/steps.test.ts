@@ -57,7 +57,7 @@ test('every step is a first-wave method, or one the reply says is not available 
   }
 });
 
-test('moving runs MasaCtrl toward the caption with the place rewritten, while sae.move is not available', () => {
+test('moving runs MasaCtrl toward the caption with the place rewritten', () => {
   const moved = (instruction: string, caption: string) => {
     const result = planFromInstruction(instruction, { caption });
     assert.equal(result.kind, 'plan', instruction);
@@ -68,7 +68,7 @@ test('moving runs MasaCtrl toward the caption with the place rewritten, while sa
   assert.equal(plan.steps[0]!.params.region, 'bottom_right');
   assert.equal(plan.steps[0]!.params.prompt, STAR.replace(/in the [a-z ]+? on/, 'in the bottom right on'));
   assert.ok(planIsRunnable(plan));
-  assert.match(describePlan(plan), /MasaCtrl.*sae\.move.*not available yet/s);
+  assert.match(describePlan(plan), /MasaCtrl/);
   assert.doesNotMatch(describePlan(plan), /can't run today/);
   // The world's words for the middle cells; a place added after the noun when the caption has none.
   assert.equal(moved('move it up', 'a red star in the center on grass')!.steps[0]!.params.prompt, 'a red star in the top middle on grass');
