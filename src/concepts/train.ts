@@ -161,11 +161,6 @@ export async function trainSae(source: VectorSource, options: SaeTrainOptions, h
   const scale = state.scale;
 
   const grads = { bPre: new Float32Array(inputs), wEnc: new Float32Array(features * inputs), bEnc: new Float32Array(features), wDec: new Float32Array(features * inputs) };
-  const pre = new Float32Array(features);
-  const centred = new Float32Array(inputs);
-  const error = new Float32Array(inputs);
-  const auxError = new Float32Array(inputs);
-  const gradCentred = new Float32Array(inputs);
   const x = new Float32Array(inputs);
   let chunkKey = -1;
   let chunkData: Float32Array = new Float32Array(0);
@@ -180,52 +175,15 @@ export async function trainSae(source: VectorSource, options: SaeTrainOptions, h
     }
     for (const g of Object.values(grads)) g.fill(0);
     fired.fill(0);
-    const dead = (f: number) => (sinceFired[f] as number) >= deadAfter;
-    const anyDead = auxWeight > 0 && sinceFired.some((n) => n >= deadAfter);
+    const dead = auxWeight > 0 && sinceFired.some((n) => n >= deadAfter) ? (f: number) => (sinceFired[f] as number) >= deadAfter : undefined;
     let squaredError = 0;
     let variance = 0;
     for (let i = 0; i < batch; i++) {
       const row = order[(batchIndex * batch + i) % count] as number;
-      for (let c = 0; c < inputs; c++) {
-        x[c] = (chunkData[row * inputs + c] as number) / scale;
-        centred[c] = (x[c] as number) - (bPre[c] as number);
-        variance += (centred[c] as number) ** 2;
-      }
-      for (let f = 0; f < features; f++) {
-        let sum = bEnc[f] as number;
-        const base = f * inputs;
-        for (let c = 0; c < inputs; c++) sum += (wEnc[base + c] as number) * (centred[c] as number);
-        pre[f] = sum;
-      }
-      const active = topK(pre, k);
-      // error = x − x̂ = centred − Σ z_f W_dec[f]
-      error.set(centred);
-      for (const f of active) {
-        const z = Math.max(0, pre[f] as number);
-        if (z > 0) fired[f] = 1;
-        const base = f * inputs;
-        for (let c = 0; c < inputs; c++) error[c] = (error[c] as number) - z * (wDec[base + c] as number);
-      }
-      let e2 = 0;
-      for (let c = 0; c < inputs; c++) e2 += (error[c] as number) ** 2;
-      squaredError += e2;
-      // d(‖e‖²/B)/dx̂ = −2e/B; x̂ = b_pre + W_dec z.
-      const g = -2 / batch;
-      gradCentred.fill(0);
-      backThroughFeatures(active, pre, error, g);
-      if (anyDead) {
-        // AuxK: the dead features' top pre-activations reconstruct the (fixed) error e.
-        const aux = topK(pre, kAux, dead);
-        auxError.set(error);
-        for (const f of aux) {
-          const z = Math.max(0, pre[f] as number);
-          const base = f * inputs;
-          for (let c = 0; c < inputs; c++) auxError[c] = (auxError[c] as number) - z * (wDec[base + c] as number);
-        }
-        backThroughFeatures(aux, pre, auxError, g * auxWeight);
-      }
-      // b_pre: x̂ = b_pre + …, and the encoder reads x − b_pre.
-      for (let c = 0; c < inputs; c++) grads.bPre[c] = (grads.bPre[c] as number) + g * (error[c] as number) - (gradCentred[c] as number);
+      for (let c = 0; c < inputs; c++) x[c] = (chunkData[row * inputs + c] as number) / scale;
+      const sample = accumulateGradients(weights, x, { weight: 1 / batch, auxWeight, kAux, dead }, grads, fired);
+      squaredError += sample.squaredError;
+      variance += sample.centredNorm;
     }
 
     // Decoder columns stay on the unit sphere: drop each gradient's radial part, step, renormalise.
@@ -246,18 +204,65 @@ export async function trainSae(source: VectorSource, options: SaeTrainOptions, h
   }
   await hooks.onCheckpoint?.(state);
   return { sae: inputUnits(state), state, steps: plan.steps };
+}
 
-  /** Accumulates gradients of a reconstruction term whose error is `err` (weight `g` on −err). */
-  function backThroughFeatures(active: Int32Array, preActs: Float32Array, err: Float32Array, g: number): void {
-    for (const f of active) {
-      const p = preActs[f] as number;
+export type SaeGradients = Record<'bPre' | 'wEnc' | 'bEnc' | 'wDec', Float32Array>;
+
+/**
+ * One vector's share of the loss gradient, added into `grads`: weight·‖x − x̂‖² plus, when some
+ * features are dead, weight·auxWeight·‖e − ê‖²·‖x − b_pre‖²/‖e‖², with e = x − x̂ held fixed and ê the dead features'
+ * top-kAux (ReLU) reconstruction of it. Marks the features that fired. Returns ‖x − x̂‖² and ‖x − b_pre‖².
+ */
+export function accumulateGradients(
+  weights: SaeWeights,
+  x: ArrayLike<number>,
+  options: { weight: number; auxWeight: number; kAux: number; dead?: (feature: number) => boolean },
+  grads: SaeGradients,
+  fired?: Uint8Array,
+): { squaredError: number; centredNorm: number } {
+  const { inputs, features, k, bPre, wEnc, bEnc, wDec } = weights;
+  const centred = new Float32Array(inputs);
+  let centredNorm = 0;
+  for (let c = 0; c < inputs; c++) {
+    centred[c] = (x[c] as number) - (bPre[c] as number);
+    centredNorm += (centred[c] as number) ** 2;
+  }
+  const pre = new Float32Array(features);
+  for (let f = 0; f < features; f++) {
+    let sum = bEnc[f] as number;
+    const base = f * inputs;
+    for (let c = 0; c < inputs; c++) sum += (wEnc[base + c] as number) * (centred[c] as number);
+    pre[f] = sum;
+  }
+  const active = topK(pre, k);
+  const error = residual(centred, active, pre, wDec, inputs); // x − x̂
+  let squaredError = 0;
+  for (let c = 0; c < inputs; c++) squaredError += (error[c] as number) ** 2;
+  if (fired) for (const f of active) if ((pre[f] as number) > 0) fired[f] = 1;
+  // ∂(w‖x − x̂‖²)/∂x̂ = −2w(x − x̂); x̂ = b_pre + Σ z_f W_dec[f], z = ReLU(pre) on the top k.
+  const g = -2 * options.weight;
+  const gradCentred = new Float32Array(inputs);
+  back(active, error, g);
+  if (options.dead && squaredError > 0) {
+    // Normalised by the error's own size, as Gao et al. normalise both terms: the dead features are
+    // asked for the share of the error they explain, however small the error has become.
+    const aux = topK(pre, options.kAux, options.dead);
+    back(aux, residual(error, aux, pre, wDec, inputs), (g * options.auxWeight * centredNorm) / squaredError);
+  }
+  // b_pre: x̂ = b_pre + …, and the encoder reads x − b_pre.
+  for (let c = 0; c < inputs; c++) grads.bPre[c] = (grads.bPre[c] as number) + g * (error[c] as number) - (gradCentred[c] as number);
+  return { squaredError, centredNorm };
+
+  /** Gradients of a term whose reconstruction error is `err` (∂/∂reconstruction = scale·err) through `chosen`. */
+  function back(chosen: Int32Array, err: Float32Array, scale: number): void {
+    for (const f of chosen) {
+      const p = pre[f] as number;
       if (p <= 0) continue; // ReLU: no gradient
       const base = f * inputs;
-      // ∂L/∂z_f = g · err · W_dec[f];  ∂L/∂W_dec[f] = g · err · z_f
       let dz = 0;
       for (let c = 0; c < inputs; c++) {
-        dz += g * (err[c] as number) * (wDec[base + c] as number);
-        grads.wDec[base + c] = (grads.wDec[base + c] as number) + g * (err[c] as number) * p;
+        dz += scale * (err[c] as number) * (wDec[base + c] as number);
+        grads.wDec[base + c] = (grads.wDec[base + c] as number) + scale * (err[c] as number) * p;
       }
       grads.bEnc[f] = (grads.bEnc[f] as number) + dz;
       for (let c = 0; c < inputs; c++) {
@@ -266,6 +271,17 @@ export async function trainSae(source: VectorSource, options: SaeTrainOptions, h
       }
     }
   }
+}
+
+/** target − Σ_{f∈chosen} ReLU(pre_f) W_dec[f]. */
+function residual(target: Float32Array, chosen: Int32Array, pre: Float32Array, wDec: Float32Array, inputs: number): Float32Array {
+  const out = target.slice();
+  for (const f of chosen) {
+    const z = Math.max(0, pre[f] as number);
+    const base = f * inputs;
+    for (let c = 0; c < inputs; c++) out[c] = (out[c] as number) - z * (wDec[base + c] as number);
+  }
+  return out;
 }
 
 /** The SAE in the input's units: b_pre and b_enc times the scale (activations scale with it too). */
