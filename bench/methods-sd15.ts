@@ -13,6 +13,11 @@ import type { StableDiffusionModel } from '../src/models/stable-diffusion.ts';
 import { parseUNetConfig } from '../src/models/unet/config.ts';
 import { parseVaeConfig } from '../src/models/vae/index.ts';
 import { Diffusion } from '../src/pipeline/diffusion.ts';
+import { buildDictionary } from '../src/concepts/build.ts';
+import type { ConceptDictionary } from '../src/models/sae/dictionary.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sd15Config, sd15Weights } from './random-weights.ts';
 
 const { values } = parseArgs({
@@ -44,6 +49,8 @@ const paramsFor = (method: EditMethod): Record<string, unknown> | undefined => {
   if (method.id === 'multidiffusion') return { widthFactor: 2 };
   if (method.id === 'paint_with_words') return { regions: [{ word: 'star', region: { x0: 0, y0: 0, x1: 0.5, y1: 1 } }] };
   if (method.id === 'p2p.reweight') return { token: 'blue' };
+  if (method.id === 'sae.move') return { object: 'star', region: 'bottom_right' };
+  if (method.id === 'sae.style') return { style: 'striped' };
   return undefined;
 };
 
@@ -58,6 +65,30 @@ console.log(`bench:methods-sd15 — SD-1.5 configs, random weights; ${size}×${s
 console.log('| method | seconds (incl. first compile of its graphs) | output | metrics |');
 console.log('|---|---|---|---|');
 let failures = 0;
+
+// A concept dictionary of these weights (what sae.* steer with): collect → train → label, tiny.
+// Without a picture reader, features get intensities but no labels (SD's labels would come from
+// cross-attention maps of the prompt's nouns, not built yet), so sae.style has no style to find.
+let concepts: ConceptDictionary | undefined;
+if (!values.only || values.only.startsWith('sae.')) {
+  const t0 = performance.now();
+  const work = mkdtempSync(join(tmpdir(), 'retouch-bench-concepts-'));
+  const diffusion = new Diffusion(model, { hooks: true, width: size, height: size });
+  try {
+    concepts = await buildDictionary(diffusion, work, {
+      name: 'bench', prompts: ['a red star on grass', 'a blue circle on sand', 'a green heart on sky', 'a white ring on night'], seed: 1, steps,
+      sites: (site) => site.branch === 'cond' && site.time === 1, sae: { epochs: 2, batch: 32 }, regions: async () => undefined,
+    });
+    const figures = concepts.sites.map((site) => `${site.block} ${site.sae.inputs}→${site.sae.features} EV ${site.quality.explainedVariance.toFixed(2)}`).join('; ');
+    console.log(`| concepts (collect → train → label) | ${((performance.now() - t0) / 1000).toFixed(1)} | ${concepts.sites.length} SAEs | ${figures} |`);
+  } catch (error) {
+    failures++;
+    console.log(`| concepts (collect → train → label) | ${((performance.now() - t0) / 1000).toFixed(1)} | FAILED: ${(error as Error).message.split('\n')[0]} | |`);
+  } finally {
+    await diffusion.release();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 for (const method of EDIT_METHODS.filter((m) => !values.only || m.id === values.only)) {
   const t0 = performance.now();
   // A Diffusion per method, released after it: each UNet graph of SD's size holds gigabytes.
@@ -68,7 +99,8 @@ for (const method of EDIT_METHODS.filter((m) => !values.only || m.id === values.
       params: paramsFor(method),
       source: method.needs.generates && method.id !== 'guide.prompt_switch' ? undefined : { image: { width: size, height: size, rgb }, prompt: 'a large red star in the center on grass' },
       targetPrompt: 'a large blue star in the center on grass',
-      mask: method.needs.mask ? { data: mask, width: size, height: size } : undefined,
+      mask: method.needs.mask || method.id === 'sae.move' ? { data: mask, width: size, height: size } : undefined,
+      concepts,
       steps,
       guidance: 7.5,
       seed: 1,
