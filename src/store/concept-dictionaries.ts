@@ -29,7 +29,7 @@ export interface BeginDictionary extends DictionaryOwner {
   modelHash: string;
   name: string;
   description?: string;
-  /** How it is being built: prompts, steps, seed, SAE options. */
+  /** How it is being built: prompts, steps, seed, SAE options; `model`, the model's catalog name, is what modelHashOf() finds. */
   build: Record<string, unknown>;
 }
 
@@ -102,6 +102,10 @@ export interface SiteSummary extends SiteKey {
   quality: SaeQualityFigures;
   /** Features with a stored meaning. */
   concepts: number;
+  /** Features with a label. */
+  labelled: number;
+  /** Each label with how many features carry it (their most given word), most first. */
+  labels: { label: string; features: number }[];
 }
 
 /** A site's stored SAE does not match its sha256, or doesn't decode to the SAE it describes. */
@@ -259,26 +263,56 @@ export class ConceptDictionaryStore {
     if (filter.modelHash !== undefined) checkModelHash(filter.modelHash);
     if (filter.userId !== undefined) checkId(filter.userId, 'userId');
     if (filter.workspaceId !== undefined) checkId(filter.workspaceId, 'workspaceId');
-    const rows = await this.prisma.conceptDictionary.findMany({
-      where: { modelHash: filter.modelHash, scope: filter.scope, userId: filter.userId, workspaceId: filter.workspaceId, status: filter.status },
-      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-      include: {
-        sites: {
-          orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
-          select: {
-            block: true, time: true, branch: true, k: true, inputs: true, features: true, height: true, width: true, quality: true,
-            _count: { select: { concepts: true } },
+    const where = { modelHash: filter.modelHash, scope: filter.scope, userId: filter.userId, workspaceId: filter.workspaceId, status: filter.status };
+    const [rows, labelGroups] = await this.prisma.$transaction(
+      [
+        this.prisma.conceptDictionary.findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+          include: {
+            sites: {
+              orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
+              select: {
+                id: true, block: true, time: true, branch: true, k: true, inputs: true, features: true, height: true, width: true, quality: true,
+                _count: { select: { concepts: true } },
+              },
+            },
           },
-        },
-      },
-    });
+        }),
+        this.prisma.concept.groupBy({ by: ['siteId', 'label'], where: { site: { dictionary: where }, label: { not: null } }, _count: { _all: true } }),
+      ],
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
+    const labelsOf = (siteId: string) =>
+      labelGroups
+        .filter((g) => g.siteId === siteId)
+        .map((g) => ({ label: g.label as string, features: g._count._all }))
+        .sort((a, b) => b.features - a.features || a.label.localeCompare(b.label));
     return rows.map(({ sites, build, ...row }) => ({
       ...row,
       build: build as Record<string, unknown>,
-      sites: sites.map(({ _count, quality, branch, ...site }) => ({
-        ...site, branch: branch as SiteKey['branch'], quality: quality as unknown as SaeQualityFigures, concepts: _count.concepts,
-      })),
+      sites: sites.map(({ id, _count, quality, branch, ...site }) => {
+        const labels = labelsOf(id);
+        return {
+          ...site, branch: branch as SiteKey['branch'], quality: quality as unknown as SaeQualityFigures, concepts: _count.concepts,
+          labelled: labels.reduce((sum, l) => sum + l.features, 0), labels,
+        };
+      }),
     }));
+  }
+
+  /**
+   * The hash of the model a catalog name stood for when its newest dictionary was begun (builders
+   * record the name as `build.model`), or undefined: how the chat, which knows models by name only,
+   * finds their dictionaries.
+   */
+  async modelHashOf(modelName: string): Promise<string | undefined> {
+    const row = await this.prisma.conceptDictionary.findFirst({
+      where: { build: { path: ['model'], equals: modelName } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      select: { modelHash: true },
+    });
+    return row?.modelHash;
   }
 }
 
