@@ -19,7 +19,7 @@ export interface SaeSettings extends Omit<SaeTrainOptions, 'features' | 'seed'> 
 }
 
 /** The shipped model's settings (chosen on tuning seed 1; `retouch eval concepts` measures them). */
-export const SAE_DEFAULTS: SaeSettings = { expansion: 4, k: 10, kAux: 256, auxWeight: 1 / 32, lr: 1e-3, batch: 4096, epochs: 20 };
+export const SAE_DEFAULTS = { expansion: 4, k: 10, kAux: 256, auxWeight: 1 / 32, lr: 1e-3, batch: 4096, epochs: 20 } satisfies SaeSettings;
 
 export interface BuildOptions {
   name: string;
