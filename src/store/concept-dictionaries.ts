@@ -118,7 +118,7 @@ export class CorruptConceptSiteError extends Error {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_NAME = 100;
+export const MAX_DICTIONARY_NAME = 100;
 export const MAX_SEARCH_LIMIT = 500;
 /** Namespace of the advisory lock that serialises the saves of one model + scope + owner + name. */
 const REPLACE_LOCK = 0x52_43_44_52; // "RCDR"
@@ -316,6 +316,13 @@ export class ConceptDictionaryStore {
   }
 }
 
+/** The labels most features carry across these dictionaries' sites, most first. */
+export function commonLabels(dictionaries: readonly DictionarySummary[], count: number): string[] {
+  const features = new Map<string, number>();
+  for (const site of dictionaries.flatMap((d) => d.sites)) for (const { label, features: n } of site.labels) features.set(label, (features.get(label) ?? 0) + n);
+  return [...features].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, count).map(([label]) => label);
+}
+
 type SiteRow = Prisma.ConceptSiteGetPayload<{ include: { concepts: true } }>;
 
 /** A stored site back in memory; its SAE rebuilt from the blob after checking its sha256. */
@@ -420,7 +427,7 @@ function checkId(id: string, what: string): void {
 }
 
 function checkName(name: string): void {
-  if (!name.trim() || name.length > MAX_NAME) throw new RangeError(`a dictionary name must have 1 to ${MAX_NAME} characters, got ${JSON.stringify(name)} (${name.length})`);
+  if (!name.trim() || name.length > MAX_DICTIONARY_NAME) throw new RangeError(`a dictionary name must have 1 to ${MAX_DICTIONARY_NAME} characters, got ${JSON.stringify(name)} (${name.length})`);
 }
 
 /** The model's shared dictionary has no owner; a user's names only the user, a workspace's only the workspace. */
