@@ -10,7 +10,7 @@ const MIN_PREFIX = 4;
 
 /** One line about a job: what it is doing, in the words of the command that made it. */
 export function describeJob(job: JobRecord): string {
-  const payload = (job.payload ?? {}) as { plan?: { steps?: Array<{ method?: string; params?: { prompt?: string } }> }; method?: string };
+  const payload = (job.payload ?? {}) as { plan?: { steps?: Array<{ method?: string; params?: { prompt?: string } }> }; method?: string; model?: string };
   const steps = payload.plan?.steps ?? [];
   const state = job.state === 'running' ? `running, ${Math.round(job.progress * 100)}%` : 'waiting';
   const id = `\`${job.id.slice(0, SHORT_ID)}\``;
@@ -23,6 +23,8 @@ export function describeJob(job: JobRecord): string {
       return `${id} \`/edit\` with ${steps.map((s) => `\`${s.method ?? '?'}\``).join(', ') || 'a plan'} (${state})`;
     case 'invert':
       return `${id} \`/invert\` with \`${payload.method ?? '?'}\` (${state})`;
+    case 'train':
+      return `${id} \`/concepts build\` of \`${payload.model ?? 'the default model'}\` (${state})`;
     default:
       return `${id} ${job.kind} (${state})`;
   }

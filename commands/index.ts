@@ -3,6 +3,7 @@
 import type { Command, CommandRegistry } from '../src/chat/command.ts';
 import { createCommandRegistry } from '../src/chat/registry.ts';
 import { cancel } from './cancel.ts';
+import { concepts } from './concepts.ts';
 import { editCommand } from './edit.ts';
 import { gallery } from './gallery.ts';
 import { help } from './help.ts';
@@ -12,7 +13,7 @@ import { inversions } from './inversions.ts';
 import { settings } from './settings.ts';
 import { status } from './status.ts';
 
-export const allCommands: readonly Command[] = [imagine, editCommand, invertCommand, inversions, gallery, cancel, settings, status, help];
+export const allCommands: readonly Command[] = [imagine, editCommand, invertCommand, inversions, concepts, gallery, cancel, settings, status, help];
 
 export function createDefaultRegistry(): CommandRegistry {
   return createCommandRegistry(allCommands);

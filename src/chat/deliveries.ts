@@ -12,7 +12,8 @@ import type { JobQueue, JobRecord } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import { parsePlan } from '../plan/schema.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { InvertPayload, InvertResult, StudioResult } from '../studio/handlers.ts';
+import type { InvertPayload, InvertResult, StudioResult, TrainPayload, TrainResult } from '../studio/handlers.ts';
+import { buildHeading, buildText } from './concepts-reply.ts';
 import { follow, isFollowedHere, TERMINAL } from './follow-job.ts';
 import { inversionHeading, inversionText } from './inversion-reply.ts';
 import { failureText, previewFromDataUrl, retryingText } from './job-reply.ts';
@@ -165,15 +166,16 @@ function addressOf(job: JobRecord): ReplyAddress | undefined {
 
 /** The command whose buttons (Cancel) a job's reply carries. */
 function commandOf(job: JobRecord): string {
-  return job.kind === 'generate' ? 'imagine' : job.kind;
+  return job.kind === 'generate' ? 'imagine' : job.kind === 'train' ? 'concepts' : job.kind;
 }
 
 /** What the follower would have shown at the end: the result with its buttons, or why there is none. */
 function finalReply(job: JobRecord, lead: string): Reply {
   if (job.state === 'cancelled') return { text: `${lead} it was cancelled.` };
   if (job.state !== 'succeeded') return { text: `${lead} ${failureText(job.error)}` };
-  const result = job.result as unknown as StudioResult | InvertResult;
+  const result = job.result as unknown as StudioResult | InvertResult | TrainResult;
   if (result.kind === 'refused') return { text: `${lead} I can't do this: ${result.reason}.` };
+  if (result.kind === 'dictionary') return { text: buildText(`${lead}\n${buildHeading(job.payload as unknown as TrainPayload)}`, result) };
   if (result.kind === 'inversion') {
     const payload = job.payload as unknown as InvertPayload;
     return { text: inversionText(`${lead}\n${inversionHeading(payload)}`, result), images: [{ imageId: payload.imageId, alt: 'the inverted image' }] };

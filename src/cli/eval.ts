@@ -17,8 +17,8 @@ import { editTable, evaluateEdits, METHOD_EDIT_TYPES } from '../eval/edits.ts';
 import { chatTable, evaluateChatEdits } from '../eval/chat.ts';
 import { EDIT_METHODS, EditRequestError, getMethod, type EditMethod } from '../methods/index.ts';
 import { EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
-import { buildDictionary, conceptsWorkDir, DICTIONARY_DEFAULTS } from '../concepts/build.ts';
-import { worldPrompts, worldRegions } from '../concepts/world.ts';
+import { buildUnstored, conceptWorkFolder, DEFAULT_BUILD_SETTINGS } from '../studio/concepts.ts';
+import { SHIPPED_MODEL_NAME } from '../models/catalog.ts';
 import { conceptsTable, CONCEPTS_EVAL_SEED, evaluateConcepts } from '../eval/concepts.ts';
 import { loadConfig } from '../config/env.ts';
 import { BACKGROUNDS, OBJECT_ATTRIBUTES, POSITIONS } from '../world/index.ts';
@@ -209,8 +209,8 @@ export function registerEval(program: Command): void {
             ].join('\n'));
           } else if (suite === 'concepts') {
             if (resolveModelPath(options.model) !== SHIPPED_MODEL_DIR) throw new UsageError('the concepts suite reads pictures back with the world\'s analysis, so it runs on the shipped model only');
-            const work = options.work ?? conceptsWorkDir(loadConfig().dataDir, diffusion.model.hash);
-            const dictionary = await buildDictionary(diffusion, work, { name: 'world', prompts: worldPrompts(DICTIONARY_DEFAULTS.prompts, DICTIONARY_DEFAULTS.seed), seed: DICTIONARY_DEFAULTS.seed, steps: DICTIONARY_DEFAULTS.steps, regions: (image) => worldRegions(image), onProgress: json ? undefined : (stage, fraction) => void process.stderr.write(`\rbuild ${stage}: ${Math.round(fraction * 100)}%   `) });
+            const work = options.work ?? conceptWorkFolder(loadConfig().dataDir, diffusion.model.hash, DEFAULT_BUILD_SETTINGS);
+            const dictionary = await buildUnstored(diffusion, { ...DEFAULT_BUILD_SETTINGS, modelName: SHIPPED_MODEL_NAME, work, onProgress: json ? undefined : (stage, fraction) => void process.stderr.write(`\rbuild ${stage}: ${Math.round(fraction * 100)}%   `) });
             const seed = options.seed ?? CONCEPTS_EVAL_SEED;
             const result = await evaluateConcepts(diffusion, { dictionary, seed, n: options.n ?? 40, moves: options.trials, steps: options.steps, onProgress: json ? undefined : (what) => process.stderr.write(`\r${what}          `) });
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [

@@ -18,21 +18,13 @@ export interface SaeSettings extends Omit<SaeTrainOptions, 'features' | 'seed'> 
   expansion: number;
 }
 
-/** How many prompts a dictionary is built from, their seed, and the sampling steps of the collection. */
-export const DICTIONARY_DEFAULTS = { prompts: 600, seed: 1, steps: 25 } as const;
-
-/** Where a model's dictionary is built (resumable): under the data folder, by the model's hash. */
-export function conceptsWorkDir(dataDir: string, modelHash: string): string {
-  return join(dataDir, 'concepts', modelHash.slice(0, 16));
-}
-
 /**
  * The paper's expansion, k, k_aux and AuxK weight. Its Adam 1e-4, batch 4096 and one epoch suit
  * millions of vectors; a dictionary here has tens of thousands per site, so it takes 20 epochs of
  * batch 1024 at 3e-3 (the up block on tuning seed 1: explained variance 0.43 at 1e-3 for 10 epochs,
  * 0.89 at 3e-3 for 20, with 1.6% of features dead on held-out images against 4.3% without AuxK).
  */
-export const SAE_DEFAULTS: SaeSettings = { expansion: 4, k: 10, kAux: 256, auxWeight: 1 / 32, lr: 3e-3, batch: 1024, epochs: 20 };
+export const SAE_DEFAULTS = { expansion: 4, k: 10, kAux: 256, auxWeight: 1 / 32, lr: 3e-3, batch: 1024, epochs: 20 } satisfies SaeSettings;
 
 export interface BuildOptions {
   name: string;

@@ -126,7 +126,7 @@ export async function labelFeatures(options: LabelOptions): Promise<FeatureMeani
         }
       }
     }
-    if (image % 50 === 49) await options.onProgress?.(image + 1, images);
+    if (image % 50 === 49 || image === images - 1) await options.onProgress?.(image + 1, images);
   }
   const meanings: FeatureMeaning[] = [];
   for (let f = 0; f < sae.features; f++) {

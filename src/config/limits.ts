@@ -27,3 +27,18 @@ export const SEED = { min: 0, max: 2 ** 32 - 1, default: 0 } as const;
 
 /** Characters of a prompt, a negative prompt or a caption. */
 export const PROMPT_MAX_CHARS = 500;
+
+/**
+ * A concept dictionary's build (`retouch concepts`, `/concepts build:true`, the worker's 'train' job):
+ * how many world captions are drawn, from which seed, with how many sampling steps, and how many
+ * epochs each site's SAE trains (the other SAE settings are src/concepts/build.ts's SAE_DEFAULTS).
+ */
+export const CONCEPT_BUILD = {
+  /** One image is held out to measure the SAEs, so two is the least that leaves one to train on. */
+  prompts: { min: 2, max: 20_000, default: 600 },
+  seed: { min: SEED.min, max: SEED.max, default: 1 },
+  steps: { min: STEPS.min, max: STEPS.max, default: 25 },
+  epochs: { min: 1, max: 1000 },
+  /** The name a model's dictionary gets unless one is given (a rebuild of the same name replaces it). */
+  name: 'default',
+} as const;

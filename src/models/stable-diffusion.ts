@@ -32,6 +32,13 @@ export interface OpenOptions {
   singleFile?: SingleFileOptions;
 }
 
+const REQUIRED_COMPONENTS = ['unet', 'vae', 'text_encoder', 'tokenizer'];
+
+/** The content id `openStableDiffusion(path).hash` gives a diffusers folder, from its configs and weight fingerprints, without reading the weights. */
+export function modelContentId(path: string): string {
+  return loadDiffusersFolder(path, { required: REQUIRED_COMPONENTS }).hash;
+}
+
 /**
  * Opens a diffusers-layout folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/,
  * scheduler/) or a single-file SD-1.x .safetensors checkpoint with original key names.
@@ -57,7 +64,7 @@ export function openStableDiffusion(path: string, options: OpenOptions = {}): St
       warnings: checkpoint.warnings.map((key) => `${path}: unconverted key '${key}'`),
     };
   }
-  const folder = loadDiffusersFolder(path, { required: ['unet', 'vae', 'text_encoder', 'tokenizer'] });
+  const folder = loadDiffusersFolder(path, { required: REQUIRED_COMPONENTS });
   const model = (name: 'unet' | 'vae' | 'text_encoder'): ModelComponent => {
     const component = folder.components[name];
     if (!component) throw new ModelLoadError(`${join(path, name)}: missing (model_index.json lists no ${name})`);

@@ -29,7 +29,7 @@ export interface BeginDictionary extends DictionaryOwner {
   modelHash: string;
   name: string;
   description?: string;
-  /** How it is being built: prompts, steps, seed, SAE options. */
+  /** How it is being built: prompts, steps, seed, SAE options; `model`, the model's catalog name, is what modelHashOf() finds. */
   build: Record<string, unknown>;
 }
 
@@ -102,6 +102,10 @@ export interface SiteSummary extends SiteKey {
   quality: SaeQualityFigures;
   /** Features with a stored meaning. */
   concepts: number;
+  /** Features with a label. */
+  labelled: number;
+  /** Each label with how many features carry it (their most given word), most first. */
+  labels: { label: string; features: number }[];
 }
 
 /** A site's stored SAE does not match its sha256, or doesn't decode to the SAE it describes. */
@@ -114,7 +118,7 @@ export class CorruptConceptSiteError extends Error {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_NAME = 100;
+export const MAX_DICTIONARY_NAME = 100;
 export const MAX_SEARCH_LIMIT = 500;
 /** Namespace of the advisory lock that serialises the saves of one model + scope + owner + name. */
 const REPLACE_LOCK = 0x52_43_44_52; // "RCDR"
@@ -259,27 +263,64 @@ export class ConceptDictionaryStore {
     if (filter.modelHash !== undefined) checkModelHash(filter.modelHash);
     if (filter.userId !== undefined) checkId(filter.userId, 'userId');
     if (filter.workspaceId !== undefined) checkId(filter.workspaceId, 'workspaceId');
-    const rows = await this.prisma.conceptDictionary.findMany({
-      where: { modelHash: filter.modelHash, scope: filter.scope, userId: filter.userId, workspaceId: filter.workspaceId, status: filter.status },
-      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-      include: {
-        sites: {
-          orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
-          select: {
-            block: true, time: true, branch: true, k: true, inputs: true, features: true, height: true, width: true, quality: true,
-            _count: { select: { concepts: true } },
+    const where = { modelHash: filter.modelHash, scope: filter.scope, userId: filter.userId, workspaceId: filter.workspaceId, status: filter.status };
+    const [rows, labelGroups] = await this.prisma.$transaction(
+      [
+        this.prisma.conceptDictionary.findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+          include: {
+            sites: {
+              orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
+              select: {
+                id: true, block: true, time: true, branch: true, k: true, inputs: true, features: true, height: true, width: true, quality: true,
+                _count: { select: { concepts: true } },
+              },
+            },
           },
-        },
-      },
-    });
+        }),
+        this.prisma.concept.groupBy({ by: ['siteId', 'label'], where: { site: { dictionary: where }, label: { not: null } }, _count: { _all: true } }),
+      ],
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
+    const labelsOf = (siteId: string) =>
+      labelGroups
+        .filter((g) => g.siteId === siteId)
+        .map((g) => ({ label: g.label as string, features: g._count._all }))
+        .sort((a, b) => b.features - a.features || a.label.localeCompare(b.label));
     return rows.map(({ sites, build, ...row }) => ({
       ...row,
       build: build as Record<string, unknown>,
-      sites: sites.map(({ _count, quality, branch, ...site }) => ({
-        ...site, branch: branch as SiteKey['branch'], quality: quality as unknown as SaeQualityFigures, concepts: _count.concepts,
-      })),
+      sites: sites.map(({ id, _count, quality, branch, ...site }) => {
+        const labels = labelsOf(id);
+        return {
+          ...site, branch: branch as SiteKey['branch'], quality: quality as unknown as SaeQualityFigures, concepts: _count.concepts,
+          labelled: labels.reduce((sum, l) => sum + l.features, 0), labels,
+        };
+      }),
     }));
   }
+
+  /**
+   * The hash of the model a catalog name stood for when its newest dictionary was begun (builders
+   * record the name as `build.model`), or undefined: how the chat, which knows models by name only,
+   * finds their dictionaries.
+   */
+  async modelHashOf(modelName: string): Promise<string | undefined> {
+    const row = await this.prisma.conceptDictionary.findFirst({
+      where: { build: { path: ['model'], equals: modelName } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      select: { modelHash: true },
+    });
+    return row?.modelHash;
+  }
+}
+
+/** The labels most features carry across these dictionaries' sites, most first. */
+export function commonLabels(dictionaries: readonly DictionarySummary[], count: number): string[] {
+  const features = new Map<string, number>();
+  for (const site of dictionaries.flatMap((d) => d.sites)) for (const { label, features: n } of site.labels) features.set(label, (features.get(label) ?? 0) + n);
+  return [...features].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, count).map(([label]) => label);
 }
 
 type SiteRow = Prisma.ConceptSiteGetPayload<{ include: { concepts: true } }>;
@@ -386,7 +427,7 @@ function checkId(id: string, what: string): void {
 }
 
 function checkName(name: string): void {
-  if (!name.trim() || name.length > MAX_NAME) throw new RangeError(`a dictionary name must have 1 to ${MAX_NAME} characters, got ${JSON.stringify(name)} (${name.length})`);
+  if (!name.trim() || name.length > MAX_DICTIONARY_NAME) throw new RangeError(`a dictionary name must have 1 to ${MAX_DICTIONARY_NAME} characters, got ${JSON.stringify(name)} (${name.length})`);
 }
 
 /** The model's shared dictionary has no owner; a user's names only the user, a workspace's only the workspace. */

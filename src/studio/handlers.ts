@@ -1,4 +1,4 @@
-// The job handlers a worker runs: /imagine's, /edit's and /invert's work as queue jobs. Payloads are checked on
+// The job handlers a worker runs: /imagine's, /edit's, /invert's and /concepts' work as queue jobs. Payloads are checked on
 // the way in (a job row outlives code versions); a request the methods refuse is a result, not a
 // failure, so it is neither retried nor lost: the user is told why.
 import { z } from 'zod';
@@ -13,8 +13,10 @@ import { edit, MethodNotAvailableError } from './edit.ts';
 import { generate, type DrawingReport } from './generate.ts';
 import { invertImage } from './invert.ts';
 import type { Studio } from './studio.ts';
-import { GUIDANCE, PROMPT_MAX_CHARS, STEPS } from '../config/limits.ts';
+import { CONCEPT_BUILD, GUIDANCE, PROMPT_MAX_CHARS, STEPS } from '../config/limits.ts';
 import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
+import { ConceptDictionaryStore, MAX_DICTIONARY_NAME, type DictionaryOwner, type DictionaryScope } from '../store/concept-dictionaries.ts';
+import { buildForJob, DEFAULT_BUILD_SETTINGS, featureCounts } from './concepts.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -45,6 +47,41 @@ export const InvertPayload = z.strictObject({
 });
 export type InvertPayload = z.infer<typeof InvertPayload>;
 
+const within = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
+
+/** A 'train' job: a concept dictionary of the model, owned by the model (shared), the job's workspace or its user. */
+export const TrainPayload = z.strictObject({
+  task: z.literal('concepts.build'),
+  model: z.string().regex(MODEL_NAME).optional(),
+  prompts: within(CONCEPT_BUILD.prompts),
+  seed: within(CONCEPT_BUILD.seed),
+  steps: within(CONCEPT_BUILD.steps),
+  epochs: within(CONCEPT_BUILD.epochs).optional(),
+  scope: z.enum(['model', 'workspace', 'user']),
+  name: z.string().trim().min(1).max(MAX_DICTIONARY_NAME),
+  deliverTo: DeliverTo.optional(),
+});
+export type TrainPayload = z.infer<typeof TrainPayload>;
+
+/** What a 'train' job returns. */
+export type TrainResult =
+  | {
+      kind: 'dictionary';
+      dictionaryId: string;
+      name: string;
+      scope: DictionaryScope;
+      model: string;
+      modelHash: string;
+      sites: number;
+      /** Features with a stored meaning, and those of them with words. */
+      features: number;
+      labelled: number;
+      /** The model's pictures were read back for words; without, features have only intensities and top images. */
+      readBack: boolean;
+      seconds: number;
+    }
+  | { kind: 'refused'; reason: string };
+
 /** What an invert job returns. */
 export type InvertResult =
   | {
@@ -66,8 +103,10 @@ export type StudioResult =
   | { kind: 'image'; imageId: string; editId: string; seconds: number; seed?: number; notes: string[]; inversionReused?: boolean; check?: CheckReport; drawing?: DrawingReport }
   | { kind: 'refused'; reason: string };
 
-export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; inversions?: InversionStore }): JobHandlers {
-  const { studio, prisma, inversions } = options;
+/** `dataDir`: where concept dictionary builds keep their work (under `concepts/`). */
+export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; inversions?: InversionStore; dataDir: string }): JobHandlers {
+  const { studio, prisma, inversions, dataDir } = options;
+  const concepts = new ConceptDictionaryStore(prisma);
   const progressOf = (context: JobContext) => ({ step, total }: { step: number; total: number }, preview?: string) => context.progress(step / total, preview);
   return {
     async generate(payload, context) {
@@ -121,7 +160,33 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         throw error;
       }
     },
+    async train(payload, context) {
+      const work = TrainPayload.parse(payload);
+      const owner: DictionaryOwner | undefined =
+        work.scope === 'model' ? { scope: 'model' }
+        : work.scope === 'user' ? { scope: 'user', userId: context.userId }
+        : context.workspaceId ? { scope: 'workspace', workspaceId: context.workspaceId }
+        : undefined;
+      if (!owner) return trainResult({ kind: 'refused', reason: 'a workspace dictionary needs a job submitted from a workspace, and this one names none' });
+      try {
+        const built = await buildForJob(studio, concepts, {
+          model: work.model, name: work.name, owner, prompts: work.prompts, seed: work.seed, steps: work.steps, epochs: work.epochs ?? DEFAULT_BUILD_SETTINGS.epochs,
+          dataDir, onProgress: (fraction) => context.progress(fraction), signal: context.signal,
+        });
+        return trainResult({
+          kind: 'dictionary', dictionaryId: built.id, name: built.dictionary.name, scope: owner.scope, model: built.modelName, modelHash: built.dictionary.modelHash,
+          sites: built.dictionary.sites.length, ...featureCounts(built.dictionary), readBack: built.readBack, seconds: built.seconds,
+        });
+      } catch (error) {
+        if (error instanceof UnknownModelError) return trainResult({ kind: 'refused', reason: error.message });
+        throw error;
+      }
+    },
   };
+}
+
+function trainResult(value: TrainResult): JsonValue {
+  return value as unknown as JsonValue;
 }
 
 function result(value: StudioResult): JsonValue {

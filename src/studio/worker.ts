@@ -1,5 +1,6 @@
 // A GPU worker: one loaded model (Studio), the per-user inversion store, and the job handlers,
-// taking /imagine and /edit jobs from the shared queue. `npm start` runs one beside the bot;
+// taking /imagine, /edit, /invert and concept-dictionary ('train') jobs from the shared queue; a
+// dictionary's build works in a folder under the data folder. `npm start` runs one beside the bot;
 // `retouch worker` runs one alone.
 import type { Config } from '../config/env.ts';
 import { startWorker, type Worker } from '../jobs/index.ts';
@@ -19,13 +20,13 @@ export interface StudioWorker {
 export async function startStudioWorker(options: {
   url: string;
   prisma: PrismaClient;
-  config: Pick<Config, 'modelDir' | 'inversions' | 'jobs'> & Partial<Pick<Config, 'models'>>;
+  config: Pick<Config, 'modelDir' | 'inversions' | 'jobs' | 'dataDir'> & Partial<Pick<Config, 'models'>>;
   logger: Logger;
 }): Promise<StudioWorker> {
   const { prisma, config, logger } = options;
   const studio = new Studio({ catalog: modelCatalog({ modelDir: config.modelDir, models: config.models }), logger });
   const inversions = new InversionStore(prisma, { ...config.inversions, logger });
-  const worker = await startWorker({ url: options.url, handlers: studioHandlers({ studio, prisma, inversions }), config: config.jobs, logger });
+  const worker = await startWorker({ url: options.url, handlers: studioHandlers({ studio, prisma, inversions, dataDir: config.dataDir }), config: config.jobs, logger });
   return {
     worker,
     inversions,

@@ -264,6 +264,28 @@ test("search finds a word (any case, label or not) in the shared dictionary and 
   await assert.rejects(store.searchConcepts({ modelHash: model, word: '  ', limit: 5 }), /word must have a letter/);
 });
 
+test("a listed dictionary's sites have their labels by how many features carry them; modelHashOf finds a model's hash by the name its builder recorded", async () => {
+  const model = hex('model-labels');
+  const features = [
+    [meaning(1, [['sand', 4]], 0.2, 1), meaning(2, [['star', 3], ['sand', 1]], 0.3, 2), meaning(3, [['sand', 2]], 0.1, 3), meaning(4, [], 0.5, 4)],
+    [meaning(0, [['grass', 1]], 0.4, 5)],
+  ];
+  const id = await store.beginDictionary({ modelHash: model, scope: 'model', name: 'labels', build: { model: 'world-labels' } });
+  await store.saveDictionary(id, { ...dictionaryOf('labels', 60, features, model), build: { model: 'world-labels', steps: 8 } });
+  const [listed] = await store.listDictionaries({ modelHash: model });
+  assert.deepEqual(listed?.sites.map((s) => [s.block, s.concepts, s.labelled, s.labels]), [
+    ['mid_block.attentions.0', 4, 3, [{ label: 'sand', features: 2 }, { label: 'star', features: 1 }]],
+    ['up_blocks.1.attentions.0', 1, 1, [{ label: 'grass', features: 1 }]],
+  ], 'an unlabelled feature counts for no label');
+
+  assert.equal(await store.modelHashOf('world-labels'), model);
+  assert.equal(await store.modelHashOf('no-such-model'), undefined);
+  // The newest dictionary of a name wins: the model's files changed under the same name.
+  const changed = hex('model-labels, retrained');
+  await store.beginDictionary({ modelHash: changed, scope: 'model', name: 'labels', build: { model: 'world-labels' } });
+  assert.equal(await store.modelHashOf('world-labels'), changed);
+});
+
 test('a damaged SAE blob is an error naming the dictionary and the site', async () => {
   const model = hex('model-corrupt');
   const id = await store.beginDictionary({ modelHash: model, scope: 'model', name: 'fragile', build: {} });

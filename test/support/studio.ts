@@ -14,7 +14,7 @@ export interface TestStudio {
 }
 
 export async function startTestStudio(database: TestDatabase, logger: Logger, options: { models?: Record<string, string> } = {}): Promise<TestStudio> {
-  const config = { modelDir: undefined, models: options.models, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
+  const config = { modelDir: undefined, models: options.models, dataDir: database.dataDir, inversions: { quotaBytesPerUser: 64 * 1024 * 1024, ttlMs: 86_400_000 }, jobs: jobsConfig({ pollIntervalMs: 200, progressIntervalMs: 100 }) };
   const jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
   const worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
   return {

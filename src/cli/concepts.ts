@@ -1,0 +1,242 @@
+// `retouch concepts`: a model's concept dictionary (a TopK sparse autoencoder per UNet site and what
+// its features mean), built into the database and shown or searched there. A build works in a folder
+// under RETOUCH_DATA_DIR keyed by the model's hash and the settings, so the same command run again
+// after it was killed resumes where it stopped; the stage commands stop after their stage.
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/env.ts';
+import { CONCEPT_BUILD } from '../config/limits.ts';
+import { SAE_DEFAULTS, type BuildStage } from '../concepts/build.ts';
+import { createLogger } from '../log.ts';
+import { siteName } from '../models/sae/dictionary.ts';
+import { resolveModelPath } from '../models/shipped.ts';
+import { modelContentId, openStableDiffusion } from '../models/stable-diffusion.ts';
+import { Diffusion } from '../pipeline/diffusion.ts';
+import { commonLabels, ConceptDictionaryStore, MAX_DICTIONARY_NAME, MAX_SEARCH_LIMIT, type DictionarySummary } from '../store/concept-dictionaries.ts';
+import { openDatabase } from '../store/database.ts';
+import { buildAndStore, buildInWorkFolder, conceptWorkFolder, featureCounts } from '../studio/concepts.ts';
+import { modelNameFor } from './instruction.ts';
+import { EXIT_FAILURE, EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
+import { integerIn } from './sampling-options.ts';
+
+interface BuildCliOptions {
+  model?: string;
+  prompts: number;
+  seed: number;
+  steps: number;
+  epochs: number;
+  work?: string;
+  name: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const BUILD_COMMANDS: Record<'build' | BuildStage, string> = {
+  build: "build a model's concept dictionary (collect, train, label) and store it as the model's shared dictionary",
+  collect: 'only draw the images and collect their UNet vectors into the work folder',
+  train: 'collect (or resume it), then train each site\'s SAE in the work folder',
+  label: 'the rest of the build (collect and train resumed), labelled and stored: the same as build',
+};
+
+const SEARCH_DEFAULT_LIMIT = 20;
+const TOP_LABELS = 5;
+const LABELS_SUGGESTED = 12;
+
+export function registerConcepts(program: Command): void {
+  const concepts = program
+    .command('concepts')
+    .description('concept dictionaries (sparse autoencoders on the UNet): build one for a model, show them, search their features');
+
+  for (const [stage, what] of Object.entries(BUILD_COMMANDS) as [keyof typeof BUILD_COMMANDS, string][]) {
+    concepts
+      .command(stage)
+      .description(what)
+      .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+      .option('--prompts <n>', 'world captions drawn, one image each', integerIn('--prompts', CONCEPT_BUILD.prompts), CONCEPT_BUILD.prompts.default)
+      .option('--seed <n>', 'seed of the captions and of the images (image i: seed + i)', integerIn('--seed', CONCEPT_BUILD.seed), CONCEPT_BUILD.seed.default)
+      .option('--steps <n>', 'sampling steps of each image', integerIn('--steps', CONCEPT_BUILD.steps), CONCEPT_BUILD.steps.default)
+      .option('--epochs <n>', "epochs each site's SAE trains", integerIn('--epochs', CONCEPT_BUILD.epochs), SAE_DEFAULTS.epochs)
+      .option('--work <dir>', 'work folder (default: under RETOUCH_DATA_DIR, keyed by the model and these settings)')
+      .option('--name <name>', 'the dictionary\'s name (a ready one of the same name is replaced)', dictionaryName, CONCEPT_BUILD.name)
+      .option('--json', 'print the result as JSON')
+      .option('--quiet', 'no progress on stderr')
+      .addHelpText('after', '\nStores in the database DATABASE_URL names, else the embedded one under RETOUCH_DATA_DIR. Run again after an interruption to resume.')
+      .action((options: BuildCliOptions) => runBuild(stage, options));
+  }
+
+  concepts
+    .command('show')
+    .description("a model's concept dictionaries (status, when, how built) and, for a ready one, each site's figures and labels")
+    .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--json', 'print them as JSON')
+    .action((options: { model?: string; json?: boolean }) => runShow(options));
+
+  concepts
+    .command('search <word>')
+    .description("features of a model's shared dictionary whose words include WORD: site, words, intensity, top images")
+    .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--limit <n>', 'most matches shown', integerIn('--limit', { min: 1, max: MAX_SEARCH_LIMIT }), SEARCH_DEFAULT_LIMIT)
+    .option('--json', 'print the matches as JSON')
+    .action((word: string, options: { model?: string; limit: number; json?: boolean }) => runSearch(word, options));
+}
+
+function dictionaryName(value: string): string {
+  const name = value.trim();
+  if (name.length < 1 || name.length > MAX_DICTIONARY_NAME) throw new InvalidArgumentError(`--name must have 1 to ${MAX_DICTIONARY_NAME} characters, got ${name.length}`);
+  return name;
+}
+
+async function runBuild(stage: keyof typeof BUILD_COMMANDS, options: BuildCliOptions): Promise<void> {
+  const json = options.json === true;
+  try {
+    const config = loadConfig();
+    const path = resolveModelPath(options.model);
+    const modelName = modelNameFor(path);
+    const diffusion = new Diffusion(openStableDiffusion(path), { hooks: true });
+    try {
+      const settings = { prompts: options.prompts, seed: options.seed, steps: options.steps, epochs: options.epochs };
+      const work = options.work ? resolve(options.work) : conceptWorkFolder(config.dataDir, diffusion.model.hash, settings);
+      const build = { ...settings, modelName, work, onProgress: options.quiet ? undefined : progressPrinter() };
+      if (stage === 'collect' || stage === 'train') {
+        const held = await buildInWorkFolder(diffusion, build, stage);
+        const summary = { stage, model: modelName, modelHash: diffusion.model.hash, work, images: held.images, sites: held.sites };
+        const next = stage === 'collect' ? 'train' : 'label';
+        printResult(json, summary, `${stage}: done for ${modelName}: ${held.images} images, ${held.sites} sites, in ${work}\nnext: retouch concepts ${next} with the same options`);
+        return;
+      }
+      const started = performance.now();
+      const stored = await withStore(config, (store) => buildAndStore(diffusion, store, { ...build, owner: { scope: 'model' }, name: options.name }));
+      const { features, labelled } = featureCounts(stored.dictionary);
+      const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+      const summary = {
+        dictionaryId: stored.id, name: options.name, model: modelName, modelHash: stored.dictionary.modelHash, work,
+        sites: stored.dictionary.sites.length, features, labelled, readBack: stored.readBack, seconds,
+      };
+      printResult(json, summary, [
+        `stored the concept dictionary "${options.name}" of ${modelName} (${stored.id}): ${summary.sites} sites, ${features} features, ${labelled} of them labelled, in ${seconds} s`,
+        ...(stored.readBack ? [] : [NO_READ_BACK]),
+        'see it with: retouch concepts show',
+      ].join('\n'));
+    } finally {
+      await diffusion.release();
+    }
+  } catch (error) {
+    process.exitCode = printError(json, error, exitCodeOf(error));
+  }
+}
+
+const NO_READ_BACK = "no labels: this model's pictures can't be read back, so its features have intensities and top images but no words";
+
+async function runShow(options: { model?: string; json?: boolean }): Promise<void> {
+  const json = options.json === true;
+  try {
+    const config = loadConfig();
+    const model = modelOf(options.model);
+    const dictionaries = await withStore(config, (store) => store.listDictionaries({ modelHash: model.hash }));
+    printResult(json, { model, dictionaries: dictionaries.map(asJson) }, showText(model, dictionaries));
+  } catch (error) {
+    process.exitCode = printError(json, error, exitCodeOf(error));
+  }
+}
+
+async function runSearch(word: string, options: { model?: string; limit: number; json?: boolean }): Promise<void> {
+  const json = options.json === true;
+  try {
+    if (!word.trim()) throw new UsageError('the word to search for is empty');
+    const config = loadConfig();
+    const model = modelOf(options.model);
+    const { matches, labels } = await withStore(config, async (store) => {
+      const ready = await store.listDictionaries({ modelHash: model.hash, scope: 'model', status: 'ready' });
+      if (ready.length === 0) throw new Error(`${model.name} has no ready concept dictionary; build one with \`retouch concepts build\``);
+      const found = await store.searchConcepts({ modelHash: model.hash, word, limit: options.limit });
+      return { matches: found, labels: commonLabels(ready, LABELS_SUGGESTED) };
+    });
+    const human = matches.length === 0
+      ? `no feature of ${model.name}'s dictionary has the word "${word.trim()}"; its labels are: ${labels.join(', ') || 'none'}`
+      : [
+          `${matches.length} feature${matches.length === 1 ? '' : 's'} of ${model.name} with "${word.trim()}":`,
+          ...matches.flatMap((m) => [
+            `- ${siteName(m.site)} feature ${m.feature}: ${m.words.map((w) => `${w.word} (${w.count})`).join(', ')}; intensity ${m.intensity.toFixed(3)}; dictionary "${m.dictionary.name}"`,
+            `    top images: ${m.topImages.map((p) => `"${p}"`).join(', ')}`,
+          ]),
+        ].join('\n');
+    printResult(json, { model, word: word.trim(), matches }, human);
+  } catch (error) {
+    process.exitCode = printError(json, error, exitCodeOf(error));
+  }
+}
+
+/** The model a command names: its catalog name and content hash (its weights are not read). */
+function modelOf(explicit: string | undefined): { path: string; name: string; hash: string } {
+  const path = resolveModelPath(explicit);
+  return { path, name: modelNameFor(path), hash: modelContentId(path) };
+}
+
+async function withStore<T>(config: Config, work: (store: ConceptDictionaryStore) => Promise<T>): Promise<T> {
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config, logger);
+  try {
+    return await work(new ConceptDictionaryStore(database.prisma, logger));
+  } finally {
+    await database.close();
+  }
+}
+
+/** A line on stderr whenever the stage or its whole percent changes. */
+function progressPrinter(): (stage: BuildStage, fraction: number, detail: string) => void {
+  let last = '';
+  return (stage, fraction, detail) => {
+    const at = `${stage} ${Math.floor(fraction * 100)}%`;
+    if (at === last) return;
+    last = at;
+    process.stderr.write(`concepts: ${at} (${detail})\n`);
+  };
+}
+
+function asJson(d: DictionarySummary) {
+  return {
+    id: d.id, name: d.name, scope: d.scope, userId: d.userId, workspaceId: d.workspaceId, status: d.status, failure: d.failure,
+    createdAt: d.createdAt, updatedAt: d.updatedAt, build: d.build,
+    sites: d.sites.map((s) => ({
+      site: siteName(s), block: s.block, time: s.time, branch: s.branch, k: s.k, features: s.features, concepts: s.concepts, labelled: s.labelled,
+      explainedVariance: s.quality.explainedVariance, scaledMse: s.quality.scaledMse, deadFraction: s.quality.deadFraction, topLabels: s.labels.slice(0, TOP_LABELS),
+    })),
+  };
+}
+
+function showText(model: { path: string; name: string; hash: string }, dictionaries: readonly DictionarySummary[]): string {
+  const lines = [`concept dictionaries of ${model.name} (${model.path}, id ${model.hash.slice(0, 12)}):`];
+  if (dictionaries.length === 0) return `${lines[0]} none; build one with: retouch concepts build`;
+  for (const d of dictionaries) {
+    const owner = d.scope === 'model' ? 'shared' : `${d.scope} ${d.userId ?? d.workspaceId}`;
+    const when = d.status === 'ready' ? `ready since ${stamp(d.updatedAt)}` : d.status === 'building' ? `building since ${stamp(d.createdAt)}` : `failed ${stamp(d.updatedAt)}: ${d.failure ?? 'no reason recorded'}`;
+    lines.push('', `"${d.name}" (${owner}): ${when}; ${buildText(d.build)}`);
+    if (d.status !== 'ready') continue;
+    if (d.build.readBack === false) lines.push(`  ${NO_READ_BACK}`);
+    const width = Math.max(4, ...d.sites.map((s) => siteName(s).length));
+    lines.push(`  ${'site'.padEnd(width)}  ${'expl. var.'.padStart(10)}  ${'scaled MSE'.padStart(10)}  ${'dead'.padStart(6)}  ${'labelled'.padStart(12)}  top labels (features)`);
+    for (const s of d.sites) {
+      const labels = s.labels.slice(0, TOP_LABELS).map((l) => `${l.label} (${l.features})`).join(', ') || '-';
+      lines.push(`  ${siteName(s).padEnd(width)}  ${s.quality.explainedVariance.toFixed(3).padStart(10)}  ${s.quality.scaledMse.toFixed(3).padStart(10)}  ${`${(s.quality.deadFraction * 100).toFixed(1)}%`.padStart(6)}  ${`${s.labelled}/${s.features}`.padStart(12)}  ${labels}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** How it was built, from the settings a build records (begun: the request; ready: what was done). */
+function buildText(build: Record<string, unknown>): string {
+  const sae = build.sae as { epochs?: unknown } | undefined;
+  const epochs = build.epochs ?? sae?.epochs;
+  const parts = [`${String(build.prompts)} prompts`, `seed ${String(build.seed)}`, `${String(build.steps)} steps`];
+  if (epochs !== undefined) parts.push(`${String(epochs)} epochs`);
+  if (build.heldOut !== undefined) parts.push(`${String(build.heldOut)} images held out`);
+  return parts.join(', ');
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 16);
+}
+
+function exitCodeOf(error: unknown): number {
+  return error instanceof UsageError || error instanceof ConfigError || error instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
+}

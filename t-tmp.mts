@@ -1,1 +1,0 @@
-import { openShipped } from './test/support/shipped.ts';
