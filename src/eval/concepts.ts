@@ -15,7 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, collectedImage, siteSource } from '../concepts/collect.ts';
-import { activationMaps, iou, LABEL_DEFAULTS, regionMask, upsample } from '../concepts/label.ts';
+import { conceptualMap, segment } from '../concepts/compose.ts';
+import { iou, LABEL_DEFAULTS, regionMask, upsample } from '../concepts/label.ts';
 import { measureSae } from '../concepts/train.ts';
 import { WordVectors } from '../concepts/word-vectors.ts';
 import { worldPrompts } from '../concepts/world.ts';
@@ -146,11 +147,10 @@ function bestCondBlock(sites: readonly SiteFigures[]): string {
   return blocks.sort((a, b) => score(b) - score(a))[0] ?? '';
 }
 
-async function compositionIoU(site: DictionarySite, source: ReturnType<typeof siteSource>, readings: readonly (Reading | undefined)[], words: WordVectors): Promise<number> {
+export async function compositionIoU(site: DictionarySite, source: ReturnType<typeof siteSource>, readings: readonly (Reading | undefined)[], words: WordVectors): Promise<number> {
   const side = LABEL_DEFAULTS.side;
   const positions = site.height * site.width;
-  const vectors = new Map(site.features.filter((f) => f.vector.length > 0).map((f) => [f.feature, f.vector]));
-  if (vectors.size === 0) return 0;
+  if (!site.features.some((f) => f.vector.length > 0)) return 0;
   const ious: number[] = [];
   for (const [image, reading] of readings.entries()) {
     if (!reading || reading.objects.length === 0) continue;
@@ -160,25 +160,11 @@ async function compositionIoU(site: DictionarySite, source: ReturnType<typeof si
       await words.load(list);
       entityVectors.push(meanVector(list.map((w) => words.get(w))));
     }
-    const maps = activationMaps(site.sae, source.read(image * positions, positions), positions);
-    // Each position's conceptual vector, then the entity it is most like.
+    const owners = segment(conceptualMap(site, source.read(image * positions, positions)), entityVectors);
     const owner = new Float32Array(entities.length * positions);
-    for (let p = 0; p < positions; p++) {
-      let concept: Float32Array | undefined;
-      for (const [f, v] of vectors) {
-        const a = maps[f * positions + p] as number;
-        if (a <= 0) continue;
-        concept ??= new Float32Array(v.length);
-        for (let c = 0; c < v.length; c++) concept[c] = (concept[c] as number) + a * (v[c] as number);
-      }
-      if (!concept) continue;
-      let best = -1, bestCos = -Infinity;
-      for (const [e, ev] of entityVectors.entries()) {
-        const cos = dot(concept, ev);
-        if (cos > bestCos) [best, bestCos] = [e, cos];
-      }
-      owner[best * positions + p] = 1;
-    }
+    owners.forEach((e, p) => {
+      if (e >= 0) owner[e * positions + p] = 1;
+    });
     for (const [o, object] of reading.objects.entries()) {
       const predicted = upsample(owner.subarray(o * positions, (o + 1) * positions), site.height, site.width, side);
       const truth = regionMask(object.mask, 128, 128, side);
@@ -298,16 +284,6 @@ function meanVector(vectors: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(vectors[0]?.length ?? 0);
   for (const v of vectors) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (v[i] as number) / vectors.length;
   return out;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return s / (Math.sqrt(na * nb) || 1);
 }
 
 function mean(values: readonly number[]): number {
