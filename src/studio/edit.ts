@@ -1,5 +1,6 @@
 // /edit's work: an EditPlan on a stored image, framed to the model's size and back, run step after
 // step (checked by reading the result back where the model has a read-back), the result stored.
+import { ConceptDictionaryStore } from '../store/concept-dictionaries.ts';
 import { EditRequestError } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import { frameForModel } from '../pipeline/model-size.ts';
@@ -63,6 +64,7 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
         onPhase: work.onPhase,
         onStep: work.onStep,
         previews: work.previews,
+        concepts: () => new ConceptDictionaryStore(prisma).loadDictionary({ modelHash: diffusion({ hooks: false }).model.hash }),
         signal: work.signal,
       }),
     plan.output.model,

@@ -1,6 +1,7 @@
 // Plans run on a model-sized image without a database: each step edits the previous step's result,
 // through the editing methods; the first step's inversion may come from (or go to) the user's
 // store, keyed by the source image's blob hash. /edit's job, the CLI and the evals run plans here.
+import type { ConceptDictionary } from '../models/sae/dictionary.ts';
 import { findMethod, methodParams, runEdit, type EditMethod, type EditPhase } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import type { EditPlan, PlanStep, Region } from '../plan/index.ts';
@@ -45,6 +46,8 @@ export interface PlanRunOptions {
   /** After each sampling step; `preview` (a thumbnail data URL) every few steps when `previews` is on. */
   onStep?: (step: number, steps: number, progress: StepProgress, preview?: string) => void | Promise<void>;
   previews?: boolean;
+  /** The model's concept dictionary, loaded when a step's method steers with one (sae.*). */
+  concepts?: () => Promise<ConceptDictionary | undefined>;
   signal?: AbortSignal;
 }
 
@@ -115,6 +118,7 @@ export async function runPlanStep(diffusion: (options: { hooks: boolean }) => Di
           return outcome.inversion;
         }
       : undefined,
+    concepts: method.needs.concepts ? await options.concepts?.() : undefined,
     onPhase: (phase) => options.onPhase?.(index + 1, plan.steps.length, phase),
     onStep: async (progress) => options.onStep?.(index + 1, plan.steps.length, progress, await preview?.(progress)),
     signal: options.signal,
