@@ -50,7 +50,7 @@ const paramsFor = (method: EditMethod): Record<string, unknown> | undefined => {
   if (method.id === 'paint_with_words') return { regions: [{ word: 'star', region: { x0: 0, y0: 0, x1: 0.5, y1: 1 } }] };
   if (method.id === 'p2p.reweight') return { token: 'blue' };
   if (method.id === 'sae.move') return { object: 'star', region: 'bottom_right' };
-  if (method.id === 'sae.style') return { style: 'striped' };
+  if (method.id === 'sae.style') return { style: 'striped', feature: 0 }; // no words without a reader: a feature by number
   return undefined;
 };
 
@@ -68,7 +68,7 @@ let failures = 0;
 
 // A concept dictionary of these weights (what sae.* steer with): collect → train → label, tiny.
 // Without a picture reader, features get intensities but no labels (SD's labels would come from
-// cross-attention maps of the prompt's nouns, not built yet), so sae.style has no style to find.
+// cross-attention maps of the prompt's nouns, not built yet), so sae.style is given a feature by number.
 let concepts: ConceptDictionary | undefined;
 if (!values.only || values.only.startsWith('sae.')) {
   const t0 = performance.now();
@@ -77,7 +77,7 @@ if (!values.only || values.only.startsWith('sae.')) {
   try {
     concepts = await buildDictionary(diffusion, work, {
       name: 'bench', prompts: ['a red star on grass', 'a blue circle on sand', 'a green heart on sky', 'a white ring on night'], seed: 1, steps,
-      sites: (site) => site.branch === 'cond' && site.time === 1, sae: { epochs: 2, batch: 32 }, regions: async () => undefined,
+      sites: (site) => site.branch === 'cond' && site.time !== 0, sae: { epochs: 2, batch: 32 }, regions: async () => undefined,
     });
     const figures = concepts.sites.map((site) => `${site.block} ${site.sae.inputs}→${site.sae.features} EV ${site.quality.explainedVariance.toFixed(2)}`).join('; ');
     console.log(`| concepts (collect → train → label) | ${((performance.now() - t0) / 1000).toFixed(1)} | ${concepts.sites.length} SAEs | ${figures} |`);

@@ -20,6 +20,8 @@ export const saeStyle = defineMethod({
   params: z.strictObject({
     /** The style's word, as the dictionary labels it ("outlined"). */
     style: z.string().trim().min(1).max(40),
+    /** A feature chosen by hand instead of the word's (its index at the block's t = 0.5 site, as `/concepts` lists them): for dictionaries without words. */
+    feature: z.number().int().min(0).optional(),
     /** Relative to each position's delta norm (the paper's β 8 / 10 / 10 are on SD's raw scale). */
     beta: z.number().min(0).max(10).default(1),
     /** The steered part of the schedule, [from, until) as fractions of the steps: around t ≈ 0.5. */
@@ -36,8 +38,9 @@ export const saeStyle = defineMethod({
     const block = params.block ?? dictionary?.sites.find((s) => s.block.startsWith('up_blocks'))?.block ?? dictionary?.sites[0]?.block ?? '';
     const site = requireSite(dictionary, { block, time: 0.5, branch: 'cond' }, 'sae.style');
     const byIntensity = (f: number) => site.features.find((m) => m.feature === f)?.intensity ?? 0;
-    const features = featuresFor(site, params.style, params.features * 2).sort((a, b) => byIntensity(b) - byIntensity(a)).slice(0, params.features);
-    if (features.length === 0) throw new EditRequestError(`sae.style: no feature of ${block} is labelled '${params.style}'`);
+    if (params.feature !== undefined && params.feature >= site.sae.features) throw new EditRequestError(`sae.style: feature ${params.feature} is outside the ${site.sae.features} features of ${block}`);
+    const features = params.feature !== undefined ? [params.feature] : featuresFor(site, params.style, params.features * 2).sort((a, b) => byIntensity(b) - byIntensity(a)).slice(0, params.features);
+    if (features.length === 0) throw new EditRequestError(`sae.style: no feature of ${block} is labelled '${params.style}' (choose one by number with feature:)`);
     const push = direction(site, features);
     const positions = site.height * site.width;
     const fromStep = Math.round(params.from * input.steps);
