@@ -97,8 +97,8 @@ describe('plans are refused when they are made, with the parameter, the value an
   });
 
   it('a plan without a method of ours is left for the reply to call "not available yet"', () => {
-    assert.equal(findMethod('sae.move'), undefined);
-    const result = planFromSlashOptions('edit', { method: 'sae.move', region: 'top_left' }, { caption: CAPTION });
+    assert.equal(findMethod('sae.compose'), undefined);
+    const result = planFromSlashOptions('edit', { method: 'sae.compose', region: 'top_left' }, { caption: CAPTION });
     assert.equal(result.kind, 'plan');
   });
 });
