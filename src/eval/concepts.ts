@@ -117,7 +117,8 @@ export async function evaluateConcepts(diffusion: Diffusion, options: ConceptsEv
     }
     const style = await styleTrials(diffusion, dictionary, options.moves ?? 20, seed, steps, progress);
     const first = sites.find((s) => s.block === bestBlock && s.branch === 'cond' && s.time === 1) ?? sites.find((s) => s.block === bestBlock);
-    const early = moves.find((m) => m.stage === 'early') as SteeringFigures;
+    // sae.move's own window (its defaults) is the middle half.
+    const shipped = moves.find((m) => m.stage === 'middle') as SteeringFigures;
     return {
       seed,
       images: manifest.images,
@@ -129,8 +130,8 @@ export async function evaluateConcepts(diffusion: Diffusion, options: ConceptsEv
         explainedVariance: mean(sites.filter((s) => s.block === bestBlock && s.branch === 'cond').map((s) => s.explainedVariance)),
         deadFraction: mean(sites.filter((s) => s.block === bestBlock && s.branch === 'cond').map((s) => s.deadFraction)),
         compositionIoU: first?.compositionIoU ?? 0,
-        moveHitRate: early.hitRate,
-        moveKept: early.kept,
+        moveHitRate: shipped.hitRate,
+        moveKept: shipped.kept,
         styleSuccess: style.success,
         styleKept: style.kept,
       },
@@ -220,11 +221,11 @@ async function drawWith(method: EditMethod, edit: EditInput, params: Record<stri
   return readPicture({ width, height, rgb: pixels });
 }
 
-async function steeringTrials(diffusion: Diffusion, dictionary: ConceptDictionary, stage: SteeringStage, count: number, seed: number, steps: number, progress: (what: string) => void): Promise<SteeringFigures> {
+export async function steeringTrials(diffusion: Diffusion, dictionary: ConceptDictionary, stage: SteeringStage, count: number, seed: number, steps: number, progress: (what: string) => void, window: readonly [number, number] = STEERING_STAGES[stage]): Promise<SteeringFigures> {
   const trials = await probes(diffusion, count, seed, steps, 1);
   const random = createRandom(seed * 17 + 3);
   let hits = 0, kept = 0;
-  const [from, until] = STEERING_STAGES[stage];
+  const [from, until] = window;
   for (const trial of trials) {
     const object = trial.probe.objects[0]!;
     const cell = random.pick(GRID_CELLS.filter((_, i) => POSITIONS[i] !== object.position)) as GridCell;
