@@ -12,6 +12,7 @@ import { arch, platform, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.ts';
+import { isAlive } from '../support/process.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -260,15 +261,6 @@ async function assertReachableBy(dir: string, runAs: RunAs, userName: string): P
       );
     }
     if (current === dirname(current)) return;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -15,6 +15,7 @@ import type { Diffusion } from '../pipeline/diffusion.ts';
 import { hasReader } from '../reading/index.ts';
 import type { ConceptDictionaryStore, DictionaryOwner } from '../store/concept-dictionaries.ts';
 import type { Studio } from './studio.ts';
+import { isAlive } from '../support/process.ts';
 
 export interface ConceptBuildSettings {
   /** World captions drawn (one image each). */
@@ -176,15 +177,6 @@ async function withWorkFolder<T>(folder: string, work: () => Promise<T>): Promis
     return await work();
   } finally {
     rmSync(file, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
