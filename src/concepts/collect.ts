@@ -13,7 +13,8 @@ import { tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { sampleBranches, SamplingCancelled } from '../pipeline/sampler.ts';
 import type { VectorSource } from './train.ts';
-import { CONCEPT_TIMES, conceptBlocks, positionVectors, stepAt } from './sites.ts';
+import { positionVectors } from '../models/sae/positions.ts';
+import { CONCEPT_TIMES, conceptBlocks, stepAt } from './sites.ts';
 
 export interface CollectOptions {
   prompts: readonly string[];

@@ -23,20 +23,3 @@ export function conceptBlocks(layout: UNetLayout): FeatureSite[] {
 export function stepAt(time: number, steps: number): number {
   return Math.round((1 - time) * (steps - 1));
 }
-
-/** One transformer block's delta [C, H·W] of batch element `element` as H·W vectors of C (position-major). */
-export function positionVectors(delta: Float32Array, element: number, channels: number, positions: number, out = new Float32Array(positions * channels)): Float32Array {
-  const base = element * channels * positions;
-  for (let c = 0; c < channels; c++) {
-    for (let p = 0; p < positions; p++) out[p * channels + c] = delta[base + c * positions + p] as number;
-  }
-  return out;
-}
-
-/** The inverse: H·W vectors of C (position-major) as a [C, H·W] map. */
-export function channelMap(vectors: ArrayLike<number>, channels: number, positions: number, out = new Float32Array(positions * channels)): Float32Array {
-  for (let p = 0; p < positions; p++) {
-    for (let c = 0; c < channels; c++) out[c * positions + p] = vectors[p * channels + c] as number;
-  }
-  return out;
-}

@@ -1,15 +1,26 @@
 // What the SAE steering methods share: a dictionary site's features for a word, their direction,
 // and where a grid cell lies on a block's map.
-import type { ConceptDictionary, DictionarySite, SiteKey } from '../../models/sae/dictionary.ts';
-import { siteName } from '../../models/sae/dictionary.ts';
+import { findSite, siteName, type ConceptDictionary, type DictionarySite } from '../../models/sae/dictionary.ts';
 import { cellBox, type GridCell } from '../shared/grid.ts';
 import { EditRequestError } from '../types.ts';
 
-export function requireSite(dictionary: ConceptDictionary | undefined, key: SiteKey, method: string): DictionarySite {
+/**
+ * The dictionary's conditional SAE at `time` of the asked block, by default its up block (the one
+ * whose features follow objects: `retouch eval concepts`), or an error naming what is there.
+ */
+export function steeringSite(dictionary: ConceptDictionary | undefined, block: string | undefined, time: number, method: string): DictionarySite {
   if (!dictionary) throw new EditRequestError(`${method} needs the model's concept dictionary; build it with 'retouch concepts build'`);
-  const site = dictionary.sites.find((s) => s.block === key.block && s.time === key.time && s.branch === key.branch);
+  const chosen = block ?? dictionary.sites.find((s) => s.block.startsWith('up_blocks'))?.block ?? dictionary.sites[0]?.block ?? '';
+  const key = { block: chosen, time, branch: 'cond' as const };
+  const site = findSite(dictionary, key);
   if (!site) throw new EditRequestError(`${method}: the concept dictionary '${dictionary.name}' has no SAE at ${siteName(key)}; it has ${dictionary.sites.map(siteName).join(', ')}`);
   return site;
+}
+
+/** The steered steps [fromStep, untilStep) of a run, from fractions of the schedule; at least one. */
+export function stepWindow(from: number, until: number, steps: number): { fromStep: number; untilStep: number } {
+  const fromStep = Math.round(from * steps);
+  return { fromStep, untilStep: Math.max(fromStep + 1, Math.round(until * steps)) };
 }
 
 /**

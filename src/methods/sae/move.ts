@@ -11,10 +11,11 @@
 // source is pasted back outside the old area and the new cell.
 import { z } from 'zod';
 import type { DictionarySite } from '../../models/sae/dictionary.ts';
+import { conditionalVectors } from '../../models/sae/positions.ts';
 import type { InversionMethod } from '../../pipeline/inversion/index.ts';
 import { cellBox, GRID_CELLS, type GridCell } from '../shared/grid.ts';
 import { defineMethod, EditRequestError } from '../types.ts';
-import { cellPositions, featuresFor, requireSite } from './concepts.ts';
+import { cellPositions, featuresFor, steeringSite, stepWindow } from './concepts.ts';
 import { sampleFromSource } from './sampling.ts';
 
 const MOVE_INVERSIONS: readonly InversionMethod[] = ['invert.ddim', 'invert.negative_prompt', 'invert.null_text'];
@@ -52,12 +53,10 @@ export const saeMove = defineMethod({
   async run(input, params) {
     const object = params.object ?? params.target;
     if (!object) throw new EditRequestError('sae.move needs the object to move (object:, or target: in /edit)');
-    const dictionary = input.concepts;
-    const block = params.block ?? dictionary?.sites.find((s) => s.block.startsWith('up_blocks'))?.block ?? dictionary?.sites[0]?.block ?? '';
-    const site = requireSite(dictionary, { block, time: 1, branch: 'cond' }, 'sae.move');
+    const site = steeringSite(input.concepts, params.block, 1, 'sae.move');
+    const block = site.block;
     const positions = site.height * site.width;
-    const fromStep = Math.round(params.from * input.steps);
-    const untilStep = Math.max(fromStep + 1, Math.round(params.until * input.steps));
+    const { fromStep, untilStep } = stepWindow(params.from, params.until, input.steps);
 
     // Pass 1: the source's own codes at the steered steps.
     const codes: Float32Array[] = [];
@@ -106,11 +105,9 @@ function denseCodes(site: DictionarySite, delta: Float32Array): Float32Array {
   const positions = site.height * site.width;
   const features = site.sae.features;
   const out = new Float32Array(positions * features);
-  const x = new Float32Array(channels);
-  const base = (delta.length / (channels * positions) - 1) * channels * positions; // the last element: cond
+  const vectors = conditionalVectors(delta, channels, positions);
   for (let p = 0; p < positions; p++) {
-    for (let c = 0; c < channels; c++) x[c] = delta[base + c * positions + p] as number;
-    const code = site.sae.encode(x);
+    const code = site.sae.encode(vectors.subarray(p * channels, (p + 1) * channels));
     for (let i = 0; i < code.indices.length; i++) out[p * features + (code.indices[i] as number)] = code.values[i] as number;
   }
   return out;

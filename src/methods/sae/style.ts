@@ -4,9 +4,10 @@
 // finds style changes without the layout moving (early steps move things, late ones only touch
 // details). Each position gets β times its own delta's norm.
 import { z } from 'zod';
+import { conditionalVectors } from '../../models/sae/positions.ts';
 import type { InversionMethod } from '../../pipeline/inversion/index.ts';
 import { defineMethod, EditRequestError } from '../types.ts';
-import { direction, featuresFor, requireSite } from './concepts.ts';
+import { direction, featuresFor, steeringSite, stepWindow } from './concepts.ts';
 import { sampleFromSource } from './sampling.ts';
 
 const STYLE_INVERSIONS: readonly InversionMethod[] = ['invert.ddim', 'invert.negative_prompt', 'invert.null_text'];
@@ -34,17 +35,15 @@ export const saeStyle = defineMethod({
   }),
   needs: { inversion: STYLE_INVERSIONS, hooks: true, concepts: true, generates: true },
   async run(input, params) {
-    const dictionary = input.concepts;
-    const block = params.block ?? dictionary?.sites.find((s) => s.block.startsWith('up_blocks'))?.block ?? dictionary?.sites[0]?.block ?? '';
-    const site = requireSite(dictionary, { block, time: 0.5, branch: 'cond' }, 'sae.style');
+    const site = steeringSite(input.concepts, params.block, 0.5, 'sae.style');
+    const block = site.block;
     const byIntensity = (f: number) => site.features.find((m) => m.feature === f)?.intensity ?? 0;
     if (params.feature !== undefined && params.feature >= site.sae.features) throw new EditRequestError(`sae.style: feature ${params.feature} is outside the ${site.sae.features} features of ${block}`);
     const features = params.feature !== undefined ? [params.feature] : featuresFor(site, params.style, params.features * 2).sort((a, b) => byIntensity(b) - byIntensity(a)).slice(0, params.features);
     if (features.length === 0) throw new EditRequestError(`sae.style: no feature of ${block} is labelled '${params.style}' (choose one by number with feature:)`);
     const push = direction(site, features);
     const positions = site.height * site.width;
-    const fromStep = Math.round(params.from * input.steps);
-    const untilStep = Math.max(fromStep + 1, Math.round(params.until * input.steps));
+    const { fromStep, untilStep } = stepWindow(params.from, params.until, input.steps);
     const norms = new Float32Array(positions).fill(site.quality.meanNorm);
     const latent = await sampleFromSource(input, {
       fromStep,
@@ -52,10 +51,10 @@ export const saeStyle = defineMethod({
       capture: `capture.${block}.delta`,
       onDelta: (_step, delta) => {
         const channels = site.sae.inputs;
-        const base = delta.length - channels * positions; // the conditional element is the last
+        const vectors = conditionalVectors(delta, channels, positions);
         for (let p = 0; p < positions; p++) {
           let n = 0;
-          for (let c = 0; c < channels; c++) n += (delta[base + c * positions + p] as number) ** 2;
+          for (let c = 0; c < channels; c++) n += (vectors[p * channels + c] as number) ** 2;
           norms[p] = Math.sqrt(n);
         }
       },
