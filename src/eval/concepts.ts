@@ -117,8 +117,10 @@ export async function evaluateConcepts(diffusion: Diffusion, options: ConceptsEv
     }
     const style = await styleTrials(diffusion, dictionary, options.moves ?? 20, seed, steps, progress);
     const first = sites.find((s) => s.block === bestBlock && s.branch === 'cond' && s.time === 1) ?? sites.find((s) => s.block === bestBlock);
-    // sae.move's own window (its defaults) is the middle half.
-    const shipped = moves.find((m) => m.stage === 'middle') as SteeringFigures;
+    // The summary is sae.move as it ships: the stage whose window is its default one.
+    const defaults = saeMove.params.parse({ object: 'any', region: 'center' }) as { from: number; until: number };
+    const shipped = moves.find((m) => STEERING_STAGES[m.stage][0] === defaults.from && STEERING_STAGES[m.stage][1] === defaults.until);
+    if (!shipped) throw new Error(`eval concepts: no steering stage has sae.move's default window ${defaults.from}–${defaults.until}`);
     return {
       seed,
       images: manifest.images,
