@@ -11,7 +11,7 @@ import { jobsConfig, type JobsConfig } from './config.ts';
 import { startHeartbeat, type Heartbeat } from './heartbeat.ts';
 import { watchLeases } from './leases.ts';
 import { CONTROL_CHANNEL, Listener, type ControlMessage } from './notify.ts';
-import { finishAttempt, recordProgress, requeueAttempt, startAttempt } from './records.ts';
+import { finishAttempt, getJob, recordProgress, requeueAttempt, startAttempt } from './records.ts';
 import { Throttle } from './throttle.ts';
 import { transaction } from './transaction.ts';
 import type { JobHandlers, JobRecord, JsonValue } from './types.ts';
@@ -205,8 +205,11 @@ class WorkerLoop {
       if (preview !== undefined && preview === unsentPreview) unsentPreview = undefined;
       try {
         const current = await recordProgress(this.pool, record.id, record.attempts, fraction, preview);
-        // The attempt is no longer ours: cancelled (and the notification missed) or taken over.
-        if (!current && !controller.signal.aborted) controller.abort(new JobCancelledError(`job ${record.id} is no longer running here`));
+        // The attempt is no longer ours: cancelled (its notification missed or not here yet) or taken over.
+        if (!current && !controller.signal.aborted) {
+          const cancelled = (await getJob(this.pool, record.id))?.state === 'cancelled';
+          if (!controller.signal.aborted) controller.abort(new JobCancelledError(`job ${record.id} ${cancelled ? 'was cancelled' : 'is no longer running here'}`));
+        }
       } catch (error) {
         this.logger?.warn({ err: error, jobId: record.id }, 'recording job progress failed');
       }

@@ -122,6 +122,29 @@ test('cancelling a running job aborts its handler at once and frees the worker; 
   });
 });
 
+test('a job cancelled while its notification is missed stops at its next progress report, told it was cancelled', async () => {
+  const user = await newUser(db.prisma);
+  let reason: unknown;
+  const handlers: JobHandlers = {
+    async generate(_payload, { signal, progress }) {
+      for (let step = 0; !signal.aborted; step++) {
+        progress((step % 100) / 100);
+        await sleep(20);
+      }
+      reason = signal.reason;
+      throw signal.reason;
+    },
+  };
+  await withWorker(handlers, async () => {
+    const { job } = await queue.submit({ kind: 'generate', userId: user, idempotencyKey: nextKey(), payload: {} });
+    await waitFor('the job to start', async () => (await queue.get(job.id))?.state === 'running');
+    // What /cancel writes, without the control message that would reach the worker.
+    await queryOnce(db.url, `UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE id = $1`, [job.id]);
+    await waitFor('the handler to stop', () => reason !== undefined, 10_000);
+    assert.equal((reason as Error).message, `job ${job.id} was cancelled`);
+  }, { progressIntervalMs: 50 });
+});
+
 test('a failing attempt is retried; one that keeps failing ends failed with its error, delivered once', async () => {
   const user = await newUser(db.prisma);
   const events = record(queue);
