@@ -16,7 +16,7 @@ import type { InvertPayload, InvertResult, StudioResult, TrainPayload, TrainResu
 import { buildHeading, buildText } from './concepts-reply.ts';
 import { follow, isFollowedHere, TERMINAL } from './follow-job.ts';
 import { inversionHeading, inversionText } from './inversion-reply.ts';
-import { failureText, previewFromDataUrl, retryingText } from './job-reply.ts';
+import { failureText, previewFromDataUrl, progressText, retryingText } from './job-reply.ts';
 import type { Platform, Reply, ReplyAddress, ReplyPreview } from './messages.ts';
 import { progressBar, progressReporter } from './progress.ts';
 import { drawingReply, editReply } from './results/run.ts';
@@ -119,7 +119,7 @@ async function followInto(options: DeliveryOptions, job: JobRecord): Promise<voi
     onStarted: () => reporter.report(status(progressBar(0))),
     onProgress: (fraction, dataUrl) => {
       preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
-      reporter.report(status(progressBar(fraction)));
+      reporter.report(status(progressText(fraction, preview)));
     },
     onRetrying: (error) => reporter.report(status(retryingText(error)), { now: true }),
   });

@@ -8,6 +8,7 @@ import { submitAndFollow } from './follow-job.ts';
 import { escapeMarkdown } from './markdown.ts';
 import type { Reply, ReplyButton, ReplyImage, ReplyPreview } from './messages.ts';
 import { progressBar, progressReporter } from './progress.ts';
+import { LAYOUT_PREVIEW_PARAMETER } from '../studio/preview-kind.ts';
 
 export const NO_QUEUE = 'This bot has no job queue right now, so it cannot draw or edit. An admin can check its logs.';
 
@@ -84,7 +85,7 @@ export async function followInReply<R extends { kind: string } = StudioResult>(
         onStarted: () => progress.report({ ...status(progressBar(0)), buttons: cancel }),
         onProgress: (fraction, dataUrl) => {
           preview = (dataUrl && previewFromDataUrl(dataUrl)) || preview;
-          progress.report({ ...status(progressBar(fraction)), buttons: cancel, preview });
+          progress.report({ ...status(progressText(fraction, preview)), buttons: cancel, preview });
         },
         onRetrying: (error) => progress.report({ ...status(retryingText(error)), buttons: cancel }, { now: true }),
       },
@@ -137,9 +138,17 @@ export async function cancelFromButton(context: ButtonContext, payload: string):
   return true;
 }
 
-/** A worker's preview (`data:image/webp;base64,…`) as bytes; undefined for anything else. */
+/** A worker's preview (`data:image/webp;base64,…`, a layout's with its parameter) as bytes; undefined for anything else. */
 export function previewFromDataUrl(url: string): ReplyPreview | undefined {
-  const match = /^data:(image\/(?:webp|png|jpeg));base64,([A-Za-z0-9+/=]+)$/.exec(url);
+  const match = /^data:(image\/(?:webp|png|jpeg))((?:;[a-z]+=[a-z]+)*);base64,([A-Za-z0-9+/=]+)$/.exec(url);
   if (!match) return undefined;
-  return { mediaType: match[1] as string, data: Buffer.from(match[2] as string, 'base64') };
+  const layout = (match[2] as string).split(';').includes(LAYOUT_PREVIEW_PARAMETER);
+  return { mediaType: match[1] as string, data: Buffer.from(match[3] as string, 'base64'), ...(layout ? { layout } : {}) };
 }
+
+/** The progress bar, and what the preview beside it is when it is not the picture itself. */
+export function progressText(fraction: number, preview: ReplyPreview | undefined): string {
+  return preview?.layout ? `${progressBar(fraction)}\n${LAYOUT_NOTE}` : progressBar(fraction);
+}
+
+export const LAYOUT_NOTE = 'Preview: where things will go (layout from the concept dictionary, at the first step).';

@@ -92,6 +92,8 @@ export interface ReplyPreview {
   data: Buffer;
   /** e.g. image/webp */
   mediaType: string;
+  /** The concept dictionary's layout of the prompt (where things will go), not a picture in progress. */
+  layout?: boolean;
 }
 
 /** What the bot says. The text is markdown as Discord reads it (**bold**, `code`, `- ` lists). */

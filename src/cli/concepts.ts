@@ -5,7 +5,11 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/env.ts';
-import { CONCEPT_BUILD } from '../config/limits.ts';
+import sharp from 'sharp';
+import { CONCEPT_BUILD, PROMPT_MAX_CHARS, SEED, STEPS } from '../config/limits.ts';
+import { firstStepLayout, layoutPicture } from '../concepts/layout.ts';
+import { completedPrompt } from '../plan/world.ts';
+import { hasReader, readPrompt } from '../reading/index.ts';
 import { SAE_DEFAULTS, type BuildStage } from '../concepts/build.ts';
 import { createLogger } from '../log.ts';
 import { siteName } from '../models/sae/dictionary.ts';
@@ -72,6 +76,17 @@ export function registerConcepts(program: Command): void {
     .action((options: { model?: string; json?: boolean }) => runShow(options));
 
   concepts
+    .command('compose')
+    .description("sae.compose: where each thing a prompt asks for will go, from the shared dictionary and the first sampling step; prints each one's area and writes the layout as a PNG")
+    .requiredOption('--prompt <text>', 'what to draw (on the shipped model, completed as /imagine completes it)')
+    .option('--seed <n>', 'seed of the noise (and of the completion)', integerIn('--seed', SEED), SEED.default)
+    .option('--steps <n>', 'sampling steps of the schedule (only the first runs)', integerIn('--steps', STEPS), STEPS.default)
+    .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--out <file>', 'where to write the layout PNG', 'layout.png')
+    .option('--json', 'print the layout as JSON')
+    .action((options: ComposeCliOptions) => runCompose(options));
+
+  concepts
     .command('search <word>')
     .description("features of a model's shared dictionary whose words include WORD: site, words, intensity, top images")
     .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
@@ -116,6 +131,53 @@ async function runBuild(stage: keyof typeof BUILD_COMMANDS, options: BuildCliOpt
         `stored the concept dictionary "${options.name}" of ${modelName} (${stored.id}): ${summary.sites} sites, ${features} features, ${labelled} of them labelled, in ${seconds} s`,
         ...(stored.readBack ? [] : [NO_READ_BACK]),
         'see it with: retouch concepts show',
+      ].join('\n'));
+    } finally {
+      await diffusion.release();
+    }
+  } catch (error) {
+    process.exitCode = printError(json, error, exitCodeOf(error));
+  }
+}
+
+interface ComposeCliOptions {
+  prompt: string;
+  seed: number;
+  steps: number;
+  model?: string;
+  out: string;
+  json?: boolean;
+}
+
+async function runCompose(options: ComposeCliOptions): Promise<void> {
+  const json = options.json === true;
+  try {
+    if (!options.prompt.trim()) throw new UsageError('--prompt is empty');
+    if (options.prompt.length > PROMPT_MAX_CHARS) throw new UsageError(`--prompt is ${options.prompt.length} characters; the limit is ${PROMPT_MAX_CHARS}`);
+    const config = loadConfig();
+    const model = modelOf(options.model);
+    const dictionary = await withStore(config, (store) => store.loadDictionary({ modelHash: model.hash }));
+    if (!dictionary) throw new Error(`${model.name} has no ready shared concept dictionary; build one with \`retouch concepts build\` (a quick one: \`retouch concepts build --prompts 16 --steps 8 --epochs 2\`)`);
+    const named = hasReader(model.name) ? readPrompt(options.prompt) : undefined;
+    const prompt = named ? completedPrompt(named, options.seed) : options.prompt;
+    const diffusion = new Diffusion(openStableDiffusion(model.path), { hooks: true });
+    try {
+      const layout = await firstStepLayout(diffusion, dictionary, prompt, { seed: options.seed, steps: options.steps });
+      const out = resolve(options.out);
+      const picture = layoutPicture(layout, Math.max(1, Math.round(diffusion.width / layout.site.width)));
+      await sharp(picture.rgb, { raw: { width: picture.width, height: picture.height, channels: 3 } }).png().toFile(out);
+      const { site } = layout;
+      const summary = {
+        model: model.name, dictionary: dictionary.name, prompt: options.prompt, drawnFrom: prompt, seed: options.seed, steps: options.steps,
+        site: siteName(site), map: { height: site.height, width: site.width }, out,
+        entities: layout.areas.map((a) => ({ name: a.entity.name, words: a.entity.words, background: a.entity.background, rgb: a.entity.rgb, positions: a.positions, share: a.share, cells: a.cells })),
+        empty: layout.empty,
+      };
+      printResult(json, summary, [
+        `layout of "${prompt}" (seed ${options.seed}) from ${model.name}'s dictionary "${dictionary.name}", ${siteName(site)} (${site.height}×${site.width} positions):`,
+        ...layout.areas.map((a) => `- ${a.entity.name}: ${a.positions} positions (${(100 * a.share).toFixed(1)}%), ${a.cells.length ? `most of ${a.cells.join(', ')}` : 'no grid cell'}; rgb(${a.entity.rgb.join(', ')})`),
+        ...(layout.empty ? [`(${layout.empty} of the positions had no labelled feature active and went to the background)`] : []),
+        `wrote ${out}`,
       ].join('\n'));
     } finally {
       await diffusion.release();

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, collectedImage, siteSource } from '../concepts/collect.ts';
 import { conceptualMap, segment } from '../concepts/compose.ts';
+import { entityVectors } from '../concepts/layout.ts';
 import { iou, LABEL_DEFAULTS, regionMask, upsample } from '../concepts/label.ts';
 import { measureSae } from '../concepts/train.ts';
 import { WordVectors } from '../concepts/word-vectors.ts';
@@ -158,12 +159,7 @@ export async function compositionIoU(site: DictionarySite, source: ReturnType<ty
   for (const [image, reading] of readings.entries()) {
     if (!reading || reading.objects.length === 0) continue;
     const entities = [...reading.objects.map((o) => [o.shape, o.colour]), [reading.background]];
-    const entityVectors: Float32Array[] = [];
-    for (const list of entities) {
-      await words.load(list);
-      entityVectors.push(meanVector(list.map((w) => words.get(w))));
-    }
-    const owners = segment(conceptualMap(site, source.read(image * positions, positions)), entityVectors);
+    const owners = segment(conceptualMap(site, source.read(image * positions, positions)), await entityVectors(words, entities));
     const owner = new Float32Array(entities.length * positions);
     owners.forEach((e, p) => {
       if (e >= 0) owner[e * positions + p] = 1;
@@ -281,12 +277,6 @@ export function conceptsTable(result: ConceptsEvalResult): string {
     `sae.style: ${result.style.trials} trials, success ${pct(result.style.success)}, kept ${pct(result.style.kept)} (${Object.entries(result.style.perPattern).map(([p, r]) => `${p} ${r.success}/${r.trials}`).join(', ')})`,
   ];
   return lines.join('\n');
-}
-
-function meanVector(vectors: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors[0]?.length ?? 0);
-  for (const v of vectors) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (v[i] as number) / vectors.length;
-  return out;
 }
 
 function mean(values: readonly number[]): number {

@@ -37,6 +37,10 @@ export interface SampleOptions {
   afterStep?: (step: number, latent: Float32Array) => Float32Array;
   /** Per-step hook controls (attention-control methods); called with the step index and timestep. */
   controls?: (step: number, timestep: number) => UNetControls | undefined;
+  /** As `sampleBranches`' captures, onCaptures and captureUnet. */
+  captures?: SampleBranchesOptions['captures'];
+  onCaptures?: SampleBranchesOptions['onCaptures'];
+  captureUnet?: CompiledUNet;
   onStep?: (progress: StepProgress) => void | Promise<void>;
   /** Cancels between steps: the run stops within one UNet step. */
   signal?: AbortSignal;
@@ -97,6 +101,12 @@ export interface SampleBranchesOptions {
   /** Capture outputs to fetch at a step (names from the UNet's `captureNames`), handed to `onCaptures`. */
   captures?: (step: number, timestep: number) => readonly string[] | undefined;
   onCaptures?: (step: number, captures: Record<string, HostTensor>) => void | Promise<void>;
+  /**
+   * The same UNet compiled with hooks, for the steps that capture, when `unet` has none: hooks cost
+   * every step they run (on the shipped model ~13 → ~17 ms), so a run that captures one step pays
+   * for that one. Same batch as `unet`.
+   */
+  captureUnet?: CompiledUNet;
   /** `predOriginal` holds all branches concatenated. */
   onStep?: (progress: StepProgress) => void | Promise<void>;
   /** Cancels between steps: the run stops within one UNet step. */
@@ -133,8 +143,10 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
   const count = branches.length;
   if (count === 0) throw new Error('sample: no branches');
   const layout = branchElements(count, guided);
-  if (unet.options.batch !== layout.batch) {
-    throw new Error(`sample: ${count} branch(es) at guidance ${guidance} need a UNet compiled for batch ${layout.batch}, this one has batch ${unet.options.batch}`);
+  for (const compiled of [unet, options.captureUnet]) {
+    if (compiled && compiled.options.batch !== layout.batch) {
+      throw new Error(`sample: ${count} branch(es) at guidance ${guidance} need a UNet compiled for batch ${layout.batch}, this one has batch ${compiled.options.batch}`);
+    }
   }
   if (guided && branches.some((b) => !b.uncond)) throw new Error('sample: guidance needs the unconditional (or negative prompt) embeddings of every branch');
   const inputShape = unet.program.inputs.find((input) => input.name === 'sample')?.shape ?? [];
@@ -183,13 +195,15 @@ export async function sampleBranches(options: SampleBranchesOptions): Promise<Sa
     if (index < fromStep) continue;
     if (options.signal?.aborted) throw new SamplingCancelled(`cancelled after ${index} of ${timesteps.length} steps`);
     const input = scheduler.scaleModelInput(latent, t);
-    const { sample: out, captures } = await unet.step(
+    const capture = options.captures?.(index, t);
+    const stepUnet = capture?.length && options.captureUnet ? options.captureUnet : unet;
+    const { sample: out, captures } = await stepUnet.step(
       {
         sample: { dtype: 'float32', shape: [layout.batch, ...shape.slice(1)], data: guided ? repeatLatent(input, 2) : input },
         timestep: { dtype: 'float32', shape: [layout.batch], data: new Float32Array(layout.batch).fill(t) },
         encoderHiddenStates: concatBatch(contexts(index)),
       },
-      { controls: options.controls?.(index, t), capture: options.captures?.(index, t) },
+      { controls: options.controls?.(index, t), capture },
     );
     if (options.onCaptures && Object.keys(captures).length > 0) await options.onCaptures(index, captures);
     const prediction = out.data as Float32Array;

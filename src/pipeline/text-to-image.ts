@@ -2,7 +2,7 @@ import { GUIDANCE, STEPS } from '../config/limits.ts';
 import type { HostTensor } from '../engine/index.ts';
 import { tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from './diffusion.ts';
-import { sample, type StepProgress } from './sampler.ts';
+import { sample, type SampleOptions, type StepProgress } from './sampler.ts';
 import type { SchedulerKind } from './schedulers/index.ts';
 import { samplingProblem } from './sampling-checks.ts';
 
@@ -19,6 +19,11 @@ export interface TextToImageOptions {
   eta?: number;
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Outputs captured at chosen steps (see `sampleBranches`); they need hooks, which `diffusion` may lack. */
+  captures?: SampleOptions['captures'];
+  onCaptures?: SampleOptions['onCaptures'];
+  /** The same model compiled with hooks: the steps that capture run on its UNet. */
+  captureWith?: Diffusion;
 }
 
 export interface TextToImageResult {
@@ -48,6 +53,7 @@ export async function textToImage(diffusion: Diffusion, options: TextToImageOpti
   const uncond = guided ? await diffusion.encodePrompt(options.negativePrompt ?? '') : undefined;
   const t1 = performance.now();
   const unet = await diffusion.unet(guided ? 2 : 1);
+  const captureUnet = options.captures && options.captureWith ? await options.captureWith.unet(guided ? 2 : 1) : undefined;
   const scheduler = diffusion.scheduler(options.scheduler ?? TEXT_TO_IMAGE_DEFAULTS.scheduler, { eta: options.eta ?? 0 });
   const t2 = performance.now();
   const { latent } = await sample({
@@ -59,6 +65,9 @@ export async function textToImage(diffusion: Diffusion, options: TextToImageOpti
     cond,
     uncond,
     seed: options.seed,
+    captures: options.captures,
+    onCaptures: options.onCaptures,
+    captureUnet,
     onStep: options.onStep,
     signal: options.signal,
   });

@@ -186,17 +186,12 @@ export class ConceptDictionaryStore {
 
   /** The ready dictionary of a model for an owner (the model's shared one by default), or undefined. */
   async loadDictionary(request: LoadDictionary): Promise<StoredConceptDictionary | undefined> {
-    checkModelHash(request.modelHash);
-    const owner = { scope: request.scope ?? 'model', userId: request.userId, workspaceId: request.workspaceId };
-    checkOwner(owner);
+    const where = readyWhere(request);
     const row = await this.prisma.$transaction(
       (tx) =>
         tx.conceptDictionary.findFirst({
-          where: {
-            modelHash: request.modelHash, scope: owner.scope, userId: owner.userId ?? null, workspaceId: owner.workspaceId ?? null,
-            status: 'ready', ...(request.name === undefined ? {} : { name: request.name }),
-          },
-          orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
+          where,
+          orderBy: READY_ORDER,
           include: {
             sites: {
               orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
@@ -216,6 +211,12 @@ export class ConceptDictionaryStore {
       build: row.build as Record<string, unknown>,
       sites: row.sites.map((site) => storedSite(row, site)),
     };
+  }
+
+  /** Which dictionary loadDictionary() would return (its id and when it was saved), without reading its weights: to know whether a loaded one is still current. */
+  async readyVersion(request: LoadDictionary): Promise<{ id: string; updatedAt: Date } | undefined> {
+    const row = await this.prisma.conceptDictionary.findFirst({ where: readyWhere(request), orderBy: READY_ORDER, select: { id: true, updatedAt: true } });
+    return row ?? undefined;
   }
 
   /**
@@ -314,6 +315,19 @@ export class ConceptDictionaryStore {
     });
     return row?.modelHash;
   }
+}
+
+const READY_ORDER = [{ updatedAt: 'desc' as const }, { id: 'asc' as const }];
+
+/** The ready dictionaries a LoadDictionary asks for (newest first by READY_ORDER). */
+function readyWhere(request: LoadDictionary): Prisma.ConceptDictionaryWhereInput {
+  checkModelHash(request.modelHash);
+  const owner = { scope: request.scope ?? 'model', userId: request.userId, workspaceId: request.workspaceId };
+  checkOwner(owner);
+  return {
+    modelHash: request.modelHash, scope: owner.scope, userId: owner.userId ?? null, workspaceId: owner.workspaceId ?? null,
+    status: 'ready', ...(request.name === undefined ? {} : { name: request.name }),
+  };
 }
 
 /** The labels most features carry across these dictionaries' sites, most first. */

@@ -9,6 +9,8 @@ import type { PrismaClient } from '../store/database.ts';
 import { EditRequestError, runEdit } from '../methods/index.ts';
 import { multidiffusion } from '../methods/multidiffusion.ts';
 import { previewMaker } from './preview.ts';
+import { layoutPreview, type LayoutPreview } from './layout-preview.ts';
+import type { ConceptDictionary } from '../models/sae/dictionary.ts';
 import { checkDrawing, hasReader, readPicture, readPrompt } from '../reading/index.ts';
 import { completedPrompt } from '../plan/world.ts';
 import { saveResult, type Owner, type SavedResult } from './results.ts';
@@ -21,6 +23,8 @@ export interface GenerateWork {
   onStep?: (progress: StepProgress, preview?: string) => void | Promise<void>;
   previews?: boolean;
   signal?: AbortSignal;
+  /** The model's ready shared concept dictionary, if any: with previews on, the first one is its layout of the prompt. */
+  concepts?: (modelHash: string) => Promise<ConceptDictionary | undefined>;
 }
 
 export interface GenerateOutcome extends SavedResult {
@@ -60,7 +64,7 @@ export interface Drawing {
  * caption that completes it and read back; a drawing that misses what the prompt named is drawn
  * again with the next seed (and that seed's completion), and the best one is kept.
  */
-export async function drawPicture(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, modelName: string, options: Pick<GenerateWork, 'onStep' | 'previews' | 'signal'> = {}): Promise<Drawing> {
+export async function drawPicture(diffusion: (options: { hooks: boolean }) => Diffusion, plan: EditPlan, modelName: string, options: Pick<GenerateWork, 'onStep' | 'previews' | 'signal' | 'concepts'> = {}): Promise<Drawing> {
   const step = plan.steps[0];
   if (!step || step.edit !== 'generate' || !step.params.prompt) throw new Error('generate: the plan has no generate step with a prompt');
   const prompt = step.params.prompt;
@@ -68,9 +72,14 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
   const steps = plan.output.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps;
   const guidance = plan.output.guidance ?? TEXT_TO_IMAGE_DEFAULTS.guidance;
   const compiled = diffusion({ hooks: false });
-  const preview = options.previews ? previewMaker(compiled) : undefined;
+  const dictionary = options.previews && step.method !== 'multidiffusion' ? await options.concepts?.(compiled.model.hash) : undefined;
+  let layout: LayoutPreview | undefined;
+  const preview = options.previews ? previewMaker(compiled, undefined, () => layout?.take()) : undefined;
   const onStep = async (progress: StepProgress) => options.onStep?.(progress, await preview?.(progress));
+  let drawn = 0;
   const draw = async (drawSeed: number, prompt: string): Promise<Drawing> => {
+    // Only the first drawing's layout: a redraw's previews are its decoded pictures.
+    layout = dictionary && drawn++ === 0 ? await layoutPreview(diffusion({ hooks: true }), dictionary, prompt, steps) : undefined;
     if (step.method === 'multidiffusion') {
       // A wider picture than the model draws: MultiDiffusion fuses model-sized windows across it.
       const ratio = step.params.ratio ?? { width: 1, height: 1 };
@@ -84,7 +93,7 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
       });
       return { image: run.image, seed: drawSeed, prompt, truncated: compiled.tokenize(prompt).truncated };
     }
-    const made = await textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed: drawSeed, steps, guidance, onStep, signal: options.signal });
+    const made = await textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed: drawSeed, steps, guidance, onStep, signal: options.signal, ...layout?.sampling });
     return { image: { rgb: made.pixels, width: made.width, height: made.height }, seed: drawSeed, prompt, truncated: made.truncated };
   };
   const named = step.method !== 'multidiffusion' && hasReader(modelName) ? readPrompt(prompt) : undefined;

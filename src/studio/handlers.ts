@@ -17,6 +17,7 @@ import { CONCEPT_BUILD, GUIDANCE, PROMPT_MAX_CHARS, STEPS } from '../config/limi
 import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 import { ConceptDictionaryStore, MAX_DICTIONARY_NAME, type DictionaryOwner, type DictionaryScope } from '../store/concept-dictionaries.ts';
 import { buildForJob, DEFAULT_BUILD_SETTINGS, featureCounts } from './concepts.ts';
+import { SharedDictionaries } from './shared-dictionaries.ts';
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -107,13 +108,14 @@ export type StudioResult =
 export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; inversions?: InversionStore; dataDir: string }): JobHandlers {
   const { studio, prisma, inversions, dataDir } = options;
   const concepts = new ConceptDictionaryStore(prisma);
+  const shared = new SharedDictionaries(concepts);
   const progressOf = (context: JobContext) => ({ step, total }: { step: number; total: number }, preview?: string) => context.progress(step / total, preview);
   return {
     async generate(payload, context) {
       const work = GeneratePayload.parse(payload);
       let outcome: Awaited<ReturnType<typeof generate>>;
       try {
-        outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal });
+        outcome = await generate(studio, prisma, { ...work, onStep: progressOf(context), previews: true, signal: context.signal, concepts: (modelHash) => shared.get(modelHash) });
       } catch (error) {
         if (error instanceof EditRequestError || error instanceof UnknownModelError) return result({ kind: 'refused', reason: error.message });
         throw error;
