@@ -95,9 +95,9 @@ export async function buildDictionary(diffusion: Diffusion, work: string, option
       signal: options.signal,
       onProgress: (done, total) => progress('label', (i + done / total) / trained.length, `${siteName(site)}: ${done} of ${total} images`),
     });
-    await words.load(features.flatMap((f) => f.words.map((w) => w.word)));
-    for (const f of features) f.vector = conceptVector(f.words, (w) => words.get(w));
-    result.push({ block: site.block, time: site.time, branch: site.branch, height: site.height, width: site.width, sae, quality, features });
+    await words.load(features.flatMap((f) => f.regionWeights.flatMap((r) => r.words)));
+    const meanings = features.map(({ regionWeights, ...meaning }) => ({ ...meaning, vector: conceptVector(regionWeights, (w) => words.get(w)) }));
+    result.push({ block: site.block, time: site.time, branch: site.branch, height: site.height, width: site.width, sae, quality, features: meanings });
   }
   return {
     modelHash: diffusion.model.hash ?? '',

@@ -3,6 +3,13 @@
 // every labelled region (an object, the background) it overlaps with IoU > 0.5. Over many images a
 // feature collects word counts; its concept intensity is its mean activation per image, and its top
 // images are those where that mean is highest.
+//
+// A feature's concept vector is not the paper's mean of its label words: on the shipped model an
+// object covers two or three positions of an 8×8 map, so few features pass the IoU rule for an object
+// (a third of the up block's features get any word, mostly backgrounds) and a conceptual map built on
+// them reads nearly every position as background. Instead every feature's vector weighs each region
+// it fires on by its mean activation inside it (`regionWeights`), whether or not it passes the rule:
+// composition IoU at the first step 0.11 → 0.30 on tuning pictures (seed 2, with segment's margin).
 import type { FeatureMeaning } from '../models/sae/dictionary.ts';
 import type { TopKSae } from '../models/sae/sae.ts';
 import type { VectorSource } from './train.ts';
@@ -87,8 +94,16 @@ export interface LabelOptions {
   signal?: AbortSignal;
 }
 
-/** The meaning of every feature that fired; `vector` left empty (concept vectors come from words). */
-export async function labelFeatures(options: LabelOptions): Promise<FeatureMeaning[]> {
+/** A feature's activation mass over regions with these words: the sum, over images, of its mean activation inside each such region. */
+export interface RegionWeight {
+  words: readonly string[];
+  weight: number;
+}
+
+export type LabelledFeature = FeatureMeaning & { regionWeights: RegionWeight[] };
+
+/** The meaning of every feature that fired, with its region weights; `vector` left empty (`conceptVector` makes it from them). */
+export async function labelFeatures(options: LabelOptions): Promise<LabelledFeature[]> {
   const { sae, source, height, width, images } = options;
   const side = options.side ?? LABEL_DEFAULTS.side;
   const threshold = options.activation ?? LABEL_DEFAULTS.activation;
@@ -96,6 +111,7 @@ export async function labelFeatures(options: LabelOptions): Promise<FeatureMeani
   const keepTop = options.topImages ?? LABEL_DEFAULTS.topImages;
   const positions = height * width;
   const counts = Array.from({ length: sae.features }, () => new Map<string, number>());
+  const weights = Array.from({ length: sae.features }, () => new Map<string, RegionWeight>());
   const intensity = new Float64Array(sae.features);
   const top = Array.from({ length: sae.features }, () => [] as { image: number; mean: number }[]);
   const region = new Uint8Array(side * side);
@@ -124,17 +140,35 @@ export async function labelFeatures(options: LabelOptions): Promise<FeatureMeani
           const c = counts[f] as Map<string, number>;
           for (const word of r.words) c.set(word, (c.get(word) ?? 0) + 1);
         }
+        const inside = meanInside(up, r.mask);
+        if (inside > 0) {
+          const key = r.words.join(' ');
+          const w = (weights[f] as Map<string, RegionWeight>).get(key) ?? { words: r.words, weight: 0 };
+          w.weight += inside;
+          (weights[f] as Map<string, RegionWeight>).set(key, w);
+        }
       }
     }
     if (image % 50 === 49 || image === images - 1) await options.onProgress?.(image + 1, images);
   }
-  const meanings: FeatureMeaning[] = [];
+  const meanings: LabelledFeature[] = [];
   for (let f = 0; f < sae.features; f++) {
     if ((intensity[f] as number) <= 0) continue;
     const words = [...(counts[f] as Map<string, number>)].map(([word, count]) => ({ word, count })).sort((a, b) => b.count - a.count || a.word.localeCompare(b.word));
-    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: (top[f] as { image: number }[]).map((t) => options.describe(t.image)) });
+    const regionWeights = [...(weights[f] as Map<string, RegionWeight>).values()];
+    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: (top[f] as { image: number }[]).map((t) => options.describe(t.image)), regionWeights });
   }
   return meanings;
+}
+
+function meanInside(map: Float32Array, mask: Uint8Array): number {
+  let sum = 0, n = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    sum += map[i] as number;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
 }
 
 function rememberTop(list: { image: number; mean: number }[], entry: { image: number; mean: number }, keep: number): void {
@@ -144,16 +178,20 @@ function rememberTop(list: { image: number; mean: number }[], entry: { image: nu
   if (list.length > keep) list.pop();
 }
 
-/** A feature's concept vector: the count-weighted mean of its words' vectors, unit norm. */
-export function conceptVector(words: readonly { word: string; count: number }[], vectorOf: (word: string) => Float32Array): Float32Array {
-  if (words.length === 0) return new Float32Array(0);
+/** A feature's concept vector: its regions' vectors (each the mean of its words' vectors, unit norm) weighed by its activation in them, unit norm; empty without regions. */
+export function conceptVector(regions: readonly RegionWeight[], vectorOf: (word: string) => Float32Array): Float32Array {
   let sum: Float32Array | undefined;
-  for (const { word, count } of words) {
-    const v = vectorOf(word);
-    sum ??= new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) sum[i] = (sum[i] as number) + count * (v[i] as number);
+  for (const { words, weight } of regions) {
+    const mean = new Float32Array(vectorOf(words[0] as string).length);
+    for (const word of words) {
+      const v = vectorOf(word);
+      for (let i = 0; i < mean.length; i++) mean[i] = (mean[i] as number) + (v[i] as number);
+    }
+    const region = unit(mean);
+    sum ??= new Float32Array(region.length);
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + weight * (region[i] as number);
   }
-  return unit(sum as Float32Array);
+  return sum ? unit(sum) : new Float32Array(0);
 }
 
 export function unit(v: Float32Array): Float32Array {

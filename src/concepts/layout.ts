@@ -1,9 +1,9 @@
 // sae.compose's layout: where each thing a prompt asks for will go, read from a transformer block's
 // delta at the first sampling step — long before the picture shows it. The delta's conditional
-// vectors give each position's conceptual vector (compose.ts); each position goes to the most
-// similar prompt entity (its objects, its background), and a position where no labelled feature is
-// active (no concept of any object) to the background; a small picture paints each position in its
-// owner's colour.
+// vectors give each position's conceptual vector (compose.ts); each position goes to the prompt
+// entity (its objects, its background) it leans to most (compose.ts's owners), and a position where
+// no feature with a concept vector is active to the background; a small picture paints each position
+// in its owner's colour.
 import { toFloat32, type HostTensor } from '../engine/index.ts';
 import { cellPositions, steeringSite } from '../methods/sae/concepts.ts';
 import { GRID_CELLS, type GridCell } from '../methods/shared/grid.ts';
@@ -12,7 +12,7 @@ import { conditionalVectors } from '../models/sae/positions.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { SamplingCancelled } from '../pipeline/sampler.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
-import { conceptualMap, segment } from './compose.ts';
+import { conceptualMap, entityScores, owners } from './compose.ts';
 import { promptEntities, type PromptEntity } from './entities.ts';
 import { stepAt } from './sites.ts';
 import { WordVectors } from './word-vectors.ts';
@@ -62,13 +62,10 @@ export async function layoutProbe(diffusion: Diffusion, dictionary: ConceptDicti
       const delta = captured.dtype === 'float32' ? (captured.data as Float32Array) : toFloat32(captured.dtype, captured.data);
       const channels = site.sae.inputs;
       if (delta.length % (channels * positions) !== 0) throw new Error(`sae.compose: ${site.block}'s delta has ${delta.length} values, not whole maps of ${channels} × ${site.height}×${site.width} (the dictionary's); is the picture another size than the dictionary's?`);
-      const owners = segment(conceptualMap(site, conditionalVectors(delta, channels, positions)), vectors);
-      const background = entities.length - 1;
-      let empty = 0;
-      owners.forEach((o, p) => {
-        if (o < 0) [owners[p], empty] = [background, empty + 1];
-      });
-      return { site, owners, empty, areas: areasOf(owners, entities, site.height, site.width) };
+      const map = conceptualMap(site, conditionalVectors(delta, channels, positions));
+      const owner = owners(entityScores(map, vectors, entities.length - 1), site.height, site.width);
+      const empty = map.filter((v) => v === undefined).length;
+      return { site, owners: owner, empty, areas: areasOf(owner, entities, site.height, site.width) };
     },
   };
 }

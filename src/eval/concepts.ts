@@ -1,9 +1,9 @@
 // `retouch eval concepts`: how well a concept dictionary sees and steers the shipped model, on scenes
 // drawn from --seed (never the build's):
 // - per site: explained variance, scaled MSE and dead features of its SAE on fresh images' vectors;
-// - composition: at each point of the schedule, the conceptual map (each position's active labelled
+// - composition: at each point of the schedule, the conceptual map (each position's active
 //   features → their activation-weighted mean concept vector) segments the picture among the prompt's
-//   objects and its background (each position goes to the most similar one); IoU of each object's
+//   objects and its background (compose.ts's owners, at the labeller's 32×32); IoU of each object's
 //   predicted area against the object read back from the finished picture;
 // - spatial steering (sae.move, the paper's protocol): a one-object prompt that names no place is
 //   drawn, then drawn again from the same noise steered into another grid cell, with the steps
@@ -15,9 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, collectedImage, siteSource } from '../concepts/collect.ts';
-import { conceptualMap, segment } from '../concepts/compose.ts';
+import { conceptualMap, entityScores, owners } from '../concepts/compose.ts';
 import { entityVectors } from '../concepts/layout.ts';
-import { iou, LABEL_DEFAULTS, regionMask, upsample } from '../concepts/label.ts';
+import { iou, LABEL_DEFAULTS, regionMask } from '../concepts/label.ts';
 import { measureSae } from '../concepts/train.ts';
 import { WordVectors } from '../concepts/word-vectors.ts';
 import { worldPrompts } from '../concepts/world.ts';
@@ -159,15 +159,11 @@ export async function compositionIoU(site: DictionarySite, source: ReturnType<ty
   for (const [image, reading] of readings.entries()) {
     if (!reading || reading.objects.length === 0) continue;
     const entities = [...reading.objects.map((o) => [o.shape, o.colour]), [reading.background]];
-    const owners = segment(conceptualMap(site, source.read(image * positions, positions)), await entityVectors(words, entities));
-    const owner = new Float32Array(entities.length * positions);
-    owners.forEach((e, p) => {
-      if (e >= 0) owner[e * positions + p] = 1;
-    });
+    const scores = entityScores(conceptualMap(site, source.read(image * positions, positions)), await entityVectors(words, entities), entities.length - 1);
+    const owner = owners(scores, site.height, site.width, side);
     for (const [o, object] of reading.objects.entries()) {
-      const predicted = upsample(owner.subarray(o * positions, (o + 1) * positions), site.height, site.width, side);
       const truth = regionMask(object.mask, 128, 128, side);
-      ious.push(iou(Uint8Array.from(predicted, (v) => (v >= 0.5 ? 1 : 0)), truth));
+      ious.push(iou(Uint8Array.from(owner, (e) => (e === o ? 1 : 0)), truth));
     }
   }
   return mean(ious);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildDictionary } from '../../src/concepts/build.ts';
 import { collect, readManifest } from '../../src/concepts/collect.ts';
-import { labelFeatures, type LabelRegion } from '../../src/concepts/label.ts';
+import { BACKGROUND_MARGIN, entityScores, owners } from '../../src/concepts/compose.ts';
+import { conceptVector, cosine, labelFeatures, type LabelRegion } from '../../src/concepts/label.ts';
 import { memorySource } from '../../src/concepts/train.ts';
 import { worldPrompts, worldRegions } from '../../src/concepts/world.ts';
 import { saeMove } from '../../src/methods/sae/move.ts';
@@ -75,6 +76,29 @@ describe('label', () => {
     assert.deepEqual(words(1), ['sky']);
     assert.deepEqual(words(2), [], 'one position is too small to match either region');
     assert.ok(Math.abs(meanings.find((m) => m.feature === 1)!.intensity - 1) < 1e-6, 'mean activation over the image: 2 on half the positions');
+
+    // Concept vectors weigh every region a feature fires in, labelled or not.
+    const axes: Record<string, number[]> = { star: [1, 0], red: [0, 1], sky: [-1, 0] };
+    const vectorOf = (f: number) => conceptVector(meanings.find((m) => m.feature === f)!.regionWeights, (w) => Float32Array.from(axes[w]!));
+    assert.deepEqual([...vectorOf(2)], [-1, 0], 'the corner feature has no word, and the concept of the region it fires in');
+    const towardStar = cosine(vectorOf(0), Float32Array.from([Math.SQRT1_2, Math.SQRT1_2]));
+    assert.ok(towardStar > 0.9, `the quarter's feature leans to "red star" (cosine ${towardStar.toFixed(3)}), bleeding little into the sky`);
+  });
+});
+
+describe('compose', () => {
+  it("a position is an object's where it leans to it by more than the margin in its own map; the rest is background", () => {
+    // 4×4 positions; object vector [1, 0], background [0, 1]. Positions 5 and 6 lean strongly to the
+    // object, position 0 a little, the rest to the background; position 15 has no active feature.
+    const map = Array.from({ length: 16 }, (_, p): Float32Array | undefined => (p === 15 ? undefined : Float32Array.from(p === 5 || p === 6 ? [1, 0.1] : p === 0 ? [0.6, 0.8] : [0.1, 1])));
+    const entities = [Float32Array.from([1, 0]), Float32Array.from([0, 1])];
+    const owner = (margin: number) => [...owners(entityScores(map, entities, 1, margin), 4, 4)];
+    assert.deepEqual(owner(BACKGROUND_MARGIN).flatMap((e, p) => (e === 0 ? [p] : [])), [5, 6]);
+    assert.deepEqual(owner(0).flatMap((e, p) => (e === 0 ? [p] : [])), [0, 5, 6], 'with no margin the slight lean counts too');
+    assert.equal(owner(0)[15], 1, 'an empty position is the background');
+    const fine = owners(entityScores(map, entities, 1), 4, 4, 8);
+    assert.equal(fine.length, 64);
+    assert.ok(fine.filter((e) => e === 0).length >= 4, 'upsampled, the object keeps its area');
   });
 });
 
