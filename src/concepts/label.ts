@@ -132,7 +132,7 @@ export async function labelFeatures(options: LabelOptions): Promise<FeatureMeani
   for (let f = 0; f < sae.features; f++) {
     if ((intensity[f] as number) <= 0) continue;
     const words = [...(counts[f] as Map<string, number>)].map(([word, count]) => ({ word, count })).sort((a, b) => b.count - a.count || a.word.localeCompare(b.word));
-    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: (top[f] as { image: number }[]).map((t) => options.describe(t.image)) });
+    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: (top[f] as { image: number }[]).map((t) => options.describe(t.image)), topImageIndices: (top[f] as { image: number }[]).map((t) => t.image) });
   }
   return meanings;
 }
