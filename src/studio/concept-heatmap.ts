@@ -6,11 +6,10 @@ import { heatOverlay, type Picture } from '../concepts/pictures.ts';
 import { siteName, type SiteKey } from '../models/sae/dictionary.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { toModelSize } from '../pipeline/model-size.ts';
-import { MAX_SEARCH_LIMIT, type ConceptDictionaryStore, type ConceptMatch } from '../store/concept-dictionaries.ts';
+import { MAX_SEARCH_LIMIT, type ConceptDictionaryStore, type ConceptMatch, type DictionaryScope } from '../store/concept-dictionaries.ts';
 import type { PrismaClient } from '../store/database.ts';
 import { storeImage } from '../store/images.ts';
 import type { RgbImage } from '../support/image.ts';
-import type { ConceptHeatmapPayload, HeatmapResult } from './handlers.ts';
 import { loadRgb } from './results.ts';
 import type { Studio } from './studio.ts';
 
@@ -69,8 +68,34 @@ export async function drawHeatmap(diffusion: Diffusion, store: ConceptDictionary
   return { ...choice, picture, heatmap, caption, notes };
 }
 
+/** What a 'train' job's heat map asks for (its payload, checked). */
+export interface HeatmapWork {
+  model?: string | undefined;
+  owner: { userId: string; workspaceId: string };
+  imageId: string;
+  word: string;
+  caption: string;
+}
+
+/** What a 'train' job's heat map returns. */
+export type HeatmapResult = {
+  kind: 'heatmap';
+  /** The picture with the heat over it, stored as the job owner's image. */
+  imageId: string;
+  word: string;
+  dictionary: { name: string; scope: DictionaryScope };
+  site: SiteKey;
+  features: { feature: number; words: { word: string; count: number }[] }[];
+  caption: string;
+  /** The hottest cell of the site's height × width map, and its summed activation. */
+  peak: { x: number; y: number; activation: number };
+  cells: { height: number; width: number };
+  notes: string[];
+  seconds: number;
+};
+
 /** A 'train' job's heat map: drawn on the studio's model, stored as the owner's image. */
-export async function heatmapForJob(studio: Studio, prisma: PrismaClient, store: ConceptDictionaryStore, work: Omit<ConceptHeatmapPayload, 'task' | 'deliverTo'>): Promise<HeatmapResult> {
+export async function heatmapForJob(studio: Studio, prisma: PrismaClient, store: ConceptDictionaryStore, work: HeatmapWork): Promise<HeatmapResult> {
   const loaded = await loadRgb(prisma, work.imageId);
   if (!loaded) throw new NoConceptError('the image no longer exists (it may have been deleted)');
   const started = performance.now();

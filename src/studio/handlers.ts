@@ -17,8 +17,9 @@ import { CONCEPT_BUILD, GUIDANCE, PROMPT_MAX_CHARS, STEPS } from '../config/limi
 import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 import { ConceptDictionaryStore, MAX_DICTIONARY_NAME, type DictionaryOwner, type DictionaryScope } from '../store/concept-dictionaries.ts';
 import { buildForJob, DEFAULT_BUILD_SETTINGS, featureCounts } from './concepts.ts';
-import { heatmapForJob, NoConceptError } from './concept-heatmap.ts';
-import type { SiteKey } from '../models/sae/dictionary.ts';
+import { heatmapForJob, NoConceptError, type HeatmapResult } from './concept-heatmap.ts';
+
+export type { HeatmapResult };
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -101,22 +102,6 @@ export type TrainResult =
     }
   | HeatmapResult
   | { kind: 'refused'; reason: string };
-
-export type HeatmapResult = {
-  kind: 'heatmap';
-  /** The picture with the heat over it, stored as the job owner's image. */
-  imageId: string;
-  word: string;
-  dictionary: { name: string; scope: DictionaryScope };
-  site: SiteKey;
-  features: { feature: number; words: { word: string; count: number }[] }[];
-  caption: string;
-  /** The hottest cell of the site's height × width map, and its summed activation. */
-  peak: { x: number; y: number; activation: number };
-  cells: { height: number; width: number };
-  notes: string[];
-  seconds: number;
-};
 
 /** What an invert job returns. */
 export type InvertResult =
