@@ -22,6 +22,8 @@ export function buildText(heading: string, result: Extract<TrainResult, { kind: 
   ].join('\n');
 }
 
+const FEATURES_NAMED = 6;
+
 export function heatmapHeading({ model, word }: Pick<ConceptHeatmapPayload, 'model' | 'word'>): string {
   return `Where the features of \`${model ?? 'the default model'}\` with “${escapeMarkdown(word)}” fire on this picture:`;
 }
@@ -29,7 +31,9 @@ export function heatmapHeading({ model, word }: Pick<ConceptHeatmapPayload, 'mod
 /** The heat map's reply: the picture with the heat over it, and which features at which site, under which prompt. */
 export function heatmapReply(heading: string, result: HeatmapResult): Reply {
   const owner = result.dictionary.scope === 'model' ? 'the shared dictionary' : result.dictionary.scope === 'user' ? 'your dictionary' : "your workspace's dictionary";
-  const features = result.features.map((f) => `${f.feature} (${f.words.slice(0, 3).map((w) => escapeMarkdown(w.word)).join(', ')})`).join(', ');
+  const named = result.features.slice(0, FEATURES_NAMED).map((f) => `${f.feature} (${f.words.slice(0, 3).map((w) => escapeMarkdown(w.word)).join(', ')})`);
+  const more = result.features.length - named.length;
+  const features = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return {
     text: [
       heading,

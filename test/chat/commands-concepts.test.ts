@@ -106,7 +106,7 @@ describe('/concepts on the shipped model', () => {
     channel = recordingChannel();
     await chat.dispatcher.handleMessage(withImage(await toPng(scene), 'circle.png', `/concepts ${word}`), channel);
     const answer = last(channel);
-    assert.match(answer.text, new RegExp(`^Where the features of \`world-sd\` with “${word}” fire on this picture:\n\n- (feature|\\d+ features) .* of the shared dictionary, at \`\\S+\` at t=(0\\.5|0 \\(last step\\)), (un)?conditional branch\n- the picture noised to that point of the schedule, one UNet pass under the empty prompt; red is where they fire most \\(cell \\d, \\d of 8×8\\)`));
+    assert.match(answer.text, new RegExp(`^Where the features of \`world-sd\` with “${word}” fire on this picture:\n\n- (feature|\\d+ features) .* of the shared dictionary, at \`\\S+\` at t=(0\\.5|0 \\(last step\\)), (un)?conditional branch\n- the picture noised to that point of the schedule, one UNet pass under the empty prompt; red is where they fire most \\(cell \\d+, \\d+ of \\d+×\\d+\\)`));
     assert.equal(answer.images?.length, 1);
     const overlay = await loadImage(prisma, answer.images![0]!.imageId);
     assert.equal((await sharp(overlay!.data).metadata()).width, CONCEPT_PICTURES.heatmapSide);
