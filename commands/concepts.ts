@@ -1,15 +1,21 @@
 // /concepts: the concept dictionary of your model (a sparse autoencoder per UNet site, its features
 // labelled with the words of what they fire on): whether it has one, site by site; `build:true`
 // builds the model's shared one as a queued job; `/concepts <word>` finds the features with that
-// word in the shared dictionary and your and your workspace's own.
+// word in the shared dictionary and your and your workspace's own, with a picture of the best ones'
+// top images; sent with (or as a reply to) an image, it shows where they fire on it, as a queued job.
 import { defineCommand, type CommandContext } from '../src/chat/command.ts';
-import { buildHeading, buildText, siteText } from '../src/chat/concepts-reply.ts';
+import { buildHeading, buildText, heatmapHeading, heatmapReply, siteText } from '../src/chat/concepts-reply.ts';
+import { promptOf } from '../src/chat/results/store.ts';
 import { cancelFromButton, followInReply, NO_QUEUE } from '../src/chat/job-reply.ts';
 import { escapeMarkdown } from '../src/chat/markdown.ts';
 import { defaultsFor } from '../src/chat/settings.ts';
 import { CONCEPT_BUILD } from '../src/config/limits.ts';
 import { commonLabels, ConceptDictionaryStore, type DictionarySummary } from '../src/store/concept-dictionaries.ts';
-import type { TrainPayload, TrainResult } from '../src/studio/handlers.ts';
+import { storeImage } from '../src/store/images.ts';
+import { chooseHeatmapFeatures } from '../src/studio/concept-heatmap.ts';
+import { searchPicture } from '../src/studio/concept-search-picture.ts';
+import type { ConceptBuildPayload, ConceptHeatmapPayload, TrainResult } from '../src/studio/handlers.ts';
+import { originOf } from '../src/studio/results.ts';
 import { ago } from './inversions.ts';
 
 const MAX_MATCHES = 8;
@@ -24,9 +30,11 @@ export const concepts = defineCommand({
     word: { type: 'string', description: 'A word to find features of, e.g. star (default: show the dictionary)' },
     build: { type: 'boolean', description: "Build the model's shared dictionary (a long job)" },
   },
+  image: { description: "A picture to show where the word's features fire on (or reply to one)" },
   examples: [
     { usage: '/concepts', description: "whether your model has a concept dictionary, and what is in it site by site" },
-    { usage: '/concepts star', description: 'the features that fire on stars: where in the UNet, how strongly, in which pictures' },
+    { usage: '/concepts star', description: 'the features that fire on stars: where in the UNet, how strongly, in which pictures (shown)' },
+    { usage: '/concepts star (replying to an image)', description: 'where those features fire on that image, as a heat map over it' },
     { usage: '/concepts build:true', description: "build the model's shared dictionary (hundreds of pictures; it shows progress)" },
   ],
   async run(context, args) {
@@ -48,16 +56,16 @@ export const concepts = defineCommand({
       await context.reply(`There is no concept dictionary of \`${model}\` to search yet; \`/concepts build:true\` builds one.`);
       return;
     }
-    const matches = await store.searchConcepts({ modelHash, word, userId: context.user.id, workspaceId: context.workspace.id, limit: MAX_MATCHES });
+    const owner = { userId: context.user.id, workspaceId: context.workspace.id };
+    const picture = context.images[0];
+    if (picture) {
+      if (!(await chooseHeatmapFeatures(store, { modelHash, word, ...owner }))) await context.reply(await noFeature(context, store, model, modelHash, word));
+      else await heatmap(context, model, picture.id, word);
+      return;
+    }
+    const matches = await store.searchConcepts({ modelHash, word, ...owner, limit: MAX_MATCHES });
     if (matches.length === 0) {
-      const ready = await store.listDictionaries({ modelHash, status: 'ready' });
-      const own = ready.filter((d) => d.scope === 'model' || d.userId === context.user.id || d.workspaceId === context.workspace.id);
-      const labels = commonLabels(own, LABELS_SUGGESTED);
-      await context.reply(
-        labels.length > 0
-          ? `No feature of \`${model}\` has the word **${escapeMarkdown(word)}**. Words there: ${labels.map((l) => `\`${l}\``).join(', ')}.`
-          : `No feature of \`${model}\` has the word **${escapeMarkdown(word)}**, and its dictionaries have no words at all${own.length === 0 ? ' (none is ready)' : ''}.`,
-      );
+      await context.reply(await noFeature(context, store, model, modelHash, word));
       return;
     }
     const lines = matches.map((m) => {
@@ -66,7 +74,15 @@ export const concepts = defineCommand({
       const images = m.topImages.slice(0, TOP_IMAGES).map((p) => `“${escapeMarkdown(p)}”`).join('; ');
       return `- **${words}**: ${siteText(m.site)}, feature ${m.feature}; intensity ${m.intensity.toFixed(3)} (${owner} dictionary)\n  strongest in: ${images}`;
     });
-    await context.reply([`**Features of \`${model}\` with “${escapeMarkdown(word)}”** (${matches.length === MAX_MATCHES ? `the best ${MAX_MATCHES}` : matches.length}):`, ...lines].join('\n'));
+    const drawn = await searchPicture(store, matches);
+    const text = [`**Features of \`${model}\` with “${escapeMarkdown(word)}”** (${matches.length === MAX_MATCHES ? `the best ${MAX_MATCHES}` : matches.length}):`, ...lines];
+    if (!drawn) {
+      await context.reply(text.join('\n'));
+      return;
+    }
+    const image = await storeImage(context.prisma, { ...drawn.picture, sourceFormat: 'PNG' }, owner);
+    text.push('', `The picture: the top images of ${drawn.shown.map((m) => `feature ${m.feature}`).join(', ')}, a row each, strongest first. Reply to an image with \`/concepts ${escapeMarkdown(word)}\` to see where they fire on it.`);
+    await context.reply({ text: text.join('\n'), images: [{ imageId: image.id, alt: `top images of the features with “${word}”`, label: `“${word}”` }], browse: true });
   },
   async onButton(context, payload) {
     if (!(await cancelFromButton(context, payload))) await context.reply('That button no longer does anything.');
@@ -97,6 +113,36 @@ function overview(model: string, dictionaries: readonly DictionarySummary[]): st
   return lines.join('\n');
 }
 
+/** No feature has the word: the words there are, in the dictionaries this person may search. */
+async function noFeature(context: CommandContext, store: ConceptDictionaryStore, model: string, modelHash: string, word: string): Promise<string> {
+  const ready = await store.listDictionaries({ modelHash, status: 'ready' });
+  const own = ready.filter((d) => d.scope === 'model' || d.userId === context.user.id || d.workspaceId === context.workspace.id);
+  const labels = commonLabels(own, LABELS_SUGGESTED);
+  return labels.length > 0
+    ? `No feature of \`${model}\` has the word **${escapeMarkdown(word)}**. Words there: ${labels.map((l) => `\`${l}\``).join(', ')}.`
+    : `No feature of \`${model}\` has the word **${escapeMarkdown(word)}**, and its dictionaries have no words at all${own.length === 0 ? ' (none is ready)' : ''}.`;
+}
+
+/** Queues the heat map of `word` on an image: under the prompt that drew it, if it was drawn here, else the empty prompt. */
+async function heatmap(context: CommandContext, model: string, imageId: string, word: string): Promise<void> {
+  const origin = await originOf(context.prisma, imageId);
+  const payload: ConceptHeatmapPayload = {
+    task: 'concepts.heatmap',
+    model,
+    owner: { userId: context.user.id, workspaceId: context.workspace.id },
+    imageId,
+    word,
+    caption: (origin && promptOf(origin.plan)) ?? '',
+  };
+  const heading = heatmapHeading({ model, word });
+  await followInReply<TrainResult>(
+    context,
+    { kind: 'train', payload },
+    { command: 'concepts', heading, idempotencyKey: `${context.message.platform}:${context.message.id}`, images: [{ imageId, alt: 'the picture' }] },
+    (result) => (result.kind === 'heatmap' ? heatmapReply(heading, result) : { text: `${heading}\n\nThe worker answered with something else (${result.kind}); please try again.` }),
+  );
+}
+
 /** Submits the build of the model's shared dictionary, unless one is under way (or ready, for all but admins). */
 async function build(context: CommandContext, model: string, dictionaries: readonly DictionarySummary[]): Promise<void> {
   if (!context.jobs) {
@@ -113,7 +159,7 @@ async function build(context: CommandContext, model: string, dictionaries: reado
     await context.reply(`\`${model}\` already has a shared dictionary (built ${ago(ready.updatedAt)}); only an admin can rebuild it.`);
     return;
   }
-  const payload: TrainPayload = {
+  const payload: ConceptBuildPayload = {
     task: 'concepts.build',
     model,
     prompts: CONCEPT_BUILD.prompts.default,
@@ -127,6 +173,6 @@ async function build(context: CommandContext, model: string, dictionaries: reado
     context,
     { kind: 'train', payload },
     { command: 'concepts', heading, idempotencyKey: `${context.message.platform}:${context.message.id}` },
-    (result) => ({ text: buildText(heading, result) }),
+    (result) => (result.kind === 'dictionary' ? { text: buildText(heading, result) } : { text: `${heading}\n\nThe worker answered with something else (${result.kind}); please try again.` }),
   );
 }

@@ -12,8 +12,8 @@ import type { JobQueue, JobRecord } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import { parsePlan } from '../plan/schema.ts';
 import type { PrismaClient } from '../store/database.ts';
-import type { InvertPayload, InvertResult, StudioResult, TrainPayload, TrainResult } from '../studio/handlers.ts';
-import { buildHeading, buildText } from './concepts-reply.ts';
+import type { ConceptBuildPayload, ConceptHeatmapPayload, InvertPayload, InvertResult, StudioResult, TrainResult } from '../studio/handlers.ts';
+import { buildHeading, buildText, heatmapHeading, heatmapReply } from './concepts-reply.ts';
 import { follow, isFollowedHere, TERMINAL } from './follow-job.ts';
 import { inversionHeading, inversionText } from './inversion-reply.ts';
 import { failureText, previewFromDataUrl, progressText, retryingText } from './job-reply.ts';
@@ -175,7 +175,8 @@ function finalReply(job: JobRecord, lead: string): Reply {
   if (job.state !== 'succeeded') return { text: `${lead} ${failureText(job.error)}` };
   const result = job.result as unknown as StudioResult | InvertResult | TrainResult;
   if (result.kind === 'refused') return { text: `${lead} I can't do this: ${result.reason}.` };
-  if (result.kind === 'dictionary') return { text: buildText(`${lead}\n${buildHeading(job.payload as unknown as TrainPayload)}`, result) };
+  if (result.kind === 'dictionary') return { text: buildText(`${lead}\n${buildHeading(job.payload as unknown as ConceptBuildPayload)}`, result) };
+  if (result.kind === 'heatmap') return heatmapReply(`${lead}\n${heatmapHeading(job.payload as unknown as ConceptHeatmapPayload)}`, result);
   if (result.kind === 'inversion') {
     const payload = job.payload as unknown as InvertPayload;
     return { text: inversionText(`${lead}\n${inversionHeading(payload)}`, result), images: [{ imageId: payload.imageId, alt: 'the inverted image' }] };

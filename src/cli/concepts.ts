@@ -1,8 +1,10 @@
 // `retouch concepts`: a model's concept dictionary (a TopK sparse autoencoder per UNet site and what
 // its features mean), built into the database and shown or searched there. A build works in a folder
 // under RETOUCH_DATA_DIR keyed by the model's hash and the settings, so the same command run again
-// after it was killed resumes where it stopped; the stage commands stop after their stage.
-import { resolve } from 'node:path';
+// after it was killed resumes where it stopped; the stage commands stop after their stage. `search
+// --out` draws the best features' top images; `heatmap` draws where a word's features fire on a picture.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/env.ts';
 import sharp from 'sharp';
@@ -18,7 +20,11 @@ import { modelContentId, openStableDiffusion } from '../models/stable-diffusion.
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { commonLabels, ConceptDictionaryStore, MAX_DICTIONARY_NAME, MAX_SEARCH_LIMIT, type DictionarySummary } from '../store/concept-dictionaries.ts';
 import { openDatabase } from '../store/database.ts';
+import { normaliseUpload } from '../chat/images.ts';
+import { chooseHeatmapFeatures, drawHeatmap } from '../studio/concept-heatmap.ts';
+import { searchPicture } from '../studio/concept-search-picture.ts';
 import { buildAndStore, buildInWorkFolder, conceptWorkFolder, featureCounts } from '../studio/concepts.ts';
+import { fromImageFile, type RgbImage } from '../support/image.ts';
 import { modelNameFor } from './instruction.ts';
 import { EXIT_FAILURE, EXIT_USAGE, printError, printResult, UsageError } from './output.ts';
 import { integerIn } from './sampling-options.ts';
@@ -91,8 +97,34 @@ export function registerConcepts(program: Command): void {
     .description("features of a model's shared dictionary whose words include WORD: site, words, intensity, top images")
     .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--limit <n>', 'most matches shown', integerIn('--limit', { min: 1, max: MAX_SEARCH_LIMIT }), SEARCH_DEFAULT_LIMIT)
+    .option('--out <file>', "write the best features' top images (a row each) to this PNG")
     .option('--json', 'print the matches as JSON')
-    .action((word: string, options: { model?: string; limit: number; json?: boolean }) => runSearch(word, options));
+    .action((word: string, options: SearchCliOptions) => runSearch(word, options));
+
+  concepts
+    .command('heatmap <word>')
+    .description("where the features with WORD fire on a picture, drawn over it: the picture noised to their site's point of the schedule, one UNet pass, its vectors SAE-encoded")
+    .requiredOption('--image <file>', "the picture (resized to the model's size, centre-cropped, as edits do)")
+    .option('--out <file>', 'the PNG to write (default: heatmap-WORD.png)')
+    .option('--caption <text>', "the conditional branch's prompt (default: the empty prompt)", '')
+    .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
+    .option('--json', 'print the site, features and peak cell as JSON')
+    .action((word: string, options: HeatmapCliOptions) => runHeatmap(word, options));
+}
+
+interface SearchCliOptions {
+  model?: string;
+  limit: number;
+  out?: string;
+  json?: boolean;
+}
+
+interface HeatmapCliOptions {
+  image: string;
+  out?: string;
+  caption: string;
+  model?: string;
+  json?: boolean;
 }
 
 function dictionaryName(value: string): string {
@@ -201,18 +233,24 @@ async function runShow(options: { model?: string; json?: boolean }): Promise<voi
   }
 }
 
-async function runSearch(word: string, options: { model?: string; limit: number; json?: boolean }): Promise<void> {
+async function runSearch(word: string, options: SearchCliOptions): Promise<void> {
   const json = options.json === true;
   try {
     if (!word.trim()) throw new UsageError('the word to search for is empty');
     const config = loadConfig();
     const model = modelOf(options.model);
-    const { matches, labels } = await withStore(config, async (store) => {
+    const { matches, labels, picture } = await withStore(config, async (store) => {
       const ready = await store.listDictionaries({ modelHash: model.hash, scope: 'model', status: 'ready' });
       if (ready.length === 0) throw new Error(`${model.name} has no ready concept dictionary; build one with \`retouch concepts build\``);
       const found = await store.searchConcepts({ modelHash: model.hash, word, limit: options.limit });
-      return { matches: found, labels: commonLabels(ready, LABELS_SUGGESTED) };
+      return { matches: found, labels: commonLabels(ready, LABELS_SUGGESTED), picture: options.out ? await searchPicture(store, found) : undefined };
     });
+    let wrote: string | undefined;
+    if (options.out && matches.length > 0) {
+      if (!picture) throw new Error(`the features with "${word.trim()}" have no stored top images (the dictionary was built before they were kept); rebuild it with \`retouch concepts build\``);
+      wrote = resolve(options.out);
+      writeFileSync(wrote, picture.picture.png);
+    }
     const human = matches.length === 0
       ? `no feature of ${model.name}'s dictionary has the word "${word.trim()}"; its labels are: ${labels.join(', ') || 'none'}`
       : [
@@ -221,11 +259,60 @@ async function runSearch(word: string, options: { model?: string; limit: number;
             `- ${siteName(m.site)} feature ${m.feature}: ${m.words.map((w) => `${w.word} (${w.count})`).join(', ')}; intensity ${m.intensity.toFixed(3)}; dictionary "${m.dictionary.name}"`,
             `    top images: ${m.topImages.map((p) => `"${p}"`).join(', ')}`,
           ]),
+          ...(wrote && picture ? [`wrote the top images of ${picture.shown.map((m) => `${siteName(m.site)} feature ${m.feature}`).join('; ')} (a row each) to ${wrote}`] : []),
         ].join('\n');
-    printResult(json, { model, word: word.trim(), matches }, human);
+    printResult(json, { model, word: word.trim(), matches, ...(wrote ? { out: wrote } : {}) }, human);
   } catch (error) {
     process.exitCode = printError(json, error, exitCodeOf(error));
   }
+}
+
+async function runHeatmap(word: string, options: HeatmapCliOptions): Promise<void> {
+  const json = options.json === true;
+  try {
+    const term = word.trim();
+    if (!term) throw new UsageError('the word to draw is empty');
+    const image = await readPicture(options.image);
+    const config = loadConfig();
+    const path = resolveModelPath(options.model);
+    const modelName = modelNameFor(path);
+    const diffusion = new Diffusion(openStableDiffusion(path), { hooks: true });
+    try {
+      const drawn = await withStore(config, async (store) => {
+        const ready = await store.listDictionaries({ modelHash: diffusion.model.hash, scope: 'model', status: 'ready' });
+        if (ready.length === 0) throw new Error(`${modelName} has no ready concept dictionary; build one with \`retouch concepts build\``);
+        const choice = await chooseHeatmapFeatures(store, { modelHash: diffusion.model.hash, word: term });
+        if (!choice) throw new UsageError(`no feature of ${modelName}'s dictionary has the word "${term}"; its labels are: ${commonLabels(ready, LABELS_SUGGESTED).join(', ') || 'none'}`);
+        return drawHeatmap(diffusion, store, choice, image, options.caption);
+      });
+      const out = resolve(options.out ?? `heatmap-${term.replace(/[^a-z0-9_-]+/gi, '_')}.png`);
+      writeFileSync(out, drawn.picture.png);
+      const { peak, timestep, height, width } = drawn.heatmap;
+      const summary = {
+        model: modelName, word: term, out, dictionary: drawn.dictionary, site: siteName(drawn.site), timestep, caption: drawn.caption,
+        features: drawn.features.map((f) => ({ feature: f.feature, words: f.words, intensity: f.intensity })),
+        cells: { height, width }, peak, notes: drawn.notes,
+      };
+      printResult(json, summary, [
+        `heat map of "${term}" on ${options.image}: ${summary.site} (timestep ${timestep}), ${summary.features.length} feature${summary.features.length === 1 ? '' : 's'} (${summary.features.map((f) => f.feature).join(', ')}), ${drawn.caption ? `caption "${drawn.caption}"` : 'the empty prompt'}`,
+        `peak: cell (${peak.x}, ${peak.y}) of ${width}×${height}, summed activation ${peak.activation.toFixed(3)}`,
+        ...drawn.notes.map((n) => `note: ${n}`),
+        `wrote ${out}`,
+      ].join('\n'));
+    } finally {
+      await diffusion.release();
+    }
+  } catch (error) {
+    process.exitCode = printError(json, error, exitCodeOf(error));
+  }
+}
+
+/** A picture file, held to the limits and refused with the messages of a chat upload. */
+async function readPicture(file: string): Promise<RgbImage> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--image ${file}: no such file`);
+  const checked = await normaliseUpload({ filename: basename(file), contentType: undefined, data: readFileSync(file) });
+  if (!checked.ok) throw new UsageError(`--image ${file}: ${checked.reason}`);
+  return fromImageFile(checked.image.png);
 }
 
 /** The model a command names: its catalog name and content hash (its weights are not read). */

@@ -1,15 +1,16 @@
 // Building a concept dictionary, stage by stage in a work folder, each resumable: collect (the
 // images and their vectors), train (a TopK SAE per site, checkpointed), label (each feature's words,
-// concept vector, intensity and top images). The last images are held out of training and measure
+// concept vector, intensity and top images, with a thumbnail of each top image). The last images are held out of training and measure
 // each SAE. What the dictionary is stored as, and where, is the caller's (src/store).
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type HostTensor } from '../engine/index.ts';
-import { siteName, type ConceptDictionary, type DictionarySite, type SaeQualityFigures, type SiteKey } from '../models/sae/dictionary.ts';
+import { siteName, type ConceptDictionary, type ConceptThumbnail, type DictionarySite, type SaeQualityFigures, type SiteKey } from '../models/sae/dictionary.ts';
 import { TopKSae } from '../models/sae/sae.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { collect, collectedImage, siteSource, type CollectionManifest } from './collect.ts';
 import { conceptVector, labelFeatures, type LabelRegion } from './label.ts';
+import { thumbnail } from './pictures.ts';
 import { measureSae, trainSae, type SaeTrainOptions, type SaeTrainState } from './train.ts';
 import { WordVectors } from './word-vectors.ts';
 
@@ -99,10 +100,16 @@ export async function buildDictionary(diffusion: Diffusion, work: string, option
     const meanings = features.map(({ regionWeights, ...meaning }) => ({ ...meaning, vector: conceptVector(regionWeights, (w) => words.get(w)) }));
     result.push({ block: site.block, time: site.time, branch: site.branch, height: site.height, width: site.width, sae, quality, features: meanings });
   }
+  const thumbnails: ConceptThumbnail[] = [];
+  for (const image of [...new Set(result.flatMap((s) => s.features.flatMap((f) => f.topImageIndices ?? [])))].sort((a, b) => a - b)) {
+    const { pixels, width, height } = collectedImage(collectionDir, manifest, image);
+    thumbnails.push({ image, data: await thumbnail({ rgb: pixels, width, height }) });
+  }
   return {
     modelHash: diffusion.model.hash ?? '',
     name: options.name,
     sites: result,
+    thumbnails,
     build: { prompts: manifest.images, heldOut, steps: manifest.steps, guidance: manifest.guidance, seed: manifest.seed, sae: settings },
   };
 }

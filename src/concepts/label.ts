@@ -156,7 +156,8 @@ export async function labelFeatures(options: LabelOptions): Promise<LabelledFeat
     if ((intensity[f] as number) <= 0) continue;
     const words = [...(counts[f] as Map<string, number>)].map(([word, count]) => ({ word, count })).sort((a, b) => b.count - a.count || a.word.localeCompare(b.word));
     const regionWeights = [...(weights[f] as Map<string, RegionWeight>).values()];
-    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: (top[f] as { image: number }[]).map((t) => options.describe(t.image)), regionWeights });
+    const best = top[f] as { image: number }[];
+    meanings.push({ feature: f, words, vector: new Float32Array(0), intensity: intensity[f] as number, topImages: best.map((t) => options.describe(t.image)), topImageIndices: best.map((t) => t.image), regionWeights });
   }
   return meanings;
 }

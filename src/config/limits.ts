@@ -42,3 +42,17 @@ export const CONCEPT_BUILD = {
   /** The name a model's dictionary gets unless one is given (a rebuild of the same name replaces it). */
   name: 'default',
 } as const;
+
+/** Pictures of a dictionary's concepts (`/concepts <word>`, `retouch concepts search --out` and `heatmap`). */
+export const CONCEPT_PICTURES = {
+  /** Side of the thumbnail (WebP) kept with a dictionary of each build picture that is some feature's top image. */
+  thumbnailSide: 64,
+  /** A search's picture: the best features (one row each) and the top images shown of each, at `shownSide`. */
+  features: 3,
+  topImages: 6,
+  shownSide: 128,
+  /** A heat map is drawn at the picture's own size, scaled up to at least this side. */
+  heatmapSide: 512,
+  /** The noise a picture is taken to its site's timestep with: the same picture always gives the same map. */
+  seed: 0,
+} as const;

@@ -5,12 +5,15 @@
 // one or the new one, whole, never a mix, a half-written one or none. Reads run in one
 // repeatable-read transaction, so a replacement committing between their queries can't split them.
 //
+// The thumbnails of the build's pictures that are some feature's top image are kept with it, written
+// and replaced in that same transaction; concepts name them by the picture's index in the build.
+//
 // Each site's SAE is stored as a safetensors file (sae.toTensors()) with its sha256, checked on
 // every read: a damaged blob is a CorruptConceptSiteError naming the dictionary and the site.
 import { createHash } from 'node:crypto';
 import { decodeSafetensors, encodeSafetensors } from '../engine/safetensors.ts';
 import type { Logger } from '../log.ts';
-import { siteName, type ConceptDictionary, type DictionarySite, type FeatureMeaning, type SaeQualityFigures, type SiteKey } from '../models/sae/dictionary.ts';
+import { siteName, type ConceptDictionary, type ConceptThumbnail, type DictionarySite, type FeatureMeaning, type SaeQualityFigures, type SiteKey } from '../models/sae/dictionary.ts';
 import { TopKSae } from '../models/sae/sae.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { canonicalJson } from './inversions.ts';
@@ -66,6 +69,14 @@ export interface ConceptMatch {
   words: { word: string; count: number }[];
   intensity: number;
   topImages: string[];
+  /** The build indices of the top images, in the same order: the dictionary's thumbnails of them (empty for a dictionary built without). */
+  topImageIndices: number[];
+}
+
+/** One site of a ready dictionary, as loadSite() reads it: enough to encode a picture's vectors at it. */
+export interface StoredConceptSite {
+  dictionary: { id: string; name: string; scope: DictionaryScope; build: Record<string, unknown> };
+  site: DictionarySite;
 }
 
 export interface ListDictionaries {
@@ -154,6 +165,8 @@ export class ConceptDictionaryStore {
     if (dictionary.modelHash !== row.modelHash) throw new Error(`saveDictionary: dictionary ${id} was begun for model ${row.modelHash}, this one is of ${dictionary.modelHash}`);
     if (dictionary.name !== row.name) throw new Error(`saveDictionary: dictionary ${id} was begun as ${JSON.stringify(row.name)}, this one is named ${JSON.stringify(dictionary.name)}`);
     checkSites(dictionary.sites);
+    const thumbnails = dictionary.thumbnails ?? [];
+    checkThumbnails(dictionary.sites, thumbnails);
     const sites = dictionary.sites.map(siteRow);
     const build = jsonObject(dictionary.build, 'build');
     const replaceKey = JSON.stringify([row.modelHash, row.scope, row.userId, row.workspaceId, row.name]);
@@ -167,6 +180,7 @@ export class ConceptDictionaryStore {
           throw new Error(`saveDictionary: concept dictionary ${id} is ${now ? now.status : 'gone'}, not building`);
         }
         for (const site of sites) await tx.conceptSite.create({ data: { dictionaryId: id, ...site } });
+        if (thumbnails.length > 0) await tx.conceptThumbnail.createMany({ data: thumbnails.map((t) => ({ dictionaryId: id, image: t.image, data: bytesOf(t.data) })) });
         const older = await tx.conceptDictionary.deleteMany({
           where: { id: { not: id }, status: 'ready', modelHash: row.modelHash, scope: row.scope, userId: row.userId, workspaceId: row.workspaceId, name: row.name },
         });
@@ -174,7 +188,7 @@ export class ConceptDictionaryStore {
       },
       { timeout: TRANSACTION_TIMEOUT_MS },
     );
-    this.logger?.info({ dictionaryId: id, modelHash: row.modelHash, scope: row.scope, name: row.name, sites: sites.length, replaced }, 'concept dictionary ready');
+    this.logger?.info({ dictionaryId: id, modelHash: row.modelHash, scope: row.scope, name: row.name, sites: sites.length, thumbnails: thumbnails.length, replaced }, 'concept dictionary ready');
   }
 
   /** A build that failed: recorded with its reason. False when the dictionary isn't building (gone, ready, or failed already). */
@@ -197,6 +211,7 @@ export class ConceptDictionaryStore {
               orderBy: [{ block: 'asc' }, { time: 'desc' }, { branch: 'asc' }],
               include: { concepts: { orderBy: { featureIndex: 'asc' } } },
             },
+            thumbnails: { orderBy: { image: 'asc' } },
           },
         }),
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead, timeout: TRANSACTION_TIMEOUT_MS },
@@ -210,6 +225,7 @@ export class ConceptDictionaryStore {
       name: row.name,
       build: row.build as Record<string, unknown>,
       sites: row.sites.map((site) => storedSite(row, site)),
+      thumbnails: row.thumbnails.map((t) => ({ image: t.image, data: new Uint8Array(t.data) })),
     };
   }
 
@@ -217,6 +233,28 @@ export class ConceptDictionaryStore {
   async readyVersion(request: LoadDictionary): Promise<{ id: string; updatedAt: Date } | undefined> {
     const row = await this.prisma.conceptDictionary.findFirst({ where: readyWhere(request), orderBy: READY_ORDER, select: { id: true, updatedAt: true } });
     return row ?? undefined;
+  }
+
+  /** One site of a ready dictionary (its SAE checked and decoded, its concepts), or undefined when the dictionary or site is gone or not ready. */
+  async loadSite(dictionaryId: string, key: SiteKey): Promise<StoredConceptSite | undefined> {
+    checkId(dictionaryId, 'dictionary id');
+    const row = await this.prisma.conceptSite.findFirst({
+      where: { dictionaryId, block: key.block, time: key.time, branch: key.branch, dictionary: { status: 'ready' } },
+      include: { concepts: { orderBy: { featureIndex: 'asc' } }, dictionary: { select: { id: true, name: true, scope: true, build: true } } },
+    });
+    if (!row) return undefined;
+    const { dictionary } = row;
+    return { dictionary: { ...dictionary, build: dictionary.build as Record<string, unknown> }, site: storedSite(dictionary, row) };
+  }
+
+  /** The thumbnails of these build pictures of a ready dictionary, by picture index; pictures it has none of are left out. */
+  async thumbnails(dictionaryId: string, images: readonly number[]): Promise<Map<number, Uint8Array>> {
+    checkId(dictionaryId, 'dictionary id');
+    const rows = await this.prisma.conceptThumbnail.findMany({
+      where: { dictionaryId, image: { in: [...new Set(images)] }, dictionary: { status: 'ready' } },
+      select: { image: true, data: true },
+    });
+    return new Map(rows.map((r) => [r.image, new Uint8Array(r.data)]));
   }
 
   /**
@@ -240,7 +278,7 @@ export class ConceptDictionaryStore {
     const rows = await this.prisma.concept.findMany({
       where: { terms: { has: term }, site: { dictionary: { modelHash: request.modelHash, status: 'ready', OR: owners } } },
       select: {
-        featureIndex: true, label: true, words: true, intensity: true, topImages: true,
+        featureIndex: true, label: true, words: true, intensity: true, topImages: true, topImageIndices: true,
         site: { select: { block: true, time: true, branch: true, dictionary: { select: { id: true, name: true, scope: true } } } },
       },
     });
@@ -252,6 +290,7 @@ export class ConceptDictionaryStore {
       words: r.words as ConceptMatch['words'],
       intensity: r.intensity,
       topImages: r.topImages as string[],
+      topImageIndices: r.topImageIndices,
     }));
     const asLabel = (m: ConceptMatch) => (m.label?.toLowerCase() === term ? 1 : 0);
     const count = (m: ConceptMatch) => m.words.reduce((sum, w) => sum + (w.word.toLowerCase() === term ? w.count : 0), 0);
@@ -361,6 +400,7 @@ function storedSite(dictionary: { id: string; name: string }, row: SiteRow): Dic
       vector: new Float32Array(Uint8Array.from(concept.vector).buffer),
       intensity: concept.intensity,
       topImages: concept.topImages as string[],
+      ...(concept.topImageIndices.length > 0 ? { topImageIndices: concept.topImageIndices } : {}),
     };
   });
   return { ...key, sae, quality: row.quality as unknown as SaeQualityFigures, features, height: row.height, width: row.width };
@@ -383,6 +423,7 @@ function siteRow(site: DictionarySite) {
           vector: toBytes(f.vector),
           intensity: f.intensity,
           topImages: [...f.topImages],
+          topImageIndices: [...(f.topImageIndices ?? [])],
         })),
       },
     },
@@ -432,6 +473,26 @@ function checkSites(sites: readonly DictionarySite[]): void {
   }
 }
 
+/** Every top image a feature names has its thumbnail, once; a feature names one index per top image. */
+function checkThumbnails(sites: readonly DictionarySite[], thumbnails: readonly ConceptThumbnail[]): void {
+  const kept = new Set<number>();
+  for (const t of thumbnails) {
+    if (!(Number.isInteger(t.image) && t.image >= 0)) throw new RangeError(`saveDictionary: a thumbnail's image must be a whole number, got ${t.image}`);
+    if (kept.has(t.image)) throw new RangeError(`saveDictionary: image ${t.image} has two thumbnails`);
+    if (!(t.data instanceof Uint8Array) || t.data.length === 0) throw new RangeError(`saveDictionary: the thumbnail of image ${t.image} is empty`);
+    kept.add(t.image);
+  }
+  for (const site of sites) {
+    for (const f of site.features) {
+      if (f.topImageIndices === undefined) continue;
+      const fail = (message: string) => new RangeError(`saveDictionary: site ${siteName(site)}, feature ${f.feature}: ${message}`);
+      if (f.topImageIndices.length !== f.topImages.length) throw fail(`${f.topImages.length} top images but ${f.topImageIndices.length} indices`);
+      const missing = f.topImageIndices.find((image) => !kept.has(image));
+      if (missing !== undefined) throw fail(`top image ${missing} has no thumbnail`);
+    }
+  }
+}
+
 function checkModelHash(modelHash: string): void {
   if (!HEX64.test(modelHash)) throw new TypeError(`modelHash must be 64 lowercase hex digits, got ${JSON.stringify(modelHash)}`);
 }
@@ -470,6 +531,10 @@ function jsonObject(value: Record<string, unknown>, what: string): Prisma.InputJ
   const parsed = JSON.parse(json) as unknown;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError(`${what} must be a JSON object, got ${json.slice(0, 40)}`);
   return parsed as Prisma.InputJsonObject;
+}
+
+function bytesOf(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(data) as Uint8Array<ArrayBuffer>;
 }
 
 function toBytes(array: Float32Array): Uint8Array<ArrayBuffer> {

@@ -18,6 +18,9 @@ import { MODEL_NAME, UnknownModelError } from '../models/catalog.ts';
 import { ConceptDictionaryStore, MAX_DICTIONARY_NAME, type DictionaryOwner, type DictionaryScope } from '../store/concept-dictionaries.ts';
 import { buildForJob, DEFAULT_BUILD_SETTINGS, featureCounts } from './concepts.ts';
 import { SharedDictionaries } from './shared-dictionaries.ts';
+import { heatmapForJob, NoConceptError, type HeatmapResult } from './concept-heatmap.ts';
+
+export type { HeatmapResult };
 
 const Owner = z.strictObject({ userId: z.string().min(1), workspaceId: z.string().min(1) });
 
@@ -50,8 +53,8 @@ export type InvertPayload = z.infer<typeof InvertPayload>;
 
 const within = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
 
-/** A 'train' job: a concept dictionary of the model, owned by the model (shared), the job's workspace or its user. */
-export const TrainPayload = z.strictObject({
+/** A 'train' job that builds a concept dictionary of the model, owned by the model (shared), the job's workspace or its user. */
+export const ConceptBuildPayload = z.strictObject({
   task: z.literal('concepts.build'),
   model: z.string().regex(MODEL_NAME).optional(),
   prompts: within(CONCEPT_BUILD.prompts),
@@ -62,6 +65,23 @@ export const TrainPayload = z.strictObject({
   name: z.string().trim().min(1).max(MAX_DICTIONARY_NAME),
   deliverTo: DeliverTo.optional(),
 });
+export type ConceptBuildPayload = z.infer<typeof ConceptBuildPayload>;
+
+/** A 'train' job that draws where the features with a word fire on a stored image (its owner's own dictionaries searched too). */
+export const ConceptHeatmapPayload = z.strictObject({
+  task: z.literal('concepts.heatmap'),
+  model: z.string().regex(MODEL_NAME).optional(),
+  owner: Owner,
+  imageId: z.string().min(1),
+  word: z.string().trim().min(1).max(PROMPT_MAX_CHARS),
+  /** The conditional branch's prompt ('' = the empty prompt). */
+  caption: z.string().max(PROMPT_MAX_CHARS),
+  deliverTo: DeliverTo.optional(),
+});
+export type ConceptHeatmapPayload = z.infer<typeof ConceptHeatmapPayload>;
+
+/** A 'train' job: a concept dictionary's build, or a heat map drawn with one. */
+export const TrainPayload = z.discriminatedUnion('task', [ConceptBuildPayload, ConceptHeatmapPayload]);
 export type TrainPayload = z.infer<typeof TrainPayload>;
 
 /** What a 'train' job returns. */
@@ -81,6 +101,7 @@ export type TrainResult =
       readBack: boolean;
       seconds: number;
     }
+  | HeatmapResult
   | { kind: 'refused'; reason: string };
 
 /** What an invert job returns. */
@@ -163,7 +184,16 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
       }
     },
     async train(payload, context) {
-      const work = TrainPayload.parse(payload);
+      const task = TrainPayload.parse(payload);
+      if (task.task === 'concepts.heatmap') {
+        try {
+          return trainResult(await heatmapForJob(studio, prisma, concepts, task));
+        } catch (error) {
+          if (error instanceof NoConceptError || error instanceof UnknownModelError) return trainResult({ kind: 'refused', reason: error.message });
+          throw error;
+        }
+      }
+      const work = task;
       const owner: DictionaryOwner | undefined =
         work.scope === 'model' ? { scope: 'model' }
         : work.scope === 'user' ? { scope: 'user', userId: context.userId }

@@ -1,7 +1,7 @@
 // /concepts through the chat, the queue and a studio worker on the shipped model: no dictionary yet,
 // a build asked for with build:true (followed, then cancelled), then a tiny one (8 pictures of 8
 // steps, SAEs trained 2 epochs; its result redelivered as after a restart) shown site by site and
-// searched.
+// searched (with a picture of the top images), and a word's heat map drawn on an attached picture.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,12 @@ import { commonLabels, ConceptDictionaryStore } from '../../src/store/concept-di
 import { waitFor } from '../jobs/support.ts';
 import { requireShippedModel } from '../support/shipped-models.ts';
 import { startChatStudio, type ChatStudio } from '../support/studio.ts';
-import { capturingLogger, message, recordingChannel, type RecordingChannel } from './helpers.ts';
+import { capturingLogger, message, recordingChannel, withImage, type RecordingChannel } from './helpers.ts';
+import sharp from 'sharp';
+import { CONCEPT_PICTURES } from '../../src/config/limits.ts';
+import { loadImage } from '../../src/store/images.ts';
+import { toPng } from '../../src/support/image.ts';
+import { renderScene } from '../../src/world/index.ts';
 
 const MINUTES = 4 * 60_000;
 
@@ -59,8 +64,9 @@ describe('/concepts on the shipped model', () => {
     assert.match(lastText(await say('/concepts')), /The last build stopped: stopped: job [0-9a-f-]+ was cancelled\. `\/concepts build:true` goes on from where it stopped\./);
   });
 
-  it('shows a ready dictionary site by site and finds features by word, or lists the words there are', { timeout: MINUTES }, async () => {
+  it('shows a ready dictionary site by site, finds features by word with a picture of their top images, draws a heat map on an attached picture, or lists the words there are', { timeout: MINUTES }, async () => {
     const { prisma } = chat.database;
+    let channel: RecordingChannel;
     const user = await prisma.user.findFirstOrThrow({ where: { externalId: 'test-user' } });
     // Its reply's bot went away: the result is delivered to the reply by the next one.
     const address: ReplyAddress = { platform: 'slack', messageId: 'C1:2.3' };
@@ -85,6 +91,29 @@ describe('/concepts on the shipped model', () => {
     const word = commonLabels(await store.listDictionaries({ status: 'ready' }), 1)[0]!;
     const found = lastText(await say(`/concepts ${word}`));
     assert.match(found, new RegExp(`^\\*\\*Features of \`world-sd\` with “${word}”\\*\\* \\((\\d|the best 8)\\):\\n- \\*\\*.*${word} ×\\d+.*\\*\\*: \`\\S+\` at t=.*branch, feature \\d+; intensity \\d+\\.\\d{3} \\(shared dictionary\\)\\n  strongest in: “a .* on (sky|grass|sand|plain|night)”`));
+    // The reply attaches one picture: the best features' top images, for browsing (not the latest image to edit).
+    const last = (channel: RecordingChannel) => (channel.edits.at(-1) ?? channel.sent.at(-1))!.reply;
+    const searched = last(await say(`/concepts ${word}`));
+    assert.match(searched.text, /\n\nThe picture: the top images of feature \d+(, feature \d+)*, a row each, strongest first\. Reply to an image with `\/concepts \w+` to see where they fire on it\.$/);
+    assert.equal(searched.images?.length, 1);
+    assert.equal(searched.browse, true);
+    const grid = await loadImage(prisma, searched.images![0]!.imageId);
+    const { width, height } = await sharp(grid!.data).metadata();
+    assert.ok(width >= 2 * CONCEPT_PICTURES.shownSide && height >= CONCEPT_PICTURES.shownSide, `${width}×${height}`);
+
+    // With a picture attached: a heat map job, answered with the picture and the heat over it.
+    const scene = renderScene({ background: 'sand', seed: 5, objects: [{ shape: 'circle', colour: 'blue', size: 'large', position: 'center', style: 'flat' }] }, { size: 128 });
+    channel = recordingChannel();
+    await chat.dispatcher.handleMessage(withImage(await toPng(scene), 'circle.png', `/concepts ${word}`), channel);
+    const answer = last(channel);
+    assert.match(answer.text, new RegExp(`^Where the features of \`world-sd\` with “${word}” fire on this picture:\n\n- (feature|\\d+ features) .* of the shared dictionary, at \`\\S+\` at t=(0\\.5|0 \\(last step\\)), (un)?conditional branch\n- the picture noised to that point of the schedule, one UNet pass under the empty prompt; red is where they fire most \\(cell \\d+, \\d+ of \\d+×\\d+\\)`));
+    assert.equal(answer.images?.length, 1);
+    const overlay = await loadImage(prisma, answer.images![0]!.imageId);
+    assert.equal((await sharp(overlay!.data).metadata()).width, CONCEPT_PICTURES.heatmapSide);
+    channel = recordingChannel();
+    await chat.dispatcher.handleMessage(withImage(await toPng(scene), 'circle.png', '/concepts zebra'), channel);
+    assert.match(lastText(channel), /^No feature of `world-sd` has the word \*\*zebra\*\*\. Words there: /);
+
     const missing = lastText(await say('/concepts zebra'));
     assert.match(missing, new RegExp(`^No feature of \`world-sd\` has the word \\*\\*zebra\\*\\*\\. Words there: \`${word}\`, `));
 

@@ -1,13 +1,23 @@
 // `retouch concepts` end to end on the shipped model: a tiny build (8 pictures of 8 steps, the SAEs
 // trained 2 epochs; at 4 steps the pictures don't read back as the world's, so nothing would get
 // words) collected by the stage command, then built (resuming the collection) into a real Postgres,
-// shown and searched.
+// shown and searched, its top images drawn, and a shape word's heat map drawn on a rendered picture.
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command, CommanderError } from 'commander';
+import sharp from 'sharp';
+import { conceptHeatmap } from '../../src/concepts/heatmap.ts';
+import { regionMask } from '../../src/concepts/label.ts';
+import { CONCEPT_PICTURES } from '../../src/config/limits.ts';
+import { resolveModelPath } from '../../src/models/shipped.ts';
+import { openStableDiffusion } from '../../src/models/stable-diffusion.ts';
+import { Diffusion } from '../../src/pipeline/diffusion.ts';
+import { chooseHeatmapFeatures } from '../../src/studio/concept-heatmap.ts';
+import { toPng } from '../../src/support/image.ts';
+import { renderScene, SHAPES, type Shape } from '../../src/world/index.ts';
 import { registerConcepts } from '../../src/cli/concepts.ts';
 import { commonLabels, ConceptDictionaryStore } from '../../src/store/concept-dictionaries.ts';
 import { startTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -94,6 +104,61 @@ describe('retouch concepts on the shipped model', () => {
     const missing = await retouch(['search', 'zebra']);
     assert.equal(missing.code, 0, missing.stderr);
     assert.match(missing.stdout, new RegExp(`no feature of world-sd's dictionary has the word "zebra"; its labels are: ${word}, `));
+
+    // The best features' top images as one picture: a row each, from the thumbnails kept with the dictionary.
+    const grid = join(dataDir, 'top.png');
+    const drawn = await retouch(['search', word, '--out', grid]);
+    assert.equal(drawn.code, 0, drawn.stderr);
+    assert.match(drawn.stdout, /wrote the top images of \S+@t=\S+ feature \d+(; \S+ feature \d+)* \(a row each\) to /);
+    const { width, height, format } = await sharp(grid).metadata();
+    assert.equal(format, 'png');
+    assert.ok(width >= 2 * CONCEPT_PICTURES.shownSide && height >= CONCEPT_PICTURES.shownSide, `${width}×${height}`);
+  });
+
+  it('draws where a shape word fires on a rendered picture of that shape: hotter inside the shape than outside', { timeout: MINUTES }, async () => {
+    const store = new ConceptDictionaryStore(database.prisma);
+    const modelHash = (await store.listDictionaries({ status: 'ready' }))[0]!.modelHash;
+    const word = commonLabels(await store.listDictionaries({ modelHash }), 50).find((l) => (SHAPES as readonly string[]).includes(l))!;
+    assert.ok(word, 'the tiny dictionary has a shape word');
+    const scene = renderScene({ background: 'grass', seed: 3, objects: [{ shape: word as Shape, colour: 'yellow', size: 'large', position: 'top left', style: 'flat' }] }, { size: 128 });
+    const picture = join(dataDir, 'scene.png');
+    await writeFile(picture, await toPng(scene));
+    const out = join(dataDir, 'heat.png');
+    const heat = await retouch(['heatmap', word, '--image', picture, '--out', out, '--json']);
+    assert.equal(heat.code, 0, heat.stderr);
+    const report = JSON.parse(heat.stdout) as { site: string; timestep: number; caption: string; features: { feature: number }[]; cells: { height: number; width: number }; peak: { x: number; y: number; activation: number } };
+    assert.match(report.site, /@t=(0\.5|0)\//, 'a site after the first step');
+    assert.ok(report.features.length > 0 && report.peak.activation > 0, JSON.stringify(report));
+    assert.equal(report.caption, '');
+    const overlay = await sharp(out).metadata();
+    assert.deepEqual([overlay.width, overlay.height], [CONCEPT_PICTURES.heatmapSide, CONCEPT_PICTURES.heatmapSide]);
+
+    // The same map, its numbers: the mean heat of the cells the shape covers against the rest.
+    const choice = (await chooseHeatmapFeatures(store, { modelHash, word }))!;
+    const { site, dictionary } = (await store.loadSite(choice.dictionary.id, choice.site))!;
+    const diffusion = new Diffusion(openStableDiffusion(resolveModelPath(undefined)), { hooks: true });
+    try {
+      const map = await conceptHeatmap(diffusion, scene, { site, features: choice.features.map((f) => f.feature), steps: dictionary.build.steps as number, caption: '' });
+      assert.deepEqual(map.peak, report.peak, 'the CLI drew this map');
+      const inside = regionMask(scene.masks[0]!, scene.width, scene.height, map.width);
+      let hot = 0, cold = 0;
+      for (let i = 0; i < map.heat.length; i++) (inside[i] ? (hot += map.heat[i]!) : (cold += map.heat[i]!));
+      const cells = inside.reduce((a, b) => a + b, 0);
+      const [meanInside, meanOutside] = [hot / cells, cold / (map.heat.length - cells)];
+      console.log(`# heat map of "${word}" at ${report.site}: mean heat ${meanInside.toFixed(3)} inside the shape (${cells} cells), ${meanOutside.toFixed(3)} outside; peak cell (${map.peak.x}, ${map.peak.y})`);
+      assert.ok(meanInside > meanOutside, `${meanInside} inside, ${meanOutside} outside`);
+    } finally {
+      await diffusion.release();
+    }
+
+    const none = await retouch(['heatmap', 'zebra', '--image', picture]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, new RegExp(`no feature of world-sd's dictionary has the word "zebra"; its labels are: `));
+    const text = join(dataDir, 'not-an-image.png');
+    await writeFile(text, 'hello');
+    const unreadable = await retouch(['heatmap', word, '--image', text]);
+    assert.equal(unreadable.code, 2);
+    assert.match(unreadable.stderr, /--image .*not-an-image\.png: it is not an image \(send a PNG, JPEG, WebP or GIF\)/);
   });
 
   it('refuses bad options, naming the value and the limit', async () => {

@@ -248,7 +248,7 @@ test("search finds a word (any case, label or not) in the shared dictionary and 
   assert.deepEqual(best, {
     dictionary: { id: alices, name: 'concepts', scope: 'user' },
     site: { block: 'mid_block.attentions.0', time: 1, branch: 'cond' },
-    feature: 2, label: 'Dog', words: [{ word: 'Dog', count: 8 }], intensity: 0.1, topImages: ['a Dog in a field'],
+    feature: 2, label: 'Dog', words: [{ word: 'Dog', count: 8 }], intensity: 0.1, topImages: ['a Dog in a field'], topImageIndices: [],
   });
 
   const withTeam = await store.searchConcepts({ modelHash: model, word: 'dog', userId: alice, workspaceId: workspace, limit: 10 });
@@ -334,4 +334,41 @@ test('bad requests are refused with what was wrong and the limit', async () => {
   await store.saveDictionary(id, dictionaryOf('checked', 50, undefined, model));
   await assert.rejects(store.saveDictionary(id, dictionaryOf('checked', 51, undefined, model)), /is ready, not building/, 'a ready dictionary is not written twice');
   assertSameDictionary(await store.loadDictionary({ modelHash: model }), dictionaryOf('checked', 50, undefined, model));
+});
+
+/** A dictionary whose features name thumbnails of the build pictures: image i's bytes are `generation` and i. */
+function withThumbnails(name: string, generation: number): ConceptDictionary {
+  const dictionary = dictionaryOf(name, generation);
+  for (const site of dictionary.sites) for (const f of site.features) f.topImageIndices = f.topImages.map((_, i) => (f.feature + i) % 5);
+  const images = [...new Set(dictionary.sites.flatMap((s) => s.features.flatMap((f) => f.topImageIndices ?? [])))];
+  return { ...dictionary, thumbnails: images.map((image) => ({ image, data: Uint8Array.of(generation, image, 0xff) })) };
+}
+
+test("thumbnails are kept with the dictionary: they come back, search names them, and a rebuild replaces them in its transaction", async () => {
+  const name = 'with-thumbnails';
+  const first = withThumbnails(name, 1);
+  const firstId = await store.beginDictionary({ modelHash: MODEL, scope: 'model', name, build: {} });
+  await store.saveDictionary(firstId, first);
+  const loaded = await store.loadDictionary({ modelHash: MODEL, name });
+  assert.deepEqual(loaded?.thumbnails, [...first.thumbnails!].sort((a, b) => a.image - b.image));
+  assert.deepEqual(loaded?.sites[0]?.features.map((f) => f.topImageIndices), first.sites[0]!.features.map((f) => (f.topImageIndices?.length ? f.topImageIndices : undefined)), 'none kept reads back as none');
+  const dog = (await store.searchConcepts({ modelHash: MODEL, word: 'dog', limit: 50 })).find((m) => m.dictionary.id === firstId);
+  assert.deepEqual(dog?.topImageIndices, [3, 4]);
+  assert.deepEqual([...(await store.thumbnails(firstId, [3, 4, 4, 9])).entries()], [[3, Uint8Array.of(1, 3, 0xff)], [4, Uint8Array.of(1, 4, 0xff)]], 'only the ones it has, once each');
+  const site = await store.loadSite(firstId, first.sites[0]!);
+  assert.deepEqual([site?.dictionary.id, site?.site.features.length], [firstId, 3]);
+
+  // A rebuild that fails before committing leaves the old thumbnails; one that commits replaces them all.
+  const broken = withThumbnails(name, 2);
+  broken.sites[1]!.features[0]!.topImageIndices = [42];
+  const secondId = await store.beginDictionary({ modelHash: MODEL, scope: 'model', name, build: {} });
+  await assert.rejects(store.saveDictionary(secondId, broken), /site up_blocks\.1\.attentions\.0@t=0\.3\/uncond, feature 0: top image 42 has no thumbnail/);
+  assert.equal((await store.thumbnails(firstId, [0, 1, 2, 3, 4])).size, first.thumbnails!.length);
+  await store.saveDictionary(secondId, withThumbnails(name, 2));
+  assert.equal((await store.thumbnails(firstId, [0, 1, 2, 3, 4])).size, 0, 'the replaced dictionary took its thumbnails with it');
+  assert.equal(await store.loadSite(firstId, first.sites[0]!), undefined);
+  const now = await store.thumbnails(secondId, [3, 4]);
+  assert.deepEqual([...now.values()], [Uint8Array.of(2, 3, 0xff), Uint8Array.of(2, 4, 0xff)]);
+  const rows = await query<{ count: string }>('SELECT count(*) FROM concept_thumbnails WHERE dictionary_id = $1', [secondId]);
+  assert.equal(Number(rows[0]!.count), withThumbnails(name, 2).thumbnails!.length);
 });

@@ -32,6 +32,8 @@ export interface FeatureMeaning {
   intensity: number;
   /** The prompts of the images it is most active in, strongest first. */
   topImages: string[];
+  /** The build's indices of those images, in the same order: which of the dictionary's thumbnails show them. */
+  topImageIndices?: number[];
 }
 
 export interface DictionarySite extends SiteKey {
@@ -51,6 +53,15 @@ export interface ConceptDictionary {
   sites: DictionarySite[];
   /** How it was built: prompts, steps, seed, SAE options (shown by `retouch concepts show`). */
   build: Record<string, unknown>;
+  /** Small pictures of the build's images that are some feature's top image. */
+  thumbnails?: ConceptThumbnail[];
+}
+
+/** One build picture, small: `image` is its index in the build, what `topImageIndices` name. */
+export interface ConceptThumbnail {
+  image: number;
+  /** WebP bytes. */
+  data: Uint8Array;
 }
 
 export function siteName(site: SiteKey): string {
