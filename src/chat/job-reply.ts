@@ -151,4 +151,4 @@ export function progressText(fraction: number, preview: ReplyPreview | undefined
   return preview?.layout ? `${progressBar(fraction)}\n${LAYOUT_NOTE}` : progressBar(fraction);
 }
 
-export const LAYOUT_NOTE = 'Preview: where things will go (layout from the concept dictionary, at the first step).';
+export const LAYOUT_NOTE = "Preview: the concept dictionary's rough guess, at the first step, of where things will go.";
