@@ -7,6 +7,7 @@ import { WORLD_LIMITS } from '../plan/world.ts';
 import { planFromSlashOptions, type Choice, type EditPlan, type PlanOptions, type SlashOptions } from '../plan/index.ts';
 import { splitUndo } from '../plan/text.ts';
 import { hasReader, readPicture } from '../reading/index.ts';
+import { drawnWith } from '../studio/generate.ts';
 import type { RgbImage } from '../support/image.ts';
 import { promptOf } from './results/store.ts';
 
@@ -53,12 +54,14 @@ export async function planTurn(input: TurnInput): Promise<TurnPlan> {
   const described = await describePicture(picture, input.modelName, text(options.caption));
   if (described.kind !== 'described') return { kind: 'reply', text: described.text };
   const { caption, world } = described;
+  const drawn = picture.madeBy ? drawnWith(picture.madeBy, input.modelName) : undefined;
   const planned = planFromSlashOptions('edit', world ? { ...options, caption: undefined } : options, {
     ...input.defaults,
     caption,
     world,
     source: picture.madeBy ? 'generated' : 'uploaded',
     ...(focus ? { focus } : {}),
+    ...(drawn ? { drawnWith: drawn } : {}),
   });
   return planned.kind === 'plan' ? { kind: 'plan', plan: planned.plan, onParent } : { ...planned, onParent };
 }

@@ -82,6 +82,17 @@ export interface MethodNeeds {
   local?: boolean;
   /** The model's concept dictionary (its SAEs and what their features mean). */
   concepts?: boolean;
+  /**
+   * Edits a picture the bot drew by drawing it again from its own noise (its seed, prompt and
+   * settings) rather than from an inversion: the planner then gives it no inversion.
+   */
+  ownNoise?: boolean;
+  /**
+   * The mask it takes is the area of the object it moves (its params' object), not the area to
+   * change; and its `steerPrompt` is the source's caption without that object's place. A caller
+   * that reads the picture back gives both.
+   */
+  objectMask?: boolean;
 }
 
 /** What Stronger / Weaker turn on a step done by this method. */

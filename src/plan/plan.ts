@@ -3,6 +3,7 @@ import { readCaption, type Caption } from './caption.ts';
 import type { Intent } from './intents.ts';
 import { findMethod, methodName, type InversionMethod, type SchedulerKind } from '../methods/index.ts';
 import { checkPlan, PlanRefused } from './check.ts';
+import type { DrawnWith } from './redraw.ts';
 import { parseInstruction } from './parse.ts';
 import { DEFAULT_OUTPUT, EditPlan, PLAN_VERSION, type PlanStep, type SourceKind } from './schema.ts';
 import { selectMethod, type SelectionContext } from './select.ts';
@@ -27,6 +28,8 @@ export interface PlanOptions {
   world?: boolean;
   /** The object the conversation was last about (the previous edit's), which "it" then means. */
   focus?: string;
+  /** How the bot drew the picture, when it did (an /imagine): a method that redraws from its own noise uses it. */
+  drawnWith?: DrawnWith;
 }
 
 export interface Choice {

@@ -6,7 +6,9 @@ import { familyOf, findMethod, isAvailable, isMethodId, methodName, SCHEDULER_KI
 import { PlanRefused } from './check.ts';
 import { assemblePlan, planFromInstruction, type PlanOptions, type PlanResult } from './plan.ts';
 import { readDirection, readRegion } from './positions.ts';
-import { StepParams, type EditKind, type PlanStep } from './schema.ts';
+import { redrawnPlan } from './redraw.ts';
+import { EditPlan, StepParams, type EditKind, type PlanStep } from './schema.ts';
+import { fitPlanToWorld } from './world.ts';
 import { safeWords, stripMarkup } from './text.ts';
 import { GUIDANCE, PROMPT_MAX_CHARS, SEED, STEPS } from '../config/limits.ts';
 
@@ -53,14 +55,9 @@ const EditOptions = z.object({
   scheduler: z.enum(SCHEDULER_KINDS as [string, ...string[]]).optional(),
 });
 
-/** The edit kind of a method chosen by hand: its own, or for one not available yet what it would be. */
-const UNREGISTERED_EDITS: Partial<Record<MethodId, EditKind>> = {
-  'sae.move': 'move',
-  'sae.style': 'style',
-};
-
+/** The edit kind of a method chosen by hand: its own, or 'custom' for one not available yet. */
 function editOfMethod(method: MethodId): EditKind {
-  return findMethod(method)?.edit ?? UNREGISTERED_EDITS[method] ?? 'custom';
+  return findMethod(method)?.edit ?? 'custom';
 }
 
 function ratioOf(value: string | undefined) {
@@ -153,10 +150,18 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     if (result.kind !== 'plan') return result;
     const [first, ...rest] = result.plan.steps;
     const steps = [{ ...first!, method, params: StepParams.parse({ ...first!.params, ...explicitParams(o) }) }, ...rest];
-    return { kind: 'plan', plan: assemblePlan(steps, [`${chosenReason(method)} ${result.plan.reason}`], options, readCaption(options.caption)) };
+    const plan = assemblePlan(steps, [`${chosenReason(method)} ${result.plan.reason}`], options, readCaption(options.caption));
+    return { kind: 'plan', plan: redrawnPlan(plan, options.drawnWith) };
   }
-  const step: PlanStep = { edit: editOfMethod(method), method, params: StepParams.parse(explicitParams(o)) };
-  return { kind: 'plan', plan: assemblePlan([step], [chosenReason(method)], options, readCaption(options.caption)) };
+  const edit = editOfMethod(method);
+  const explicit = explicitParams(o);
+  // A move's target: names the object it moves.
+  const params = StepParams.parse({ ...explicit, ...(edit === 'move' && explicit.target ? { object: explicit.target } : {}) });
+  const plan = assemblePlan([{ edit, method, params }], [chosenReason(method)], options, readCaption(options.caption));
+  if (!options.world || edit !== 'move') return { kind: 'plan', plan: redrawnPlan(plan, options.drawnWith) };
+  // On a model of the world, the caption the move leaves is what the read-back checks it against.
+  const fitted = fitPlanToWorld(plan);
+  return typeof fitted === 'string' ? { kind: 'clarify', question: fitted, choices: [] } : { kind: 'plan', plan: redrawnPlan(EditPlan.parse(fitted), options.drawnWith) };
 }
 
 function chosenReason(method: MethodId): string {

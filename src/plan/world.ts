@@ -11,7 +11,7 @@ import { besideRegion, cellOf } from './positions.ts';
 import { REGIONS, type EditPlan, type PlanStep, type Region } from './schema.ts';
 import { newObjectColour } from './prompts.ts';
 import {
-  BACKGROUNDS, captionOf, COLOURS, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
+  BACKGROUNDS, captionOf, COLOURS, describeObject, objectPhrase, parseCaption, POSITIONS, SHAPES, SIZES, sortObjects, STYLES,
   type Background, type Colour, type Position, type PromptScene, type Scene, type SceneObject, type Shape,
 } from '../reading/index.ts';
 import { createRandom } from '../support/random.ts';
@@ -212,6 +212,11 @@ export function sceneOfPrompt(prompt: string): WorldScene | undefined {
 }
 
 const positionOf = (region: Region): Position => POSITIONS[REGIONS.indexOf(region)]!;
+
+/** The scene's caption with the shape's place left out ("a medium red star on sky"): words that would hold it there. */
+export function unplacedPrompt(scene: WorldScene, shape: string): string {
+  return `${sortObjects(scene.objects).map((o) => (o.shape === shape ? describeObject(o) : objectPhrase(o))).join(' and ')} on ${scene.background}`;
+}
 
 /**
  * The scene a plan step leaves, worked out on the world's scene itself rather than by rewriting

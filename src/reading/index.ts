@@ -8,6 +8,6 @@ export { checkDrawing, checkScene, type Change } from './check.ts';
 export { sampleWorldCaptions } from './captions.ts';
 export { cell, changeArea, objectsArea } from './area.ts';
 export {
-  BACKGROUNDS, COLOURS, COLOUR_RGB, POSITIONS, SHAPES, SIZES, STYLES, backgroundBaseColour, captionOf, parseCaption, readPrompt, sortObjects,
+  BACKGROUNDS, COLOURS, COLOUR_RGB, POSITIONS, SHAPES, SIZES, STYLES, backgroundBaseColour, captionOf, describeObject, objectPhrase, parseCaption, readPrompt, sortObjects,
   type Background, type Colour, type Position, type PromptScene, type Scene, type SceneObject, type Shape,
 } from '../world/index.ts';

@@ -4,12 +4,12 @@
 // number of times, by the next way worth trying (Blended Diffusion inside the area the change needs,
 // found from the reading; then with another seed); the best attempt is kept. A step that still fails
 // ends the plan there: later steps were planned on the image it should have made.
-import { EditRequestError, getMethod } from '../methods/index.ts';
+import { EditRequestError, findMethod, getMethod } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { changeArea, checkScene, objectsArea, readPicture, sceneOf, type Change, type Reading, type Scene } from '../reading/index.ts';
 import { pasteOutsideArea } from '../methods/shared/paste.ts';
-import { promptForScene, sceneOfPrompt } from '../plan/world.ts';
+import { promptForScene, sceneOfPrompt, unplacedPrompt } from '../plan/world.ts';
 import type { RgbImage } from '../support/image.ts';
 import { runPlanStep, type PlanRun, type PlanRunOptions, type StepOverride } from './plan-run.ts';
 
@@ -72,22 +72,40 @@ const score = (t: TryReport) => (t.done ? 4 : 0) + (t.kept ? 2 : 0) - t.problems
  * fragments into a night sky: the kept patch fights the prompt). Anything else: Blended Diffusion
  * inside the area the change needs, the rest kept to the pixel.
  */
-function tries(plan: EditPlan, index: number, reading: Reading, expected: Pick<Scene, 'background' | 'objects'>, changed: Uint8Array, width: number): StepOverride[] {
+function tries(plan: EditPlan, index: number, reading: Reading, caption: string, expected: Pick<Scene, 'background' | 'objects'>, changed: Uint8Array, width: number): StepOverride[] {
   const seed = plan.output.seed ?? 0;
+  const planned = { seed, ...objectOf(plan, index, reading, caption) };
   const blended = getMethod('blended');
-  const planned = plan.steps[index]!.method;
-  const next = (n: number) => seed + n + (planned === 'blended' ? 1 : 0);
+  const next = (n: number) => seed + n + (plan.steps[index]!.method === 'blended' ? 1 : 0);
   const mask = (data: Uint8Array) => ({ data, width, height: data.length / width });
   if (reading.background !== expected.background) {
     const everywhere = mask(new Uint8Array(width * width).fill(255));
     const redraw = (n: number): StepOverride => ({ method: blended, mask: everywhere, params: { skip: 0 }, keepSource: mask(objectsArea(reading, width)), targetPrompt: promptForScene(expected), seed: next(n) });
-    return [{ seed }, redraw(0), redraw(1)].slice(0, MAX_TRIES);
+    return [planned, redraw(0), redraw(1)].slice(0, MAX_TRIES);
   }
   // Every latent cell the area touches is redrawn: at Blended Diffusion's half-covered cells, the
   // cells keeping a removed or moved object's rim drew its outline back (read as a ring).
   const local = (n: number): StepOverride => ({ method: blended, mask: area, params: { maskThreshold: ONE_PIXEL_OF_A_CELL }, seed: next(n) });
   const area = mask(changed);
-  return [{ seed }, local(0), local(1)].slice(0, MAX_TRIES);
+  return [planned, local(0), local(1)].slice(0, MAX_TRIES);
+}
+
+/**
+ * For a method that takes the area of the object it moves (sae.move): that object as the read-back
+ * finds it, and the caption it is drawn from without its place. Nothing when it isn't found: the
+ * method then finds it itself.
+ */
+function objectOf(plan: EditPlan, index: number, reading: Reading, caption: string): StepOverride {
+  const step = plan.steps[index]!;
+  const shape = step.params.object ?? step.params.target;
+  const found = reading.objects.find((o) => o.shape === shape);
+  if (!findMethod(step.method)?.needs.objectMask || !found) return {};
+  const drawn = sceneOfPrompt(caption);
+  const side = Math.sqrt(found.mask.length); // the reading's masks are square
+  return {
+    mask: { data: found.mask, width: side, height: side },
+    ...(drawn ? { params: { steerPrompt: unplacedPrompt(drawn, found.shape) } } : {}),
+  };
 }
 
 /**
@@ -120,7 +138,7 @@ export async function applyPlanChecked(diffusion: (options: { hooks: boolean }) 
     const made: TryReport[] = [];
     const attempts: Attempt['inversion'][] = [];
     const changed = changeArea(reading, expected, image.width);
-    for (const override of tries(plan, index, reading, expected, changed, image.width)) {
+    for (const override of tries(plan, index, reading, caption, expected, changed, image.width)) {
       let run: Awaited<ReturnType<typeof runPlanStep>>;
       try {
         run = await runPlanStep(diffusion, plan, index, image, caption, options, override);

@@ -1,6 +1,6 @@
 // /imagine's work: a plan whose one step is `sample.*` from a prompt (or `multidiffusion` for a wide
 // shape) → an image of the requester.
-import type { EditPlan } from '../plan/index.ts';
+import type { DrawnWith, EditPlan, PlanStep } from '../plan/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import type { RgbImage } from '../support/image.ts';
 import type { StepProgress } from '../pipeline/sampler.ts';
@@ -96,7 +96,7 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
     const made = await textToImage(compiled, { prompt, negativePrompt: step.params.negativePrompt, seed: drawSeed, steps, guidance, onStep, signal: options.signal, ...layout?.sampling });
     return { image: { rgb: made.pixels, width: made.width, height: made.height }, seed: drawSeed, prompt, truncated: made.truncated };
   };
-  const named = step.method !== 'multidiffusion' && hasReader(modelName) ? readPrompt(prompt) : undefined;
+  const named = namedScene(step, modelName);
   if (!named) return draw(seed, prompt);
   const tries: DrawingReport['tries'] = [];
   let best: { drawing: Drawing; problems: string[] } | undefined;
@@ -111,6 +111,32 @@ export async function drawPicture(diffusion: (options: { hooks: boolean }) => Di
   const kept = best!.drawing;
   const drawnFrom = kept.prompt !== prompt ? { drawnFrom: kept.prompt } : {};
   return { ...kept, check: { done: best!.problems.length === 0, problems: best!.problems, tries, ...drawnFrom } };
+}
+
+/** What the shipped model's drawing of a prompt must show: the prompt read as a scene of its world, where it is one. */
+function namedScene(step: PlanStep, modelName: string) {
+  return step.method !== 'multidiffusion' && hasReader(modelName) && step.params.prompt ? readPrompt(step.params.prompt) : undefined;
+}
+
+/**
+ * How /imagine drew a picture, from the plan stored with it: the words drawn from (the whole
+ * caption that completed the prompt, where it did) and the sampling settings. Undefined for
+ * anything a redraw would not reproduce: an edit's result, a MultiDiffusion panorama, a plan
+ * without its seed. The drawing's sampler is DDIM whatever the plan's scheduler says (drawPicture).
+ */
+export function drawnWith(plan: EditPlan, modelName: string): DrawnWith | undefined {
+  const [step, ...rest] = plan.steps;
+  const seed = plan.output.seed;
+  if (!step || rest.length > 0 || step.edit !== 'generate' || step.method !== 'sample.ddim' || !step.params.prompt || seed === undefined) return undefined;
+  const named = namedScene(step, plan.output.model ?? modelName);
+  return {
+    prompt: named ? completedPrompt(named, seed) : step.params.prompt,
+    ...(step.params.negativePrompt ? { negativePrompt: step.params.negativePrompt } : {}),
+    seed,
+    steps: plan.output.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps,
+    guidance: plan.output.guidance ?? TEXT_TO_IMAGE_DEFAULTS.guidance,
+    ...(plan.output.model ? { model: plan.output.model } : {}),
+  };
 }
 
 export async function generate(studio: Studio, prisma: PrismaClient, work: GenerateWork): Promise<GenerateOutcome> {

@@ -78,3 +78,24 @@ test('the optional language model is only asked when the grammar has to ask, and
   const off = await planWithLanguageModel('something feels wrong here', { caption: 'a cat on a sofa' }, undefined);
   assert.equal(off.kind, 'clarify');
 });
+
+test('/edit method:sae.move on a picture the bot drew redraws it from its own noise; on an upload, or as one of several steps, it inverts', () => {
+  const drawnWith = { prompt: 'a medium red star in the center on sky', seed: 1001, steps: 50, guidance: 7.5 };
+  const context = { caption: 'a medium red star in the center on sky', world: true, source: 'generated' as const, drawnWith };
+  const move = planFromSlashOptions('edit', { method: 'sae.move', target: 'star', region: 'top left' }, context);
+  assert.ok(move.kind === 'plan');
+  assert.deepEqual(move.plan.inversion, { method: 'none', reuseStored: false });
+  assert.deepEqual(move.plan.output, { seed: 1001, steps: 50, guidance: 7.5 });
+  assert.equal(move.plan.source.caption, drawnWith.prompt);
+  assert.deepEqual(move.plan.steps[0]!.params, { target: 'star', object: 'star', mask: { kind: 'region', region: 'top_left' }, region: 'top_left', prompt: 'a medium red star in the top left on sky' });
+  assert.match(move.plan.reason, /drawn again from its own noise \(seed 1001, 50 steps\)/);
+
+  const upload = planFromSlashOptions('edit', { method: 'sae.move', target: 'star', region: 'top left' }, { ...context, source: 'uploaded', drawnWith: undefined });
+  assert.ok(upload.kind === 'plan');
+  assert.equal(upload.plan.inversion.method, 'invert.ddim');
+  const masactrl = planFromSlashOptions('edit', { method: 'masactrl', target: 'star', region: 'top left' }, context);
+  assert.ok(masactrl.kind === 'plan');
+  assert.equal(masactrl.plan.inversion.method, 'invert.direct', 'only a method that edits by redrawing is redrawn');
+  const taken = planFromSlashOptions('edit', { method: 'sae.move', target: 'star', region: 'center' }, context);
+  assert.equal(taken.kind, 'clarify', 'a move to where it is already is a question');
+});

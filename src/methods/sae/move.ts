@@ -44,12 +44,20 @@ export const saeMove = defineMethod({
     block: z.string().optional(),
     /** Features in the object's concept set. */
     features: z.number().int().min(1).max(64).default(8),
+    /**
+     * The prompt of the steered pass (default: the source's). A caption that names the object's place
+     * holds it there. Redrawn from its own noise with the whole caption ("a medium red star in the
+     * center on sky") the shipped model moved 0 of 4 at β 2; with the steered pass's prompt without
+     * the place ("a medium red star on sky") 6 of 6, 4 kept (β 0, the prompt alone: 1 of 6). Test
+     * dictionary of test/concepts (40 pictures), seeds 1001–1006, the default window.
+     */
+    steerPrompt: z.string().min(1).max(500).optional(),
     // Planner context the method does not use (shared with masactrl's move params).
     direction: z.string().optional(),
     distance: z.number().optional(),
     anchor: z.string().optional(),
   }),
-  needs: { inversion: MOVE_INVERSIONS, hooks: true, concepts: true, local: true, generates: true },
+  needs: { inversion: MOVE_INVERSIONS, hooks: true, concepts: true, local: true, generates: true, ownNoise: true, objectMask: true },
   async run(input, params) {
     const object = params.object ?? params.target;
     if (!object) throw new EditRequestError('sae.move needs the object to move (object:, or target: in /edit)');
@@ -70,6 +78,7 @@ export const saeMove = defineMethod({
 
     // Pass 2: the object's part of the delta carried from its old positions into the new ones.
     const latent = await sampleFromSource(input, {
+      prompt: params.steerPrompt,
       fromStep,
       untilStep,
       steer: { block: site.block, map: (step) => {

@@ -9,6 +9,8 @@ import type { Scheduler } from '../../pipeline/schedulers/index.ts';
 import { EditRequestError, type EditInput } from '../types.ts';
 
 export interface SourceSampling {
+  /** The prompt this pass draws from (default: the source's). */
+  prompt?: string;
   /** Steps [fromStep, untilStep) are captured and steered. */
   fromStep?: number;
   untilStep: number;
@@ -44,7 +46,7 @@ export async function sampleFromSource(input: EditInput, how: SourceSampling): P
     steps: input.steps,
     guidance: input.guidance,
     seed: input.seed,
-    branches: [{ cond: await diffusion.encodePrompt(input.source.prompt || input.target.prompt), uncond, uncondAt, start }],
+    branches: [{ cond: await diffusion.encodePrompt(how.prompt || input.source.prompt || input.target.prompt), uncond, uncondAt, start }],
     controls: (step) => {
       const map = steer && inWindow(step) ? steer.map(step) : undefined;
       return map && steer ? unet.controls().addTransformerDelta(steer.block, guided ? 1 : 0, map) : undefined;
