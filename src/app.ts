@@ -1,10 +1,13 @@
-// Composes one running Retouch: database, then the chat front ends. Every piece is closed in
-// reverse order on stop, so the database outlives anything that might still write to it.
+// Composes one running Retouch: database (the shipped concept dictionary loaded into it on first
+// start), then the chat front ends. Every piece is closed in reverse order on stop, so the database
+// outlives anything that might still write to it.
 import type { Config } from './config/env.ts';
 import type { Logger } from './log.ts';
 import { openDatabase } from './store/database.ts';
 import { JobQueue, startMaintenance } from './jobs/index.ts';
 import { startStudioWorker } from './studio/worker.ts';
+import { importConceptSeeds } from './studio/concept-seed.ts';
+import { ConceptDictionaryStore } from './store/concept-dictionaries.ts';
 import { startWebChat } from './web/server.ts';
 import { createDefaultRegistry } from '../commands/index.ts';
 import { createRateLimit } from './chat/rate-limit.ts';
@@ -22,6 +25,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const database = await openDatabase(config, logger);
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
+    const models = modelCatalog(config);
+    await importConceptSeeds(new ConceptDictionaryStore(database.prisma, logger), models, logger);
     const jobs = await JobQueue.open({ url: database.url, config: config.jobs, logger });
     closers.unshift(() => jobs.close());
     const worker = await startStudioWorker({ url: database.url, prisma: database.prisma, config, logger });
@@ -31,7 +36,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     // One limit for every front end, counted in Postgres so several bot processes share it.
     const rateLimit = await createRateLimit({ perMinute: config.rateLimit.perMinute, url: database.url, logger });
     if (rateLimit) closers.unshift(() => rateLimit.close());
-    const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry(), models: modelCatalog(config) };
+    const chat = { prisma: database.prisma, logger, jobs, rateLimit, commands: createDefaultRegistry(), models };
     const webChat = await startWebChat({ ...chat, ...config.web });
     closers.unshift(() => webChat.close());
     if (config.discord) {

@@ -15,7 +15,8 @@ import { hasReader, readPrompt } from '../reading/index.ts';
 import { SAE_DEFAULTS, type BuildStage } from '../concepts/build.ts';
 import { createLogger } from '../log.ts';
 import { siteName } from '../models/sae/dictionary.ts';
-import { resolveModelPath } from '../models/shipped.ts';
+import { resolveModelPath, SEED_REBUILD_COMMAND } from '../models/shipped.ts';
+import { writeSeed } from '../concepts/seed-files.ts';
 import { modelContentId, openStableDiffusion } from '../models/stable-diffusion.ts';
 import { Diffusion } from '../pipeline/diffusion.ts';
 import { commonLabels, ConceptDictionaryStore, MAX_DICTIONARY_NAME, MAX_SEARCH_LIMIT, type DictionarySummary } from '../store/concept-dictionaries.ts';
@@ -37,6 +38,7 @@ interface BuildCliOptions {
   epochs: number;
   work?: string;
   name: string;
+  export?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -58,7 +60,7 @@ export function registerConcepts(program: Command): void {
     .description('concept dictionaries (sparse autoencoders on the UNet): build one for a model, show them, search their features');
 
   for (const [stage, what] of Object.entries(BUILD_COMMANDS) as [keyof typeof BUILD_COMMANDS, string][]) {
-    concepts
+    const command = concepts
       .command(stage)
       .description(what)
       .option('--model <dir>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
@@ -69,8 +71,10 @@ export function registerConcepts(program: Command): void {
       .option('--work <dir>', 'work folder (default: under RETOUCH_DATA_DIR, keyed by the model and these settings)')
       .option('--name <name>', 'the dictionary\'s name (a ready one of the same name is replaced)', dictionaryName, CONCEPT_BUILD.name)
       .option('--json', 'print the result as JSON')
-      .option('--quiet', 'no progress on stderr')
-      .addHelpText('after', '\nStores in the database DATABASE_URL names, else the embedded one under RETOUCH_DATA_DIR. Run again after an interruption to resume.')
+      .option('--quiet', 'no progress on stderr');
+    if (stage === 'build' || stage === 'label') command.option('--export <dir>', 'also write the stored dictionary to this folder as seed data (as models/world-sd/concepts ships), replacing what it held');
+    command
+      .addHelpText('after', `\nStores in the database DATABASE_URL names, else the embedded one under RETOUCH_DATA_DIR. Run again after an interruption to resume.\nThe shipped model's seed is rebuilt by: ${SEED_REBUILD_COMMAND}`)
       .action((options: BuildCliOptions) => runBuild(stage, options));
   }
 
@@ -155,12 +159,14 @@ async function runBuild(stage: keyof typeof BUILD_COMMANDS, options: BuildCliOpt
       const stored = await withStore(config, (store) => buildAndStore(diffusion, store, { ...build, owner: { scope: 'model' }, name: options.name }));
       const { features, labelled } = featureCounts(stored.dictionary);
       const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+      const exported = options.export ? { dir: resolve(options.export), ...writeSeed(options.export, stored.dictionary) } : undefined;
       const summary = {
         dictionaryId: stored.id, name: options.name, model: modelName, modelHash: stored.dictionary.modelHash, work,
-        sites: stored.dictionary.sites.length, features, labelled, readBack: stored.readBack, seconds,
+        sites: stored.dictionary.sites.length, features, labelled, readBack: stored.readBack, seconds, ...(exported ? { exported } : {}),
       };
       printResult(json, summary, [
         `stored the concept dictionary "${options.name}" of ${modelName} (${stored.id}): ${summary.sites} sites, ${features} features, ${labelled} of them labelled, in ${seconds} s`,
+        ...(exported ? [`wrote it as seed data to ${exported.dir}: ${exported.files} files, ${(exported.bytes / 1e6).toFixed(2)} MB`] : []),
         ...(stored.readBack ? [] : [NO_READ_BACK]),
         'see it with: retouch concepts show',
       ].join('\n'));

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import { join } from 'node:path';
 import type { HostTensor } from '../engine/index.ts';
 import { toFloat32 } from '../engine/index.ts';
-import { siteName, type SiteKey } from '../models/sae/dictionary.ts';
+import { siteFileStem, siteName, type SiteKey } from '../models/sae/dictionary.ts';
 import { tensorToRgb } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { sampleBranches, SamplingCancelled } from '../pipeline/sampler.ts';
@@ -77,7 +77,7 @@ export async function collect(diffusion: Diffusion, dir: string, options: Collec
   mkdirSync(dir, { recursive: true });
   const sites: CollectedSite[] = blocks.flatMap((b) => times.flatMap((time) => (['uncond', 'cond'] as const).map((branch) => {
     const key = { block: b.path, time, branch };
-    return { ...key, channels: b.channels, height: b.height, width: b.width, file: `${siteName(key).replace(/[^a-z0-9_.=-]+/gi, '_')}.f32` };
+    return { ...key, channels: b.channels, height: b.height, width: b.width, file: `${siteFileStem(key)}.f32` };
   })));
   const previous = readManifest(dir);
   let manifest: CollectionManifest = { prompts: [...options.prompts], steps, guidance, seed, sites, imageWidth: diffusion.width, imageHeight: diffusion.height, images: 0 };

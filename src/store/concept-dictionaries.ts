@@ -164,31 +164,46 @@ export class ConceptDictionaryStore {
     if (!row) throw new Error(`saveDictionary: there is no concept dictionary ${id}`);
     if (dictionary.modelHash !== row.modelHash) throw new Error(`saveDictionary: dictionary ${id} was begun for model ${row.modelHash}, this one is of ${dictionary.modelHash}`);
     if (dictionary.name !== row.name) throw new Error(`saveDictionary: dictionary ${id} was begun as ${JSON.stringify(row.name)}, this one is named ${JSON.stringify(dictionary.name)}`);
-    checkSites(dictionary.sites);
-    const thumbnails = dictionary.thumbnails ?? [];
-    checkThumbnails(dictionary.sites, thumbnails);
-    const sites = dictionary.sites.map(siteRow);
-    const build = jsonObject(dictionary.build, 'build');
-    const replaceKey = JSON.stringify([row.modelHash, row.scope, row.userId, row.workspaceId, row.name]);
-
+    const contents = dictionaryContents(dictionary);
     const replaced = await this.prisma.$transaction(
       async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REPLACE_LOCK}::int4, hashtext(${replaceKey}::text))`;
-        const { count } = await tx.conceptDictionary.updateMany({ where: { id, status: 'building' }, data: { status: 'ready', build } });
+        await lockReplacement(tx, row);
+        const { count } = await tx.conceptDictionary.updateMany({ where: { id, status: 'building' }, data: { status: 'ready', build: contents.build } });
         if (count === 0) {
           const now = await tx.conceptDictionary.findUnique({ where: { id }, select: { status: true } });
           throw new Error(`saveDictionary: concept dictionary ${id} is ${now ? now.status : 'gone'}, not building`);
         }
-        for (const site of sites) await tx.conceptSite.create({ data: { dictionaryId: id, ...site } });
-        if (thumbnails.length > 0) await tx.conceptThumbnail.createMany({ data: thumbnails.map((t) => ({ dictionaryId: id, image: t.image, data: bytesOf(t.data) })) });
-        const older = await tx.conceptDictionary.deleteMany({
-          where: { id: { not: id }, status: 'ready', modelHash: row.modelHash, scope: row.scope, userId: row.userId, workspaceId: row.workspaceId, name: row.name },
-        });
-        return older.count;
+        return writeContents(tx, id, row, contents);
       },
       { timeout: TRANSACTION_TIMEOUT_MS },
     );
-    this.logger?.info({ dictionaryId: id, modelHash: row.modelHash, scope: row.scope, name: row.name, sites: sites.length, thumbnails: thumbnails.length, replaced }, 'concept dictionary ready');
+    this.logger?.info({ dictionaryId: id, modelHash: row.modelHash, scope: row.scope, name: row.name, sites: contents.sites.length, thumbnails: contents.thumbnails.length, replaced }, 'concept dictionary ready');
+  }
+
+  /**
+   * Stores a dictionary built elsewhere (a seed shipped with the model) as the model's shared one,
+   * ready, unless the model has a ready shared dictionary already — checked and written in one
+   * transaction under the lock saveDictionary() takes, so processes starting together import it
+   * once. The new dictionary's id, or undefined when there was one.
+   */
+  async importShared(dictionary: ConceptDictionary, description = ''): Promise<string | undefined> {
+    const owner = { modelHash: dictionary.modelHash, scope: 'model' as const, userId: null, workspaceId: null, name: dictionary.name };
+    checkModelHash(owner.modelHash);
+    checkName(owner.name);
+    const contents = dictionaryContents(dictionary);
+    const id = await this.prisma.$transaction(
+      async (tx) => {
+        await lockReplacement(tx, owner);
+        const ready = await tx.conceptDictionary.findFirst({ where: { modelHash: owner.modelHash, scope: 'model', status: 'ready' }, select: { id: true } });
+        if (ready) return undefined;
+        const { id } = await tx.conceptDictionary.create({ data: { ...owner, description, status: 'ready', build: contents.build }, select: { id: true } });
+        await writeContents(tx, id, owner, contents);
+        return id;
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
+    if (id) this.logger?.info({ dictionaryId: id, modelHash: owner.modelHash, scope: 'model', name: owner.name, sites: contents.sites.length, thumbnails: contents.thumbnails.length }, 'concept dictionary imported');
+    return id;
   }
 
   /** A build that failed: recorded with its reason. False when the dictionary isn't building (gone, ready, or failed already). */
@@ -367,6 +382,33 @@ function readyWhere(request: LoadDictionary): Prisma.ConceptDictionaryWhereInput
     modelHash: request.modelHash, scope: owner.scope, userId: owner.userId ?? null, workspaceId: owner.workspaceId ?? null,
     status: 'ready', ...(request.name === undefined ? {} : { name: request.name }),
   };
+}
+
+type Transaction = Prisma.TransactionClient;
+type DictionaryKey = { modelHash: string; scope: DictionaryScope; userId: string | null; workspaceId: string | null; name: string };
+
+/** A dictionary checked and turned into the rows saveDictionary() and importShared() write. */
+function dictionaryContents(dictionary: ConceptDictionary) {
+  checkSites(dictionary.sites);
+  const thumbnails = dictionary.thumbnails ?? [];
+  checkThumbnails(dictionary.sites, thumbnails);
+  return { sites: dictionary.sites.map(siteRow), thumbnails, build: jsonObject(dictionary.build, 'build') };
+}
+
+/** Serialises the saves of one model + scope + owner + name until the transaction ends. */
+async function lockReplacement(tx: Transaction, key: DictionaryKey): Promise<void> {
+  const replaceKey = JSON.stringify([key.modelHash, key.scope, key.userId, key.workspaceId, key.name]);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REPLACE_LOCK}::int4, hashtext(${replaceKey}::text))`;
+}
+
+/** Writes a ready dictionary's sites and thumbnails and deletes the older ready one it replaces; how many it deleted. */
+async function writeContents(tx: Transaction, id: string, key: DictionaryKey, contents: ReturnType<typeof dictionaryContents>): Promise<number> {
+  for (const site of contents.sites) await tx.conceptSite.create({ data: { dictionaryId: id, ...site } });
+  if (contents.thumbnails.length > 0) await tx.conceptThumbnail.createMany({ data: contents.thumbnails.map((t) => ({ dictionaryId: id, image: t.image, data: bytesOf(t.data) })) });
+  const older = await tx.conceptDictionary.deleteMany({
+    where: { id: { not: id }, status: 'ready', modelHash: key.modelHash, scope: key.scope, userId: key.userId, workspaceId: key.workspaceId, name: key.name },
+  });
+  return older.count;
 }
 
 /** The labels most features carry across these dictionaries' sites, most first. */

@@ -68,6 +68,11 @@ export function siteName(site: SiteKey): string {
   return `${site.block}@t=${site.time}/${site.branch}`;
 }
 
+/** The site's name as a file name's stem (e.g. `mid_block.attentions.0_t=0.5_cond`). */
+export function siteFileStem(site: SiteKey): string {
+  return siteName(site).replace(/[^a-z0-9_.=-]+/gi, '_');
+}
+
 export function findSite(dictionary: ConceptDictionary, key: SiteKey): DictionarySite | undefined {
   return dictionary.sites.find((s) => s.block === key.block && s.time === key.time && s.branch === key.branch);
 }
