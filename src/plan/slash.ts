@@ -150,7 +150,9 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
     if (result.kind !== 'plan') return result;
     const [first, ...rest] = result.plan.steps;
     const steps = [{ ...first!, method, params: StepParams.parse({ ...first!.params, ...explicitParams(o) }) }, ...rest];
-    const plan = assemblePlan(steps, [`${chosenReason(method)} ${result.plan.reason}`], options, readCaption(options.caption));
+    // The planner's reason describes the method it chose; for another one it would misname it.
+    const reason = first!.method === method ? `${chosenReason(method)} ${result.plan.reason}` : chosenReason(method, o.instruction);
+    const plan = assemblePlan(steps, [reason], options, readCaption(options.caption));
     return { kind: 'plan', plan: redrawnPlan(plan, options.drawnWith) };
   }
   const edit = editOfMethod(method);
@@ -164,8 +166,9 @@ function edit(raw: SlashOptions, context: PlanOptions): PlanResult {
   return typeof fitted === 'string' ? { kind: 'clarify', question: fitted, choices: [] } : { kind: 'plan', plan: redrawnPlan(EditPlan.parse(fitted), options.drawnWith) };
 }
 
-function chosenReason(method: MethodId): string {
-  return `Running ${methodName(method)} (${method}) as you asked${isAvailable(method) ? '' : ', which is not available yet'}.`;
+function chosenReason(method: MethodId, instruction?: string): string {
+  const what = instruction ? ` for “${safeWords(instruction, 120)}”` : '';
+  return `Running ${methodName(method)} (${method})${what} as you asked${isAvailable(method) ? '' : ', which is not available yet'}.`;
 }
 
 function explicitParams(o: z.infer<typeof EditOptions>) {

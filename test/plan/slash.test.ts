@@ -47,6 +47,7 @@ test('/edit instruction:… is parsed, and method:… overrides the first step',
   assert.ok(forced.kind === 'plan');
   assert.equal(forced.plan.steps[0]!.method, 'pnp');
   assert.equal(forced.plan.steps[0]!.params.target, 'tiger');
+  assert.match(forced.plan.reason, /\(pnp\) for “make the cat a tiger” as you asked\.$/, "the planner's reason named its own method");
 });
 
 test('/edit with an unknown method, a bad value or nothing to do asks instead of failing', () => {
