@@ -44,7 +44,16 @@ export function parseArguments(command: Command, rest: string): ArgumentsResult 
   markers.forEach((marker, i) => {
     const name = (marker[2] ?? '').toLowerCase();
     const start = (marker.index ?? 0) + marker[0].length;
-    give(name, rest.slice(start, markers[i + 1]?.index ?? rest.length));
+    const value = rest.slice(start, markers[i + 1]?.index ?? rest.length);
+    // A value that is no free text ("method:sae.move target:star") swallowed an option this command
+    // doesn't have: name that, not the whole run as a bad value.
+    const unknown = isFreeText(command.options[name] as OptionDefinition) ? undefined : /(?:^|\s)([a-z][a-z0-9_-]*):/i.exec(value)?.[1];
+    if (unknown) {
+      problems.push(`/${command.name} has no option \`${unknown.toLowerCase()}:\` (its options: ${names.map((n) => `\`${n}:\``).join(', ')})`);
+      give(name, value.slice(0, value.search(/(?:^|\s)[a-z][a-z0-9_-]*:/i)));
+    } else {
+      give(name, value);
+    }
   });
 
   return typed(command, raw, problems);
@@ -79,6 +88,10 @@ function typed(command: Command, raw: Map<string, string>, problems: string[]): 
     else args[name] = converted;
   }
   return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, args };
+}
+
+function isFreeText(option: OptionDefinition): boolean {
+  return option.type === 'string' && option.choices === undefined;
 }
 
 /** Matches ` name:` for the known option names, at the start or after whitespace. */

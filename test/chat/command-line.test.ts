@@ -54,6 +54,9 @@ test('bad values, missing required options and repeats are explained', () => {
     ['barn style:pastel', /`style` must be one of `oil`, `watercolour`/],
     ['barn prompt:house', /`prompt` is given twice/],
     ['barn steps:', /`steps` needs a value/],
+    // An option the command lacks, after one that takes no free text, is named rather than read as its value.
+    ['barn style:oil size:large', /^\/paint has no option `size:` \(its options: `prompt:`, `steps:`, `strength:`, `seamless:`, `style:`\)$/],
+    ['barn steps:20 tiles:4', /^\/paint has no option `tiles:`/],
   ];
   for (const [rest, expected] of cases) {
     const result = parseArguments(paint, rest);
