@@ -3,6 +3,7 @@ import { SEED, STEPS } from '../config/limits.ts';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import sharp from 'sharp';
+import { modelFolderDictionary } from '../concepts/seed-files.ts';
 import { EDIT_DEFAULTS, EDIT_METHODS, EditRequestError, getMethod, parameterNames, parseParamPairs, runEdit, SCHEDULER_KINDS, type SchedulerKind } from '../methods/index.ts';
 import type { MaskImage } from '../methods/shared/mask.ts';
 import { resolveModelPath } from '../models/shipped.ts';
@@ -103,7 +104,10 @@ export function registerEdit(program: Command): void {
         if (!options.image && !method.needs.generates) throw new UsageError(`${method.id} edits an image: give --image`);
         const imageSize = options.image ? await probeImage(options.image) : undefined;
         const started = performance.now();
-        const model = openStableDiffusion(resolveModelPath(options.model));
+        const modelDir = resolveModelPath(options.model);
+        const model = openStableDiffusion(modelDir);
+        const concepts = method.needs.concepts ? modelFolderDictionary(modelDir, model.hash ?? '') : undefined;
+        if (method.needs.concepts && !concepts) throw new UsageError(`${method.id} steers with the model's concept dictionary, which the CLI reads from the model folder: ${modelDir}/concepts has none built for these weights; 'retouch concepts build --model ${modelDir} --export ${modelDir}/concepts' writes it`);
         const diffusion = new Diffusion(model, { hooks: method.needs.hooks === true });
         try {
           const loaded = options.image ? await loadImageForModel(options.image, diffusion.width, diffusion.height) : undefined;
@@ -125,6 +129,7 @@ export function registerEdit(program: Command): void {
             guidance: options.guidance,
             seed: options.seed,
             pasteOutside: options.paste,
+            concepts,
             onPhase: options.quiet || json ? undefined : (phase) => void process.stderr.write(`${phase}…\n`),
             onStep: progress,
           });

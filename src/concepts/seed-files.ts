@@ -55,6 +55,13 @@ export function conceptSeedDir(modelDir: string): string {
   return join(modelDir, 'concepts');
 }
 
+/** The dictionary a model folder ships (`concepts/`), when it has one built for these weights (`modelHash`). */
+export function modelFolderDictionary(modelDir: string, modelHash: string): ConceptDictionary | undefined {
+  const dir = conceptSeedDir(modelDir);
+  const index = readSeedIndex(dir);
+  return index && index.modelHash === modelHash ? readSeed(dir, index) : undefined;
+}
+
 export class SeedFormatError extends Error {
   override readonly name = 'SeedFormatError';
 }

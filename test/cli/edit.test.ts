@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { renderScene } from '../../src/world/index.ts';
 import { toPng } from '../../src/support/image.ts';
 import { runRetouch } from './run.ts';
 import { requireShippedModel } from '../support/shipped-models.ts';
+import { SHIPPED_MODEL_DIR } from '../../src/models/shipped.ts';
 
 describe('retouch edit', () => {
   requireShippedModel();
@@ -51,6 +52,26 @@ describe('retouch edit', () => {
     assert.equal(masked.code, 2);
     assert.match(masked.stderr, /--mask .* is 64×64 and the image 128×128/);
     assert.ok(!existsSync(refused), 'a refused edit writes no file');
+  });
+
+  it("steers with the dictionary the model folder ships: sae.move redraws a seed's picture with the star in the asked cell", async () => {
+    const out = join(dir, 'moved.png');
+    const before = join(dir, 'drawn.png');
+    const prompt = 'a medium red star on sky';
+    const drawn = await runRetouch(['generate', '--prompt', prompt, '--seed', '11', '--out', before, '--json'], {}, 120_000);
+    assert.equal(drawn.code, 0, drawn.stderr);
+    const moved = await runRetouch(['edit', '--method', 'sae.move', '--param', 'object=star', '--param', 'region=top_left', '--inversion', 'none', '--seed', '11', '--prompt', prompt, '--out', out, '--json'], {}, 120_000);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal((JSON.parse(moved.stdout) as { metrics: { features: number } }).metrics.features, 8);
+    const read = async (file: string) => (await runRetouch(['analyze', '--image', file], {}, 60_000)).stdout.split('\n')[0];
+    assert.equal(await read(before), 'a medium red star in the bottom right on sky');
+    assert.equal(await read(out), 'a medium red star in the top left on sky');
+
+    const bare = join(dir, 'model-without-concepts');
+    cpSync(SHIPPED_MODEL_DIR, bare, { recursive: true, filter: (path) => !path.includes('/concepts') });
+    const refused = await runRetouch(['edit', '--model', bare, '--method', 'sae.move', '--param', 'object=star', '--param', 'region=top_left', '--prompt', prompt, '--out', join(dir, 'no.png')]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /sae\.move steers with the model's concept dictionary, which the CLI reads from the model folder: .*model-without-concepts\/concepts has none built for these weights; 'retouch concepts build --model .* --export .*' writes it/);
   });
 });
 
