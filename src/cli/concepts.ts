@@ -214,7 +214,7 @@ async function runCompose(options: ComposeCliOptions): Promise<void> {
       printResult(json, summary, [
         `layout of "${prompt}" (seed ${options.seed}) from ${model.name}'s dictionary "${dictionary.name}", ${siteName(site)} (${site.height}×${site.width} positions):`,
         ...layout.areas.map((a) => `- ${a.entity.name}: ${a.positions} positions (${(100 * a.share).toFixed(1)}%), ${a.cells.length ? `most of ${a.cells.join(', ')}` : 'no grid cell'}; rgb(${a.entity.rgb.join(', ')})`),
-        ...(layout.empty ? [`(${layout.empty} of the positions had no labelled feature active and went to the background)`] : []),
+        ...(layout.empty ? [`(${layout.empty} of the positions had no feature with a concept vector active and went to the background)`] : []),
         `wrote ${out}`,
       ].join('\n'));
     } finally {

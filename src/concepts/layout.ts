@@ -30,7 +30,7 @@ export interface Layout {
   site: DictionarySite;
   /** Per position of the site's height × width map: the owning entity's index. */
   owners: Int32Array;
-  /** Positions where no labelled feature was active, given to the background. */
+  /** Positions where no feature with a concept vector was active, given to the background. */
   empty: number;
   areas: EntityArea[];
 }

@@ -1,6 +1,6 @@
 // /edit's work: an EditPlan on a stored image, framed to the model's size and back, run step after
 // step (checked by reading the result back where the model has a read-back), the result stored.
-import { ConceptDictionaryStore } from '../store/concept-dictionaries.ts';
+import type { ConceptDictionary } from '../models/sae/dictionary.ts';
 import { EditRequestError } from '../methods/index.ts';
 import type { EditPlan } from '../plan/index.ts';
 import { frameForModel } from '../pipeline/model-size.ts';
@@ -23,6 +23,8 @@ export interface EditWork extends Pick<PlanRunOptions, 'onPhase' | 'onStep' | 'p
   parentEditId?: string;
   owner: Owner;
   inversions?: InversionStore;
+  /** The model's ready shared concept dictionary, if any (for the methods that steer with one). */
+  concepts?: (modelHash: string) => Promise<ConceptDictionary | undefined>;
 }
 
 export interface EditOutcome extends SavedResult {
@@ -64,7 +66,7 @@ export async function edit(studio: Studio, prisma: PrismaClient, work: EditWork)
         onPhase: work.onPhase,
         onStep: work.onStep,
         previews: work.previews,
-        concepts: () => new ConceptDictionaryStore(prisma).loadDictionary({ modelHash: diffusion({ hooks: false }).model.hash }),
+        concepts: async () => work.concepts?.(diffusion({ hooks: false }).model.hash),
         signal: work.signal,
       }),
     plan.output.model,

@@ -151,6 +151,7 @@ export function studioHandlers(options: { studio: Studio; prisma: PrismaClient; 
         const outcome = await edit(studio, prisma, {
           ...work,
           inversions,
+          concepts: (modelHash) => shared.get(modelHash),
           onStep: (step, _steps, progress, preview) => context.progress((step - 1 + progress.step / progress.total) / steps, preview),
           previews: true,
           signal: context.signal,

@@ -1,4 +1,4 @@
-// The models' shared concept dictionaries as a worker uses them on every /imagine: loaded once and
+// The models' shared concept dictionaries as a worker uses them on every /imagine and SAE edit: loaded once and
 // kept while they are current. A shared dictionary of SD weights is hundreds of megabytes to read;
 // asking which one is current is one small query.
 import type { ConceptDictionaryStore, StoredConceptDictionary } from '../store/concept-dictionaries.ts';
