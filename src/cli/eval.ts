@@ -45,6 +45,7 @@ interface EvalOptions {
   readBack: boolean;
   steps: number;
   guidance: number;
+  width: number;
   model?: string;
   methods?: string[];
   work?: string;
@@ -111,6 +112,7 @@ export function registerEval(program: Command): void {
     .option('--steps <n>', 'DDIM steps', positive('--steps'), 50)
     .option('--guidance <w>', 'classifier-free guidance for t2i and inversion', Number, GUIDANCE.default)
     .option('--seed <n>', 'prompts and conversation suites: the seed their scenes, prompts (phrasings) and image seeds derive from', nonNegative)
+    .option('--width <k>', 'prompts suite: draw each prompt k model widths wide (2 = /imagine size:2:1) with MultiDiffusion and read every model-sized window back', positive('--width'), 1)
     .option('--methods <ids>', 'inversion / edits suites: which methods (comma-separated; default all)', methodList)
     .option('--model <path>', 'diffusers model folder (default: RETOUCH_MODEL_DIR, else the shipped model)')
     .option('--no-read-back', 'conversation suite: the bot as it was before it read its pictures back (no completion, checks or retries), for the before/after table')
@@ -125,6 +127,10 @@ export function registerEval(program: Command): void {
       const json = options.json === true;
       if (!(suite in SUITES)) {
         process.exitCode = printError(json, new Error(`unknown suite '${suite}'; choose one of ${Object.keys(SUITES).join(', ')}`), EXIT_USAGE);
+        return;
+      }
+      if (options.width !== 1 && suite !== 'prompts') {
+        process.exitCode = printError(json, new Error(`--width is for the prompts suite; '${suite}' draws at the model's size`), EXIT_USAGE);
         return;
       }
       const progress = json ? undefined : (done: number, total: number) => process.stderr.write(`\r${suite}: ${done}/${total}${done === total ? '\n' : ''}`);
@@ -170,13 +176,14 @@ export function registerEval(program: Command): void {
               shortPromptLine(result.shortPrompts),
             ].join('\n'));
           } else if (suite === 'prompts') {
-            const result = await evaluatePrompts(diffusion, { n: options.n ?? 100, seed: options.seed, steps: options.steps, guidance: options.guidance, onImage: progress });
+            const result = await evaluatePrompts(diffusion, { n: options.n ?? 100, seed: options.seed, steps: options.steps, guidance: options.guidance, widthFactor: options.width, onImage: progress });
             const shortLabel = 'one object, short (≤ 2 words besides the shape, no style)';
             const width = Math.max(shortLabel.length, ...result.forms.map((f) => f.form.length));
             printResult(json, { suite, model: diffusion.model.hash, ...result }, [
-              `prompts people write, seed ${result.seed}, ${result.steps} DDIM steps, guidance ${result.guidance}, ${result.secondsPerImage.toFixed(2)} s per image`,
+              `prompts people write, seed ${result.seed}, ${result.steps} DDIM steps, guidance ${result.guidance}, ${result.secondsPerImage.toFixed(2)} s per image${result.windows ? `, drawn ${String(options.width)}:1 with MultiDiffusion (the rows below the windows' are the first window's)` : ''}`,
               `  exact: exactly the named objects, each named word and background right (no style: style not counted); colour, bg: over prompts naming one; bound: two objects, every named colour on its shape`,
               `  ${''.padEnd(width)} ${PROMPT_COLUMNS.map((c, i) => (i === 0 ? c.padStart(4) : c.padStart(9))).join('')}`,
+              ...(result.windows ?? []).map((row) => promptRow(`all prompts, ${row.form}`, row, width)),
               promptRow(shortLabel, result.oneObjectShort, width),
               promptRow('one object, all', result.oneObject, width),
               promptRow('two objects', result.twoObjects, width),

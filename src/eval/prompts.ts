@@ -7,6 +7,8 @@
 import { GUIDANCE } from '../config/limits.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { textToImage } from '../pipeline/text-to-image.ts';
+import { multidiffusion } from '../methods/multidiffusion.ts';
+import { runEdit } from '../methods/run.ts';
 import { analyseImage, sampleScene, type Background, type DetectedObject, type ImageAnalysis, type Scene, type SceneObject } from '../world/index.ts';
 import type { RgbImage } from '../support/image.ts';
 import { createRandom, type Random } from '../support/random.ts';
@@ -224,6 +226,11 @@ export interface PromptEvalOptions {
   seed?: number;
   steps?: number;
   guidance?: number;
+  /**
+   * Canvas width in model widths: above 1 every prompt is drawn as /imagine draws a wide size
+   * (MultiDiffusion) and each model-sized window of the canvas is read back on its own.
+   */
+  widthFactor?: number;
   onImage?: (done: number, total: number) => void;
 }
 
@@ -244,24 +251,45 @@ export interface PromptEvalResult {
   oneObjectByLength: PromptFormRow[];
   /** Every form met, most frequent first. */
   forms: PromptFormRow[];
-  /** Each prompt, its seed and what was read back, for looking at failures. */
+  /** Each prompt, its seed and what was read back, for looking at failures (wide: the windows' readings, joined by " | "). */
   cases: { prompt: string; form: string; imageSeed: number; readBack: string; exact: boolean }[];
+  /**
+   * Wide canvases only (widthFactor > 1): per window, left to right, the window read back against the
+   * prompt, then "any window" (a prompt counts where at least one window reads exactly) and "the whole
+   * canvas" (objects over all windows against those named). The rows above are then the first window's.
+   */
+  windows?: PromptFormRow[];
+}
+
+/** A wide canvas cut into model-sized windows read back one by one: side by side, the last flush right. */
+export function canvasWindows(image: RgbImage, side: number): RgbImage[] {
+  const count = Math.ceil(image.width / side);
+  return Array.from({ length: count }, (_, k) => {
+    const left = Math.min(k * side, image.width - side);
+    const rgb = new Uint8Array(side * image.height * 3);
+    for (let y = 0; y < image.height; y++) rgb.set(image.rgb.subarray((y * image.width + left) * 3, (y * image.width + left + side) * 3), y * side * 3);
+    return { width: side, height: image.height, rgb };
+  });
 }
 
 export async function evaluatePrompts(diffusion: Diffusion, options: PromptEvalOptions): Promise<PromptEvalResult> {
   const seed = options.seed ?? PROMPT_EVAL_SEED;
   const steps = options.steps ?? 50;
   const guidance = options.guidance ?? GUIDANCE.default;
+  const widthFactor = options.widthFactor ?? 1;
   const prompts = evaluationPrompts(options.n, seed);
-  const scored: { prompt: EvalPrompt; score: PromptScore }[] = [];
+  const scored: { prompt: EvalPrompt; score: PromptScore; windows: PromptScore[]; whole: PromptScore }[] = [];
   const cases: PromptEvalResult['cases'] = [];
   const started = performance.now();
   for (const { prompt, imageSeed } of prompts) {
-    const image = await textToImage(diffusion, { prompt: prompt.text, seed: imageSeed, steps, guidance });
-    const analysis = analyseImage({ width: image.width, height: image.height, rgb: image.pixels });
-    const score = scorePrompt(prompt, analysis);
-    scored.push({ prompt, score });
-    cases.push({ prompt: prompt.text, form: prompt.form, imageSeed, readBack: analysis.caption, exact: score.exact });
+    const image = widthFactor > 1
+      ? (await runEdit(diffusion, { method: multidiffusion, params: { widthFactor }, targetPrompt: prompt.text, seed: imageSeed, steps, guidance })).image
+      : await textToImage(diffusion, { prompt: prompt.text, seed: imageSeed, steps, guidance }).then((made) => ({ width: made.width, height: made.height, rgb: made.pixels }));
+    const readings = canvasWindows(image, diffusion.width).map((w) => analyseImage(w));
+    const windows = readings.map((reading) => scorePrompt(prompt, reading));
+    const whole = scorePrompt(prompt, { ...readings[0]!, objects: readings.flatMap((r) => r.objects) });
+    scored.push({ prompt, score: windows[0]!, windows, whole });
+    cases.push({ prompt: prompt.text, form: prompt.form, imageSeed, readBack: readings.map((r) => r.caption).join(' | '), exact: windows[0]!.exact });
     options.onImage?.(scored.length, prompts.length);
   }
   const rates = (pick: (p: EvalPrompt) => boolean) => promptRates(scored.filter((s) => pick(s.prompt)).map((s) => s.score));
@@ -269,6 +297,14 @@ export async function evaluatePrompts(diffusion: Diffusion, options: PromptEvalO
   const forms = [...new Set(scored.map((s) => s.prompt.form))]
     .map((form) => ({ form, ...rates((p) => p.form === form) }))
     .sort((a, b) => b.prompts - a.prompts || a.form.localeCompare(b.form));
+  const windowCount = scored[0]?.windows.length ?? 1;
+  const windows = widthFactor > 1
+    ? [
+        ...Array.from({ length: windowCount }, (_, k) => ({ form: `window ${k + 1} of ${windowCount}`, ...promptRates(scored.map((s) => s.windows[k]!)) })),
+        { form: 'any window exact', ...promptRates(scored.map((s) => s.windows.find((w) => w.exact) ?? s.windows[0]!)) },
+        { form: 'the whole canvas', ...promptRates(scored.map((s) => s.whole)) },
+      ]
+    : undefined;
   return {
     seed,
     steps,
@@ -282,5 +318,6 @@ export async function evaluatePrompts(diffusion: Diffusion, options: PromptEvalO
       .filter((row) => row.prompts > 0),
     forms,
     cases,
+    ...(windows ? { windows } : {}),
   };
 }

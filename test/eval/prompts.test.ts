@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluationPrompts, isShortPrompt, promptRates, samplePrompt, scorePrompt, type EvalPrompt } from '../../src/eval/prompts.ts';
-import { renderScene, sampleScene, type Scene, type SceneObject } from '../../src/world/index.ts';
+import { canvasWindows, evaluationPrompts, isShortPrompt, promptRates, samplePrompt, scorePrompt, type EvalPrompt } from '../../src/eval/prompts.ts';
+import { analyseImage, renderScene, sampleScene, type Scene, type SceneObject } from '../../src/world/index.ts';
 import { createRandom } from '../../src/support/random.ts';
 import { runRetouch } from '../cli/run.ts';
 
@@ -111,5 +111,34 @@ describe('retouch eval prompts', () => {
     assert.deepEqual([result.oneObject.prompts, result.twoObjects.prompts, result.cases.length], [2, 1, 3]);
     assert.deepEqual(result.cases.map((c) => [c.prompt, c.imageSeed]), evaluationPrompts(2, 5).map((p) => [p.prompt.text, p.imageSeed]));
     assert.ok(result.oneObject.exact >= 0 && result.oneObject.exact <= 1);
+  });
+
+  it('draws a wide canvas with MultiDiffusion and reads each window back', async () => {
+    const { code, stdout, stderr } = await runRetouch(['eval', 'prompts', '--n', '1', '--steps', '2', '--seed', '5', '--width', '2', '--json'], {}, 120_000);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as { windows: { form: string; prompts: number }[]; cases: { readBack: string }[] };
+    assert.deepEqual(result.windows.map((w) => [w.form, w.prompts]), [['window 1 of 2', 2], ['window 2 of 2', 2], ['any window exact', 2], ['the whole canvas', 2]]);
+    for (const c of result.cases) assert.equal(c.readBack.split(' | ').length, 2, c.readBack);
+  });
+
+  it('refuses --width for a suite that draws at the model\'s size', async () => {
+    const { code, stderr } = await runRetouch(['eval', 't2i', '--n', '1', '--width', '2'], {}, 60_000);
+    assert.equal(code, 2);
+    assert.match(stderr, /--width is for the prompts suite/);
+  });
+});
+
+describe('wide canvases, window by window', () => {
+  it('cuts a canvas into model-sized windows that read back as the scenes drawn there', () => {
+    const left = renderScene(scene([star]));
+    const right = renderScene(scene([heart], 'grass'));
+    const size = left.width;
+    const rgb = new Uint8Array(2 * size * size * 3);
+    for (let y = 0; y < size; y++) {
+      rgb.set(left.rgb.subarray(y * size * 3, (y + 1) * size * 3), y * 2 * size * 3);
+      rgb.set(right.rgb.subarray(y * size * 3, (y + 1) * size * 3), (y * 2 + 1) * size * 3);
+    }
+    const windows = canvasWindows({ width: 2 * size, height: size, rgb }, size);
+    assert.deepEqual(windows.map((w) => analyseImage(w).caption), [left.caption, right.caption]);
   });
 });
