@@ -394,28 +394,53 @@ def stage_vae(args, budget):
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
     path = os.path.join(args.work, "vae.pt")
     ck = load_checkpoint(path)
-    step = 0
+    step, started_from = 0, None
     if ck:
         vae.load_state_dict(ck["model"])
         if ck["opt"] is not None:  # None: imported from a model folder (--from-model)
             opt.load_state_dict(ck["opt"])
-        step = ck["step"]
+        step, started_from = ck["step"], ck.get("started_from")
+    elif args.vae_init:
+        # A new run from an earlier VAE's weights (its own schedule from step 0), e.g. the shipped VAE
+        # retrained for patterns; --latent-anchor keeps its latents near the earlier encoder's.
+        init = load_checkpoint(args.vae_init)
+        vae.load_state_dict(init["model"])
+        started_from = {"checkpoint": os.path.relpath(os.path.abspath(args.vae_init), ROOT), "step": init["step"],
+                        "started_from": init.get("started_from")}
+        log(f"vae: starting from {args.vae_init} (step {init['step']})")
     if step >= args.vae_steps:
         log(f"vae: done ({step} steps)")
         return
+    anchor = None
+    if args.latent_anchor:
+        if not started_from:
+            sys.exit("vae: --latent-anchor keeps the latents of the VAE --vae-init names; give one")
+        anchor = make_vae()
+        anchor.load_state_dict(load_checkpoint(os.path.join(ROOT, started_from["checkpoint"]))["model"])
+        anchor.eval()
     rng = np.random.default_rng(1000 + step)
-    log(f"vae: {sum(p.numel() for p in vae.parameters())} parameters, from step {step} to {args.vae_steps}")
+    log(f"vae: {sum(p.numel() for p in vae.parameters())} parameters, from step {step} to {args.vae_steps}"
+        f" (object weight {args.object_weight}, pattern weight {args.pattern_weight}, edge weight {args.edge_weight},"
+        f" latent anchor {args.latent_anchor})")
     t0, seen, running = time.time(), 0, None
+    save = lambda: save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step, started_from=started_from,
+                                   losses={"object_weight": args.object_weight, "pattern_weight": args.pattern_weight,
+                                           "edge_weight": args.edge_weight, "latent_anchor": args.latent_anchor})
     vae.train()
     while step < args.vae_steps and not budget.over():
         x, mask = vae_batch(images, objects, n_train, step, args, rng)
         mean, logvar = vae.encode(x)
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         y = vae.decode(z)
-        rec = reconstruction_loss(y, x, mask, args.object_weight)
+        rec = reconstruction_loss(y, x, mask, args.object_weight, args.pattern_weight, args.edge_weight)
         kl = 0.5 * torch.mean(mean.pow(2) + logvar.exp() - 1.0 - logvar)
         loss = rec + args.kl * kl
-        optimise(opt, vae.parameters(), loss, cosine_lr(step, args.vae_steps, args.vae_lr, 200))
+        if anchor is not None:
+            with torch.no_grad():
+                kept = anchor.encode(x)[0]
+            # In units of the latents' spread (about 3.8), so the weight reads the same for any VAE.
+            loss = loss + args.latent_anchor * F.mse_loss(mean, kept) / kept.var().clamp_min(1e-6)
+        optimise(opt, vae.parameters(), loss, cosine_lr(step, args.vae_steps, args.vae_lr, 100 if started_from else 200))
         step += 1
         seen += len(x) * (x.shape[-1] / args.vae_crop) ** 2  # in crop-sized images
         mse = F.mse_loss(y.detach().clamp(-1, 1), x).item() / 4.0  # in [0,1] units
@@ -424,15 +449,16 @@ def stage_vae(args, budget):
             log(f"vae step {step} loss {loss.item():.5f} psnr~{10 * math.log10(1 / max(running, 1e-10)):.2f} dB "
                 f"kl {kl.item():.3f} {seen / (time.time() - t0):.1f} img/s")
         if step % 500 == 0:
-            save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
-    save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step)
+            save()
+    save()
     log(f"vae: saved at step {step}")
     if step < args.vae_steps:
         raise Stop()
 
 
 def crops(x, size, rng, objects, object_share):
-    """Crops of the images, and a mask of each crop's object discs, for the VAE's loss.
+    """Crops of the images, and masks of each crop's object discs (channel 0) and of its patterned
+    objects' discs (channel 1), for the VAE's loss.
 
     The VAE is convolutional: training on crops costs a sixth of full images on this CPU. But
     objects cover a few percent of a scene, and crops taken anywhere taught the first VAE
@@ -445,14 +471,16 @@ def crops(x, size, rng, objects, object_share):
     if limit > 0:
         for i, discs in enumerate(objects):
             if discs and rng.random() < object_share:
-                cx, cy, _ = discs[rng.integers(len(discs))]
+                cx, cy = discs[rng.integers(len(discs))][:2]
                 jitter = rng.integers(-size // 4, size // 4 + 1, size=2)
                 offsets[i] = np.clip([round(cy) - size // 2 + jitter[0], round(cx) - size // 2 + jitter[1]], 0, limit)
     ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
-    masks = np.zeros((n, 1, size, size), dtype=np.float32)
+    masks = np.zeros((n, 2, size, size), dtype=np.float32)
     for i, ((oy, ox), discs) in enumerate(zip(offsets, objects)):
-        for cx, cy, r in discs:
-            masks[i, 0] = np.maximum(masks[i, 0], ((xs + ox - cx) ** 2 + (ys + oy - cy) ** 2 <= (1.25 * r) ** 2))
+        for cx, cy, r, patterned in discs:
+            disc = (xs + ox - cx) ** 2 + (ys + oy - cy) ** 2 <= (1.25 * r) ** 2
+            masks[i, 0] = np.maximum(masks[i, 0], disc)
+            masks[i, 1] = np.maximum(masks[i, 1], disc * patterned)
     out = torch.stack([img[:, oy : oy + size, ox : ox + size] for img, (oy, ox) in zip(x, offsets)])
     return out, torch.from_numpy(masks)
 
@@ -472,8 +500,8 @@ def vae_batch(images, objects, n_train, step, args, rng):
 
 
 def load_objects(work):
-    """Each scene's objects as discs (centre x, centre y, radius in pixels), from the world's 3x3
-    grid and size radii (src/world/vocabulary.ts)."""
+    """Each scene's objects as discs (centre x, centre y, radius in pixels, 1 if striped, dotted or
+    outlined else 0), from the world's 3x3 grid and size radii (src/world/vocabulary.ts)."""
     names = ["top left", "top middle", "top right", "middle left", "center", "middle right",
              "bottom left", "bottom middle", "bottom right"]
     radius = {"small": 0.07, "medium": 0.105, "large": 0.14}
@@ -483,16 +511,29 @@ def load_objects(work):
             discs = []
             for o in json.loads(line)["objects"]:
                 k = names.index(o["position"])
-                discs.append((((k % 3) + 0.5) / 3 * IMAGE, ((k // 3) + 0.5) / 3 * IMAGE, radius[o["size"]] * IMAGE))
+                discs.append((((k % 3) + 0.5) / 3 * IMAGE, ((k // 3) + 0.5) / 3 * IMAGE, radius[o["size"]] * IMAGE,
+                              float(o["style"] != "flat")))
             objects.append(discs)
     return objects
 
 
-def reconstruction_loss(y, x, mask, object_weight):
-    """MSE + L1/2 per pixel, object pixels weighted (1 + object_weight) times a background pixel."""
-    weight = 1.0 + object_weight * mask
+def reconstruction_loss(y, x, mask, object_weight, pattern_weight=0.0, edge_weight=0.0):
+    """MSE + L1/2 per pixel, object pixels weighted (1 + object_weight) times a background pixel and
+    patterned objects' pixels pattern_weight more; with edge_weight, also the L1 distance of the
+    horizontal and vertical pixel differences on objects, where stripes, dots and outlines live and
+    which a blurred flat object gets wrong at little cost in plain MSE."""
+    objects, patterned = mask[:, :1], mask[:, 1:2]
+    weight = 1.0 + object_weight * objects + pattern_weight * patterned
     per_pixel = (y - x) ** 2 + 0.5 * (y - x).abs()
-    return (weight * per_pixel).sum() / (weight.sum() * x.shape[1])
+    loss = (weight * per_pixel).sum() / (weight.sum() * x.shape[1])
+    if edge_weight:
+        edges = 0.0
+        for axis in (2, 3):
+            dy, dx = torch.diff(y, dim=axis), torch.diff(x, dim=axis)
+            on = objects.narrow(axis, 0, objects.shape[axis] - 1)
+            edges = edges + (on * (dy - dx).abs()).sum() / (on.sum() * x.shape[1] + 1e-6)
+        loss = loss + edge_weight * edges
+    return loss
 
 
 @torch.no_grad()
@@ -877,7 +918,8 @@ def stage_export(args):
         "vae": ["diffusers", "AutoencoderKL"],
     })
     write_json(os.path.join(out, "training.json"), {
-        "vae_steps": vae_ck["step"], "unet_steps": unet_ck["step"], "scenes": int(os.path.getsize(os.path.join(args.work, "data", "images.u8")) // (IMAGE * IMAGE * 3)),
+        "vae_steps": vae_ck["step"], **({"vae_started_from": vae_ck["started_from"]} if vae_ck.get("started_from") else {}),
+        "unet_steps": unet_ck["step"], "scenes": int(os.path.getsize(os.path.join(args.work, "data", "images.u8")) // (IMAGE * IMAGE * 3)),
         "held_out": args.held_out, "latent_scale": unet_ck["scale"],
         "unet_started_from": unet_ck.get("started_from"), "partial_captions": unet_ck.get("partial_captions", 0.0),
         # "subsets": any subset of words (partial_caption); absent: the first fine-tune's per-word chances
@@ -907,6 +949,11 @@ def main():
     p.add_argument("--object-crops", type=float, default=0.75, help="share of VAE crops centred on an object")
     p.add_argument("--object-weight", type=float, default=4.0, help="extra weight of object pixels in the VAE's loss")
     p.add_argument("--full-every", type=int, default=2, help="every Nth VAE step trains on whole images (0: crops only)")
+    p.add_argument("--pattern-weight", type=float, default=0.0, help="extra weight of striped, dotted and outlined objects' pixels in the VAE's loss")
+    p.add_argument("--edge-weight", type=float, default=0.0, help="weight of the L1 loss on pixel differences over objects (patterns' edges)")
+    p.add_argument("--vae-init", default="", help="start a new VAE run from this checkpoint's weights (vae.pt of another work folder)")
+    p.add_argument("--latent-anchor", type=float, default=0.0,
+                   help="with --vae-init: weight of keeping the encoder's latents near the initial VAE's (in units of their variance), so a UNet trained on them stays close")
     p.add_argument("--decoder-steps", type=int, default=3000)
     p.add_argument("--decoder-lr", type=float, default=3e-4)
     p.add_argument("--encode-count", type=int, default=0, help="encode only the first N scenes (0: all)")

@@ -239,6 +239,7 @@ export function registerEval(program: Command): void {
               `  VAE encode → decode:                  ${result.vaePsnr.toFixed(2)} dB`,
               `    by background: ${Object.entries(result.vaePsnrByBackground).map(([b, v]) => `${b} ${v === null ? '–' : v.toFixed(2)}`).join(', ')}`,
               `    objects read back from it: ${OBJECT_ATTRIBUTES.map((a) => `${a} ${percent(result.vaeAttributes[a])}`).join(', ')}`,
+              `    style read back, per drawn style: ${Object.entries(result.vaeStyles).map(([s, v]) => `${s} ${v.readBack === null ? '–' : percent(v.readBack)} (${v.objects})`).join(', ')}`,
               `  DDIM inversion → regeneration (${result.steps} steps, guidance 1): ${result.ddimPsnr.toFixed(2)} dB`,
             ].join('\n'));
           }

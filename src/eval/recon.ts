@@ -2,7 +2,7 @@ import { rgbToTensor, tensorToImage } from '../models/vae/index.ts';
 import type { Diffusion } from '../pipeline/diffusion.ts';
 import { invertDdim } from '../pipeline/inversion/ddim.ts';
 import { sample } from '../pipeline/sampler.ts';
-import { BACKGROUNDS, OBJECT_ATTRIBUTES, renderScene, scoreScene, type Background, type ObjectAttribute } from '../world/index.ts';
+import { BACKGROUNDS, OBJECT_ATTRIBUTES, renderScene, scoreScene, STYLES, type Background, type ObjectAttribute, type Style } from '../world/index.ts';
 import { psnr } from '../support/image.ts';
 import { evaluationScenes } from './t2i.ts';
 
@@ -25,6 +25,8 @@ export interface ReconEvalResult {
    * reconstruction: the ceiling of what generation can score, since every image passes the decoder.
    */
   vaeAttributes: Record<ObjectAttribute, number>;
+  /** Per drawn style, its objects and the share read back with that style (null where none): patterns are what the VAE loses. */
+  vaeStyles: Record<Style, { objects: number; readBack: number | null }>;
   /** Mean PSNR (dB) of DDIM inversion to x_T and regeneration at guidance 1, both under the caption. */
   ddimPsnr: number;
   steps: number;
@@ -40,6 +42,7 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   let ddim = 0;
   let objects = 0;
   const readBack = Object.fromEntries(OBJECT_ATTRIBUTES.map((a) => [a, 0])) as Record<ObjectAttribute, number>;
+  const styles = Object.fromEntries(STYLES.map((s) => [s, { objects: 0, right: 0 }])) as Record<Style, { objects: number; right: number }>;
   const started = performance.now();
   for (const [index, scene] of scenes.entries()) {
     const rendered = renderScene(scene, { size: diffusion.width });
@@ -51,6 +54,8 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
     for (const object of scoreScene(scene, reconstructed).objects) {
       objects++;
       for (const attribute of OBJECT_ATTRIBUTES) if (object.correct[attribute]) readBack[attribute]++;
+      styles[object.expected.style].objects++;
+      if (object.correct.style) styles[object.expected.style].right++;
     }
     const inversion = await invertDdim(diffusion, { latent, prompt: rendered.caption, steps });
     const regenerated = await sample({
@@ -70,5 +75,6 @@ export async function evaluateReconstruction(diffusion: Diffusion, options: Reco
   const vaePsnrByBackground = Object.fromEntries(
     BACKGROUNDS.map((b) => [b, byBackground[b].length ? byBackground[b].reduce((x, y) => x + y, 0) / byBackground[b].length : null]),
   ) as Record<Background, number | null>;
-  return { scenes: scenes.length, vaePsnr: vae / count, vaePsnrByBackground, vaeAttributes, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
+  const vaeStyles = Object.fromEntries(STYLES.map((s) => [s, { objects: styles[s].objects, readBack: styles[s].objects ? styles[s].right / styles[s].objects : null }])) as ReconEvalResult['vaeStyles'];
+  return { scenes: scenes.length, vaePsnr: vae / count, vaePsnrByBackground, vaeAttributes, vaeStyles, ddimPsnr: ddim / count, steps, secondsPerImage: (performance.now() - started) / 1000 / count };
 }

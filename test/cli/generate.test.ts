@@ -59,9 +59,12 @@ test('retouch eval runs t2i on the shipped model and names suites it does not ha
 test('retouch eval recon reads the objects back from the VAE round trip of held-out scenes', async () => {
   const { code, stdout, stderr } = await runRetouch(['eval', 'recon', '--n', '6', '--steps', '2', '--json']);
   assert.equal(code, 0, stderr);
-  const result = JSON.parse(stdout) as { suite: string; scenes: number; vaePsnr: number; ddimPsnr: number; vaeAttributes: Record<string, number> };
+  const result = JSON.parse(stdout) as { suite: string; scenes: number; vaePsnr: number; ddimPsnr: number; vaeAttributes: Record<string, number>; vaeStyles: Record<string, { objects: number; readBack: number | null }> };
   assert.equal(result.suite, 'recon');
   assert.equal(result.scenes, 6);
+  // Six scenes of one and two objects: nine objects, each counted under the style it was drawn with.
+  assert.deepEqual(Object.keys(result.vaeStyles), ['flat', 'striped', 'dotted', 'outlined']);
+  assert.equal(Object.values(result.vaeStyles).reduce((n, s) => n + s.objects, 0), 9);
   assert.ok(result.vaePsnr > 20, `VAE PSNR ${result.vaePsnr}`);
   // The shipped VAE keeps objects where they are and in their colour: generation can only score what survives the decoder.
   assert.ok(result.vaeAttributes.position! >= 0.85, `position read back from the VAE: ${result.vaeAttributes.position}`);
