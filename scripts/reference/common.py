@@ -127,6 +127,8 @@ class Attention(nn.Module):
         scores = torch.matmul(qh, kh.transpose(1, 2)) * self.scale
         probs = torch.softmax(scores, dim=-1)
         REC.put(n + ".probs", probs)
+        if getattr(self, "keep_probs", False):  # the trainer's attention distillation reads them, gradients kept
+            self.last_probs = probs
         o = torch.matmul(probs, vh)
         o = o.reshape(B, H, Lq, D).permute(0, 2, 1, 3).reshape(B, Lq, H * D)
         o = self.to_out[0](o)
