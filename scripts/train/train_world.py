@@ -46,6 +46,10 @@ partial_caption now leaves out any subset of words, as `retouch eval prompts` as
       --unet-steps 4000 --unet-batch 64 --unet-lr 3e-4 --partial-captions 0.65 --save-every 100
   python3 scripts/train/train_world.py export --work $W --out /tmp/export   # any time, from the last checkpoint
   node bin/retouch.js eval prompts --model /tmp/export --seed 1              # tuning seed; reports use the default
+That run drew short prompts but spread its cross-attention maps, which the edit methods read (MODEL_CARD.md).
+--attention-teacher keeps the maps on full captions near the weights it started from while training goes on:
+  python3 scripts/train/train_world.py unet --work W2 --unet-init $W/unet.pt --attention-teacher $W/from-model.pt \
+      --attention-weight 0.1 --unet-steps 3000 --unet-lr 1.5e-4 --partial-captions 0.65 --save-every 100
 """
 import argparse
 import contextlib
