@@ -677,6 +677,12 @@ def alphas_cumprod():
     return torch.cumprod(1 - betas, 0).float()
 
 
+def split_ema(ema):
+    """An EMA state (text encoder keys prefixed "text.") as the UNet's state and the text encoder's."""
+    return ({k: v for k, v in ema.items() if not k.startswith("text.")},
+            {k[len("text."):]: v for k, v in ema.items() if k.startswith("text.")})
+
+
 def ema_copy(unet, text):
     """EMA weights starting at the models' current weights (text encoder keys prefixed "text.")."""
     state = list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]
@@ -726,8 +732,7 @@ def stage_unet(args, budget):
         # it learned of the captions and backgrounds carries over; optimiser and schedule start afresh.
         init = load_checkpoint(args.unet_init)
         if "ema" in init:  # gpu_bundle.py slim's unet-ema.pt: the EMA alone, text keys prefixed "text."
-            init["unet"] = {k: v for k, v in init["ema"].items() if not k.startswith("text.")}
-            init["text"] = {k[5:]: v for k, v in init["ema"].items() if k.startswith("text.")}
+            init["unet"], init["text"] = split_ema(init["ema"])
             scale = init.get("scale") or scale  # keep the latent scale the initial UNet learned with
         unet.load_state_dict(init["unet"])
         text.load_state_dict(init["text"])
@@ -868,10 +873,10 @@ def cross_attention(unet):
 
 def attention_teacher(args, vocab, student, dev, bf16):
     ck = load_checkpoint(args.attention_teacher)
-    state = ck["ema"] if "ema" in ck else dict(ck["unet"], **{"text." + k: v for k, v in ck["text"].items()})
+    unet_state, text_state = split_ema(ck["ema"]) if "ema" in ck else (ck["unet"], ck["text"])
     unet, (text, _) = make_unet(), make_text_model(vocab)
-    unet.load_state_dict({k: v for k, v in state.items() if not k.startswith("text.")})
-    text.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("text.")})
+    unet.load_state_dict(unet_state)
+    text.load_state_dict(text_state)
     for m in (unet, text):
         m.to(dev).eval().requires_grad_(False)
         if bf16 and dev.type == "cpu":
@@ -952,9 +957,7 @@ def stage_export(args):
     _, vocab = load_tokenizer(args.work)
     vae_ck = load_checkpoint(os.path.join(args.work, "vae-decoder.pt")) or load_checkpoint(os.path.join(args.work, "vae.pt"))
     unet_ck = load_checkpoint(os.path.join(args.work, "unet.pt"))
-    ema = unet_ck["ema"]
-    unet_state = {k: v for k, v in ema.items() if not k.startswith("text.")}
-    text_state = {k[len("text."):]: v for k, v in ema.items() if k.startswith("text.")}
+    unet_state, text_state = split_ema(unet_ck["ema"])
     _, text_cfg = make_text_model(vocab)
     for sub in ["unet", "vae", "text_encoder", "tokenizer", "scheduler"]:
         os.makedirs(os.path.join(out, sub), exist_ok=True)
