@@ -708,7 +708,9 @@ def stage_unet(args, budget):
     unet = make_unet()
     text, _ = make_text_model(vocab)
     ema = ema_copy(unet, text)
-    params = list(unet.parameters()) + list(text.parameters())
+    if args.text_only:
+        unet.requires_grad_(False)
+    params = list(text.parameters()) if args.text_only else list(unet.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     path = os.path.join(args.work, "unet.pt")
     ck = load_checkpoint(path)
@@ -763,6 +765,7 @@ def stage_unet(args, budget):
         norms_in_fp32(unet)
         norms_in_fp32(text)
     teacher = attention_teacher(args, vocab, unet, dev, bf16) if args.attention_teacher else None
+    anchor = text_anchor(args, vocab, dev, bf16) if args.text_anchor else None
     log(f"unet: {sum(p.numel() for p in unet.parameters())} + text {sum(p.numel() for p in text.parameters())} parameters, "
         f"latent scale {scale:.5f}, batch {args.unet_batch} on {dev}{' (bf16 autocast)' if bf16 else ''}, "
         f"partial captions {args.partial_captions}, from step {step} to {total or '(timing)'}")
@@ -773,7 +776,7 @@ def stage_unet(args, budget):
         w = np.array([args.multi_object_weight if len(s["objects"]) > 1 else 1.0 for s in scenes[:n_train]])
         sample_weights = w / w.sum()
     t0, seen, window, t_window = time.time(), 0, [], time.time()
-    kl_window = []
+    kl_window, anchor_window = [], []
     unet.train()
     text.train()
 
@@ -782,7 +785,8 @@ def stage_unet(args, budget):
                         total=total, scale=scale, vae_step=vae_step,
                         started_from=started_from, partial_captions=args.partial_captions,
                         partial_caption_scheme="subsets" if args.partial_captions else None,
-                        multi_object_weight=args.multi_object_weight,
+                        multi_object_weight=args.multi_object_weight, text_only=args.text_only,
+                        text_anchor={"checkpoint": args.unet_init, "weight": args.text_anchor} if anchor else None,
                         attention_teacher={"checkpoint": args.attention_teacher, "weight": args.attention_weight} if teacher else None)
 
     while (not total or step < total) and not budget.over():
@@ -812,6 +816,15 @@ def stage_unet(args, budget):
                 attention_kl = teacher.divergence(xt, t, ids, full.to(dev), autocast)
                 loss = loss + args.attention_weight * attention_kl
                 kl_window.append(attention_kl.item())
+        if anchor is not None:
+            kept = torch.ones(len(idx), dtype=torch.bool)
+            kept[partial] = False
+            kept = kept.to(dev)
+            with torch.no_grad(), autocast:
+                ref = anchor(ids[kept])[0].float()
+            drift = ((ctx[kept].float() - ref) ** 2).mean() / (ref**2).mean()
+            loss = loss + args.text_anchor * drift
+            anchor_window.append(drift.item())
         optimise(opt, params, loss, cosine_lr(step, total or 10**9, args.unet_lr, min(300, total // 10) if total else 300))
         step += 1
         seen += len(idx)
@@ -828,6 +841,10 @@ def stage_unet(args, budget):
             if kl_window:
                 log(f"unet step {step} attention KL to the teacher {sum(kl_window) / len(kl_window):.4f} (full captions, mean of the last {len(kl_window)})")
                 kl_window = []
+            if anchor_window:
+                log(f"unet step {step} text encoder drift from {args.unet_init} {sum(anchor_window) / len(anchor_window):.2e} "
+                    f"(relative squared error on full captions and the empty prompt, mean of the last {len(anchor_window)})")
+                anchor_window = []
             log(f"unet step {step} loss {sum(window) / len(window):.4f} (mean of the last {len(window)}) lr {opt.param_groups[0]['lr']:.2e} "
                 f"{(time.time() - t_window) / len(window) * 1000:.0f} ms/step {seen / (time.time() - t0):.1f} samples/s")
             window, t_window = [], time.time()
@@ -883,6 +900,23 @@ def attention_teacher(args, vocab, student, dev, bf16):
             norms_in_fp32(m)
     log(f"unet: cross-attention kept near {args.attention_teacher}'s (weight {args.attention_weight}) on full captions")
     return AttentionTeacher(unet, text, student)
+
+
+def text_anchor(args, vocab, dev, bf16):
+    """The text encoder of --unet-init, frozen: with --text-only the UNet never changes, and the text encoder's
+    output on full captions and on the empty prompt is kept at this one's, so everything a full caption drew
+    (and every method that reads its attention) stays as it was while the encoder learns short prompts."""
+    if not args.unet_init:
+        sys.exit("--text-anchor keeps the text encoder near --unet-init's; give --unet-init")
+    init = load_checkpoint(args.unet_init)
+    _, text_state = split_ema(init["ema"]) if "ema" in init else (None, init["text"])
+    text, _ = make_text_model(vocab)
+    text.load_state_dict(text_state)
+    text.to(dev).eval().requires_grad_(False)
+    if bf16 and dev.type == "cpu":
+        norms_in_fp32(text)
+    log(f"unet: text encoder output on full captions and the empty prompt kept near {args.unet_init}'s (weight {args.text_anchor})")
+    return text
 
 
 def opt_state_to(opt, dev):
@@ -1035,6 +1069,10 @@ def main():
     p.add_argument("--attention-teacher", default="",
                    help="keep the UNet's cross-attention maps on full captions near this checkpoint's (e.g. a work folder's from-model.pt: the shipped weights)")
     p.add_argument("--attention-weight", type=float, default=1.0, help="weight of --attention-teacher's KL term")
+    p.add_argument("--text-only", action="store_true",
+                   help="train the text encoder alone; the UNet stays as --unet-init has it")
+    p.add_argument("--text-anchor", type=float, default=0.0,
+                   help="weight of the text encoder's drift from --unet-init's on full captions and the empty prompt")
     p.add_argument("--multi-object-weight", type=float, default=1.0,
                    help="UNet samples: a scene of several objects is drawn this many times as often as one of one object")
     p.add_argument("--from-model", default="", help="continue from this model folder (e.g. models/world-sd): its tokenizer "
