@@ -809,6 +809,7 @@ def stage_unet(args, budget):
             pred = unet(xt, t, ctx).float()
         w = torch.clamp(snr[t], max=5.0) / snr[t]  # min-SNR-5 weighting for epsilon prediction
         loss = (w * ((pred - noise) ** 2).mean(dim=(1, 2, 3))).mean()
+        window.append(loss.item())  # the diffusion loss alone; the KL and the anchor are logged apart
         if teacher is not None:
             full = ~drop.cpu()
             full[partial] = False
@@ -836,7 +837,6 @@ def stage_unet(args, budget):
             # --unet-minutes: the schedule ends when the time does, at the pace of the first 100 steps
             total = max(400, int(args.unet_minutes * 60 / ((time.time() - t0) / 100)))
             log(f"unet: {(time.time() - t0) / 100 * 1000:.0f} ms per step, schedule set to {total} steps")
-        window.append(loss.item())
         if step % 50 == 0:
             if kl_window:
                 log(f"unet step {step} attention KL to the teacher {sum(kl_window) / len(kl_window):.4f} (full captions, mean of the last {len(kl_window)})")
@@ -845,7 +845,7 @@ def stage_unet(args, budget):
                 log(f"unet step {step} text encoder drift from {args.unet_init} {sum(anchor_window) / len(anchor_window):.2e} "
                     f"(relative squared error on full captions and the empty prompt, mean of the last {len(anchor_window)})")
                 anchor_window = []
-            log(f"unet step {step} loss {sum(window) / len(window):.4f} (mean of the last {len(window)}) lr {opt.param_groups[0]['lr']:.2e} "
+            log(f"unet step {step} diffusion loss {sum(window) / len(window):.4f} (mean of the last {len(window)}) lr {opt.param_groups[0]['lr']:.2e} "
                 f"{(time.time() - t_window) / len(window) * 1000:.0f} ms/step {seen / (time.time() - t0):.1f} samples/s")
             window, t_window = [], time.time()
         if step % args.save_every == 0:
