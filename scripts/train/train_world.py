@@ -50,6 +50,10 @@ That run drew short prompts but spread its cross-attention maps, which the edit 
 --attention-teacher keeps the maps on full captions near the weights it started from while training goes on:
   python3 scripts/train/train_world.py unet --work W2 --unet-init $W/unet.pt --attention-teacher $W/from-model.pt \
       --attention-weight 0.1 --unet-steps 3000 --unet-lr 1.5e-4 --partial-captions 0.65 --save-every 100
+--text-only trains the text encoder alone from the shipped weights, with its output on full captions and the
+empty prompt held at theirs (--text-anchor), so the UNet, and what full captions draw and attend to, stay as shipped:
+  python3 scripts/train/train_world.py unet --work W3 --unet-init $W/from-model.pt --text-only --text-anchor 30 \
+      --unet-steps 3000 --unet-lr 1.5e-4 --partial-captions 0.75 --save-every 100
 """
 import argparse
 import contextlib
