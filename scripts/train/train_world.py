@@ -791,7 +791,8 @@ def stage_unet(args, budget):
                         partial_caption_scheme="subsets" if args.partial_captions else None,
                         multi_object_weight=args.multi_object_weight, text_only=args.text_only,
                         text_anchor={"checkpoint": args.unet_init, "weight": args.text_anchor} if anchor else None,
-                        attention_teacher={"checkpoint": args.attention_teacher, "weight": args.attention_weight} if teacher else None)
+                        attention_teacher={"checkpoint": args.attention_teacher, "weight": args.attention_weight,
+                                           "word_map_weight": args.word_map_weight} if teacher else None)
 
     while (not total or step < total) and not budget.over():
         idx = torch.from_numpy(np.sort(rng.choice(n_train, args.unet_batch, replace=False, p=sample_weights)))
@@ -818,9 +819,9 @@ def stage_unet(args, budget):
             full = ~drop.cpu()
             full[partial] = False
             if full.any():
-                attention_kl = teacher.divergence(xt, t, ids, full.to(dev), autocast)
-                loss = loss + args.attention_weight * attention_kl
-                kl_window.append(attention_kl.item())
+                queries_kl, words_kl = teacher.divergence(xt, t, ids, full.to(dev), autocast)
+                loss = loss + args.attention_weight * queries_kl + args.word_map_weight * words_kl
+                kl_window.append((queries_kl.item(), words_kl.item()))
         if anchor is not None:
             kept = torch.ones(len(idx), dtype=torch.bool)
             kept[partial] = False
@@ -843,7 +844,8 @@ def stage_unet(args, budget):
             log(f"unet: {(time.time() - t0) / 100 * 1000:.0f} ms per step, schedule set to {total} steps")
         if step % 50 == 0:
             if kl_window:
-                log(f"unet step {step} attention KL to the teacher {sum(kl_window) / len(kl_window):.4f} (full captions, mean of the last {len(kl_window)})")
+                q, w = (sum(k[i] for k in kl_window) / len(kl_window) for i in (0, 1))
+                log(f"unet step {step} attention KL to the teacher: queries {q:.4f}, words {w:.4f} (full captions, mean of the last {len(kl_window)})")
                 kl_window = []
             if anchor_window:
                 log(f"unet step {step} text encoder drift from {args.unet_init} {sum(anchor_window) / len(anchor_window):.2e} "
@@ -866,26 +868,38 @@ class AttentionTeacher:
     Training on prompts with words left out taught the first short-prompt fine-tune those prompts, and
     spread its cross-attention: the shape word's map, which MasaCtrl and Prompt-to-Prompt's local blend
     read as the object's mask, fell from IoU 0.36 to 0.19 with the object (test/methods/masactrl.test.ts).
-    On the samples trained on their full caption, the student's attention over the caption's tokens
-    at every cross-attention layer is pulled toward the teacher's (KL, teacher to student, averaged over
-    queries, heads and layers), so it learns the short prompts without giving up where words attend."""
+    On the samples trained on their full caption, two divergences from the teacher's maps are measured at
+    every cross-attention layer and head (KL, teacher to student): each query's attention over the
+    caption's tokens (`queries`), and each word's attention over the picture, the map the methods read as
+    the word's mask (`words`: the caption's own tokens, not the start token or the end-of-text padding)."""
 
-    def __init__(self, unet, text, student):
-        self.unet, self.text = unet, text
+    def __init__(self, unet, text, student, eos):
+        self.unet, self.text, self.eos = unet, text, eos
         self.teacher_layers, self.student_layers = cross_attention(unet), cross_attention(student)
         for m in self.teacher_layers + self.student_layers:
             m.keep_probs = True
 
     def divergence(self, xt, t, ids, full, autocast):
+        """(queries, words): the two KLs, averaged over layers (and heads, queries or words)."""
+        ids = ids[full]
         with torch.no_grad(), autocast:
-            self.unet(xt[full], t[full], self.text(ids[full])[0])
-        total = 0.0
+            self.unet(xt[full], t[full], self.text(ids)[0])
+        position = torch.arange(ids.shape[1], device=ids.device)
+        end = (ids == self.eos).float().argmax(1, keepdim=True)  # the first end-of-text token
+        words = ((position >= 1) & (position < end)).float()  # (B, T)
+        queries_kl, words_kl = 0.0, 0.0
         for s_m, t_m in zip(self.student_layers, self.teacher_layers):
             student = s_m.last_probs.float()
-            student = student.view(len(xt), -1, *student.shape[1:])[full]
+            student = student.view(len(xt), -1, *student.shape[1:])[full]  # (B, heads, queries, tokens)
             teacher = t_m.last_probs.float().view_as(student)
-            total = total + (teacher * (teacher.clamp_min(1e-8).log() - student.clamp_min(1e-8).log())).sum(-1).mean()
-        return total / len(self.student_layers)
+            queries_kl = queries_kl + kl(teacher, student, -1).mean()
+            word_kl = kl(teacher / teacher.sum(2, keepdim=True), student / student.sum(2, keepdim=True), 2)  # (B, heads, T)
+            words_kl = words_kl + (word_kl.mean(1) * words).sum() / words.sum()
+        return queries_kl / len(self.student_layers), words_kl / len(self.student_layers)
+
+
+def kl(p, q, dim):
+    return (p * (p.clamp_min(1e-8).log() - q.clamp_min(1e-8).log())).sum(dim)
 
 
 def cross_attention(unet):
@@ -902,8 +916,8 @@ def attention_teacher(args, vocab, student, dev, bf16):
         m.to(dev).eval().requires_grad_(False)
         if bf16 and dev.type == "cpu":
             norms_in_fp32(m)
-    log(f"unet: cross-attention kept near {args.attention_teacher}'s (weight {args.attention_weight}) on full captions")
-    return AttentionTeacher(unet, text, student)
+    log(f"unet: cross-attention kept near {args.attention_teacher}'s on full captions (queries' KL weight {args.attention_weight}, words' {args.word_map_weight})")
+    return AttentionTeacher(unet, text, student, vocab["<|endoftext|>"])
 
 
 def text_anchor(args, vocab, dev, bf16):
@@ -1072,7 +1086,9 @@ def main():
                         "of each object's place, size, style, colour and the background, short ones likelier)")
     p.add_argument("--attention-teacher", default="",
                    help="keep the UNet's cross-attention maps on full captions near this checkpoint's (e.g. a work folder's from-model.pt: the shipped weights)")
-    p.add_argument("--attention-weight", type=float, default=1.0, help="weight of --attention-teacher's KL term")
+    p.add_argument("--attention-weight", type=float, default=1.0, help="weight of --attention-teacher's KL of each query's attention over the tokens")
+    p.add_argument("--word-map-weight", type=float, default=0.0,
+                   help="weight of --attention-teacher's KL of each caption word's attention over the picture (its map)")
     p.add_argument("--text-only", action="store_true",
                    help="train the text encoder alone; the UNet stays as --unet-init has it")
     p.add_argument("--text-anchor", type=float, default=0.0,
