@@ -428,19 +428,20 @@ def stage_vae(args, budget):
         anchor.eval()
     rng = np.random.default_rng(1000 + step)
     log(f"vae: {sum(p.numel() for p in vae.parameters())} parameters, from step {step} to {args.vae_steps}"
-        f" (object weight {args.object_weight}, pattern weight {args.pattern_weight}, edge weight {args.edge_weight},"
+        f" (object weight {args.object_weight}, pattern weight {args.pattern_weight}, edge weight {args.edge_weight}, texture weight {args.texture_weight},"
         f" latent anchor {args.latent_anchor})")
     t0, seen, running = time.time(), 0, None
     save = lambda: save_checkpoint(path, model=vae.state_dict(), opt=opt.state_dict(), step=step, started_from=started_from,
                                    losses={"object_weight": args.object_weight, "pattern_weight": args.pattern_weight,
-                                           "edge_weight": args.edge_weight, "latent_anchor": args.latent_anchor})
+                                           "edge_weight": args.edge_weight, "texture_weight": args.texture_weight,
+                                           "latent_anchor": args.latent_anchor})
     vae.train()
     while step < args.vae_steps and not budget.over():
         x, mask = vae_batch(images, objects, n_train, step, args, rng)
         mean, logvar = vae.encode(x)
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         y = vae.decode(z)
-        rec = reconstruction_loss(y, x, mask, args.object_weight, args.pattern_weight, args.edge_weight)
+        rec = reconstruction_loss(y, x, mask, args.object_weight, args.pattern_weight, args.edge_weight, args.texture_weight)
         kl = 0.5 * torch.mean(mean.pow(2) + logvar.exp() - 1.0 - logvar)
         loss = rec + args.kl * kl
         if anchor is not None:
@@ -525,7 +526,45 @@ def load_objects(work):
     return objects
 
 
-def reconstruction_loss(y, x, mask, object_weight, pattern_weight=0.0, edge_weight=0.0):
+_GABOR = {}
+
+
+def gabor_bank(size=11, sigma=2.5):
+    """Quadrature (cos, sin) pairs under a Gaussian envelope, as (2K, 1, size, size) conv weights, at the
+    frequencies the world's patterns repeat at (src/world/render.ts patternGeometry at 128 px): stripes
+    along x + y and x - y, the dot grid along x and y, and a higher band in four orientations for
+    outlines and pattern edges. Zero mean: flat colour has no energy in any band."""
+    if size not in _GABOR:
+        r = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+        yy, xx = torch.meshgrid(r, r, indexing="ij")
+        envelope = torch.exp(-(xx**2 + yy**2) / (2 * sigma**2))
+        waves = [(xx + yy) / 6.0, (xx - yy) / 6.0, xx / 6.5, yy / 6.5, xx / 4.0, yy / 4.0, (xx + yy) / 5.66, (xx - yy) / 5.66]
+        kernels = []
+        for w in waves:
+            for f in (torch.cos, torch.sin):
+                k = envelope * f(2 * math.pi * w)
+                kernels.append(k - envelope * k.sum() / envelope.sum())
+        bank = torch.stack(kernels)[:, None]
+        _GABOR[size] = bank / bank.abs().sum(dim=(1, 2, 3), keepdim=True)
+    return _GABOR[size]
+
+
+def texture_loss(y, x, region):
+    """Mean |E(y) - E(x)| over `region` (N,1,H,W), E the luminance's local energy in each band of
+    gabor_bank. Energy ignores phase: an encoder and decoder that cannot place each stripe still score
+    for drawing stripes (MSE scores the flat mean colour best, so the encoder learns to drop them)."""
+    bank = gabor_bank().to(y.dtype)
+    lum = torch.tensor([0.299, 0.587, 0.114], dtype=y.dtype).view(1, 3, 1, 1)
+
+    def energy(t):
+        r = F.conv2d((t * lum).sum(dim=1, keepdim=True), bank, padding=bank.shape[-1] // 2)
+        return torch.sqrt(r[:, 0::2] ** 2 + r[:, 1::2] ** 2 + 1e-6)
+
+    diff = (energy(y) - energy(x)).abs().mean(dim=1, keepdim=True)
+    return (region * diff).sum() / region.sum().clamp_min(1.0)
+
+
+def reconstruction_loss(y, x, mask, object_weight, pattern_weight=0.0, edge_weight=0.0, texture_weight=0.0):
     """MSE + L1/2 per pixel, object pixels weighted (1 + object_weight) times a background pixel and
     patterned objects' pixels pattern_weight more; with edge_weight, also the L1 distance of the
     horizontal and vertical pixel differences on objects, where stripes, dots and outlines live and
@@ -541,6 +580,8 @@ def reconstruction_loss(y, x, mask, object_weight, pattern_weight=0.0, edge_weig
             on = objects.narrow(axis, 0, objects.shape[axis] - 1)
             edges = edges + (on * (dy - dx).abs()).sum() / (on.sum() * x.shape[1] + 1e-6)
         loss = loss + edge_weight * edges
+    if texture_weight:
+        loss = loss + texture_weight * texture_loss(y, x, mask[:, :1])
     return loss
 
 
@@ -1070,6 +1111,8 @@ def main():
     p.add_argument("--full-every", type=int, default=2, help="every Nth VAE step trains on whole images (0: crops only)")
     p.add_argument("--pattern-weight", type=float, default=0.0, help="extra weight of striped, dotted and outlined objects' pixels in the VAE's loss")
     p.add_argument("--edge-weight", type=float, default=0.0, help="weight of the L1 loss on pixel differences over objects (patterns' edges)")
+    p.add_argument("--texture-weight", type=float, default=0.0,
+                   help="weight of the phase-free pattern-energy loss on object pixels in the VAE's loss (texture_loss)")
     p.add_argument("--vae-init", default="", help="start a new VAE run from this checkpoint's weights (vae.pt of another work folder)")
     p.add_argument("--latent-anchor", type=float, default=0.0,
                    help="with --vae-init: weight of keeping the encoder's latents near the initial VAE's (in units of their variance), so a UNet trained on them stays close")
