@@ -51,9 +51,13 @@ That run drew short prompts but spread its cross-attention maps, which the edit 
   python3 scripts/train/train_world.py unet --work W2 --unet-init $W/unet.pt --attention-teacher $W/from-model.pt \
       --attention-weight 0.1 --unet-steps 3000 --unet-lr 1.5e-4 --partial-captions 0.65 --save-every 100
 --text-only trains the text encoder alone from the shipped weights, with its output on full captions and the
-empty prompt held at theirs (--text-anchor), so the UNet, and what full captions draw and attend to, stay as shipped:
+empty prompt held at theirs (--text-anchor), so the UNet, and what full captions draw and attend to, stay as shipped
+(1,200 steps taught it nothing about short prompts: MODEL_CARD.md):
   python3 scripts/train/train_world.py unet --work W3 --unet-init $W/from-model.pt --text-only --text-anchor 30 \
       --unet-steps 3000 --unet-lr 1.5e-4 --partial-captions 0.75 --save-every 100
+--word-map-weight adds to --attention-teacher a KL on each caption word's map over the picture (from the run above):
+  python3 scripts/train/train_world.py unet --work W4 --unet-init W2/unet.pt --attention-teacher $W/from-model.pt \
+      --attention-weight 0.5 --word-map-weight 2 --unet-steps 1500 --unet-lr 1e-4 --partial-captions 0.65 --save-every 100
 """
 import argparse
 import contextlib
