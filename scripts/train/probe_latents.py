@@ -9,35 +9,29 @@ decoder can draw from them and no UNet trained on them can learn to draw.
 """
 
 import argparse
-import json
 import os
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-POSITIONS = ["top left", "top middle", "top right", "middle left", "center", "middle right",
-             "bottom left", "bottom middle", "bottom right"]
+from train_world import IMAGE, load_objects, load_scenes
+
 CROP = 8  # latent cells around the object's grid cell centre
 
 
 def crops(work, attribute, limit):
     lat = np.load(os.path.join(work, "latents.npy"), mmap_mode="r")
-    side = lat.shape[-1]
+    cell = IMAGE / lat.shape[-1]  # pixels per latent cell
     x, labels = [], []
-    with open(os.path.join(work, "data", "scenes.jsonl"), encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if i >= min(limit, len(lat)):
-                break
-            objects = json.loads(line)["objects"]
-            if len(objects) != 1:
-                continue
-            o = objects[0]
-            k = POSITIONS.index(o["position"])
-            cx, cy = int((k % 3 + 0.5) / 3 * side), int((k // 3 + 0.5) / 3 * side)
-            z = np.pad(np.asarray(lat[i, :4]), ((0, 0), (CROP // 2, CROP // 2), (CROP // 2, CROP // 2)))
-            x.append(z[:, cy : cy + CROP, cx : cx + CROP])
-            labels.append(o[attribute])
+    count = min(limit, len(lat))
+    for i, (scene, discs) in enumerate(zip(load_scenes(work)[:count], load_objects(work)[:count])):
+        if len(discs) != 1:
+            continue
+        cx, cy = int(discs[0][0] / cell), int(discs[0][1] / cell)
+        z = np.pad(np.asarray(lat[i, :4]), ((0, 0), (CROP // 2, CROP // 2), (CROP // 2, CROP // 2)))
+        x.append(z[:, cy : cy + CROP, cx : cx + CROP])
+        labels.append(scene["objects"][0][attribute])
     values = sorted(set(labels))
     x = torch.tensor(np.array(x))
     return (x - x.mean()) / x.std(), torch.tensor([values.index(v) for v in labels]), values

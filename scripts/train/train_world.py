@@ -732,6 +732,12 @@ def split_ema(ema):
             {k[len("text."):]: v for k, v in ema.items() if k.startswith("text.")})
 
 
+def checkpoint_weights(ck):
+    """The UNet's and text encoder's states to start from or compare with: a checkpoint's EMA where it keeps
+    one (a work folder's unet.pt, from-model.pt, gpu_bundle.py slim's unet-ema.pt), else its weights."""
+    return split_ema(ck["ema"]) if "ema" in ck else (ck["unet"], ck["text"])
+
+
 def ema_copy(unet, text):
     """EMA weights starting at the models' current weights (text encoder keys prefixed "text.")."""
     state = list(unet.state_dict().items()) + [("text." + k, v) for k, v in text.state_dict().items()]
@@ -782,11 +788,11 @@ def stage_unet(args, budget):
         # A warm start from a UNet trained on an earlier VAE's latents (or on another machine): what
         # it learned of the captions and backgrounds carries over; optimiser and schedule start afresh.
         init = load_checkpoint(args.unet_init)
-        if "ema" in init:  # gpu_bundle.py slim's unet-ema.pt: the EMA alone, text keys prefixed "text."
-            init["unet"], init["text"] = split_ema(init["ema"])
+        if "ema" in init:
             scale = init.get("scale") or scale  # keep the latent scale the initial UNet learned with
-        unet.load_state_dict(init["unet"])
-        text.load_state_dict(init["text"])
+        unet_state, text_state = checkpoint_weights(init)
+        unet.load_state_dict(unet_state)
+        text.load_state_dict(text_state)
         ema = ema_copy(unet, text)
         started_from = {"checkpoint": init.get("name", os.path.basename(args.unet_init)), "step": init["step"], "started_from": init.get("started_from")}
         log(f"unet: starting from the weights of {args.unet_init} (step {init['step']}, VAE step {init.get('vae_step')})")
@@ -953,7 +959,7 @@ def cross_attention(unet):
 
 def attention_teacher(args, vocab, student, dev, bf16):
     ck = load_checkpoint(args.attention_teacher)
-    unet_state, text_state = split_ema(ck["ema"]) if "ema" in ck else (ck["unet"], ck["text"])
+    unet_state, text_state = checkpoint_weights(ck)
     unet, (text, _) = make_unet(), make_text_model(vocab)
     unet.load_state_dict(unet_state)
     text.load_state_dict(text_state)
@@ -971,8 +977,7 @@ def text_anchor(args, vocab, dev, bf16):
     (and every method that reads its attention) stays as it was while the encoder learns short prompts."""
     if not args.unet_init:
         sys.exit("--text-anchor keeps the text encoder near --unet-init's; give --unet-init")
-    init = load_checkpoint(args.unet_init)
-    _, text_state = split_ema(init["ema"]) if "ema" in init else (None, init["text"])
+    _, text_state = checkpoint_weights(load_checkpoint(args.unet_init))
     text, _ = make_text_model(vocab)
     text.load_state_dict(text_state)
     text.to(dev).eval().requires_grad_(False)
